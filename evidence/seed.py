@@ -1,0 +1,265 @@
+"""Loading the seed evidence base from fixtures/seed/ into the database.
+
+The seed is the article verbatim, the reference bibliography and outcome table exactly as
+verified (copies of shared/reference), and the curated layer written for this project
+(evidence.json: categories, claims with the places the article makes them, study summaries
+and judgements, evidence links). Loading is idempotent: a record is created when missing and
+saved only when a field differs, so a second run writes nothing and leaves no history.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+
+from evidence.anchoring import locate
+from evidence.models import (
+    Claim,
+    ClaimCategory,
+    ClaimMention,
+    EvidenceLink,
+    PublicationStatus,
+    SourceDocument,
+)
+from studies.models import Outcome, OutcomeArm, Study, StudyDesign, StudyStatus
+
+SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, model: type[models.Model]) -> None:
+        bucket = self.created if kind == "created" else self.updated
+        name = model._meta.verbose_name_plural
+        bucket[name] = bucket.get(name, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def __str__(self) -> str:
+        if not self.changed:
+            return "Seed evidence base already up to date: nothing changed."
+        parts = [f"created {n} {name}" for name, n in sorted(self.created.items())]
+        parts += [f"updated {n} {name}" for name, n in sorted(self.updated.items())]
+        return "Seed evidence base loaded: " + ", ".join(parts) + "."
+
+
+def read_seed(seed_dir: Path = SEED_DIR) -> dict[str, Any]:
+    curated = json.loads((seed_dir / "evidence.json").read_text(encoding="utf-8"))
+    return {
+        "curated": curated,
+        "bibliography": json.loads((seed_dir / "bibliography.json").read_text(encoding="utf-8")),
+        "outcomes": json.loads((seed_dir / "outcomes.json").read_text(encoding="utf-8")),
+        "texts": {
+            doc["slug"]: (seed_dir / doc["text_file"]).read_text(encoding="utf-8")
+            for doc in curated["documents"]
+        },
+    }
+
+
+def _upsert(report: SeedReport, model, lookup: dict[str, Any], values: dict[str, Any]):
+    """Create the row, or save it only when one of `values` differs from what is stored."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean()
+        obj.save()
+        report.count("created", model)
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.full_clean()
+        obj.save()
+        report.count("updated", model)
+    return obj
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def unverified_title(record: dict[str, Any]) -> str:
+    """A plainly bracketed description for a record whose title could not be verified."""
+    design = StudyDesign(record["design"]).label
+    where = record.get("population_condition") or "population not stated"
+    ident = f"PMID {record['pmid']}" if record.get("pmid") else "no identifier"
+    return f"[Title not verified: {design.lower()}, {where}; {ident}]"
+
+
+def study_values(record: dict[str, Any], curated: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": record["title"] or unverified_title(record),
+        "authors": record["authors"] or [],
+        "journal": _text(record["journal"]),
+        "year": record["year"],
+        "volume": _text(record["volume"]),
+        "issue": _text(record["issue"]),
+        "pages": _text(record["pages"]),
+        "doi": _text(record["doi"]).lower(),
+        "pmid": _text(record["pmid"]),
+        "pmcid": _text(record["pmcid"]).upper(),
+        "design": record["design"],
+        "condition": curated.get("condition", ""),
+        "population": _text(record["population_condition"]),
+        "participants": record["n_participants"],
+        "intervention": _text(record["intervention"]),
+        "comparator": _text(record["comparator"]),
+        "follow_up_weeks": curated.get("follow_up_weeks"),
+        "summary": curated["summary"],
+        "adverse_events": _text(record["adverse_events"]),
+        "funding": curated.get("funding", ""),
+        "risk_of_bias": curated.get("risk_of_bias", "not_assessed"),
+        "risk_of_bias_note": curated.get("risk_of_bias_note", ""),
+        "status": StudyStatus.PUBLISHED,
+    }
+
+
+def outcome_values(row: dict[str, Any], order: int) -> dict[str, Any]:
+    effect = row.get("reported_effect") or {}
+    p = effect.get("p")
+    return {
+        "measure": row["measure"],
+        "unit": _text(row["unit"]),
+        "timepoint_weeks": row["timepoint_weeks"],
+        "effect_type": _text(effect.get("type")),
+        "estimate": effect.get("estimate"),
+        "ci_low": effect.get("ci_low"),
+        "ci_high": effect.get("ci_high"),
+        "p_value": _text(p),
+        "i2": effect.get("i2"),
+        "k_studies": effect.get("k_studies"),
+        "participants": effect.get("participants"),
+        "baseline_note": _text(row.get("baseline_note")),
+        "source_location": _text(row.get("source_location")),
+        "order": order,
+    }
+
+
+def arm_values(arm: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "label": arm["label"],
+        "n": arm.get("n"),
+        "mean": arm.get("mean"),
+        "sd": arm.get("sd"),
+        "se": arm.get("se"),
+        "ci_low": arm.get("ci_low"),
+        "ci_high": arm.get("ci_high"),
+        "note": _text(arm.get("note")),
+    }
+
+
+@transaction.atomic
+def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
+    """Load (or bring up to date) the seed evidence base. All or nothing."""
+    seed = read_seed(seed_dir)
+    curated = seed["curated"]
+    report = SeedReport()
+
+    documents = {}
+    for doc in curated["documents"]:
+        documents[doc["slug"]] = _upsert(
+            report,
+            SourceDocument,
+            {"slug": doc["slug"]},
+            {
+                "title": doc["title"],
+                "text": seed["texts"][doc["slug"]],
+                "source": doc.get("source", ""),
+                "source_url": doc.get("source_url", ""),
+                "status": PublicationStatus.PUBLISHED,
+            },
+        )
+
+    categories = {}
+    for order, cat in enumerate(curated["categories"]):
+        categories[cat["slug"]] = _upsert(
+            report,
+            ClaimCategory,
+            {"slug": cat["slug"]},
+            {
+                "name": cat["name"],
+                "description": cat.get("description", ""),
+                "keywords": ", ".join(cat.get("keywords", [])),
+                "order": order,
+            },
+        )
+
+    (default_document,) = documents.values() if len(documents) == 1 else (None,)
+    claims = {}
+    for spec in curated["claims"]:
+        claim = _upsert(
+            report,
+            Claim,
+            {"slug": spec["slug"]},
+            {
+                "statement": spec["statement"],
+                "category": categories[spec["category"]],
+                "status": PublicationStatus.PUBLISHED,
+            },
+        )
+        claims[spec["slug"]] = claim
+        for mention in spec["mentions"]:
+            document = documents[mention["document"]] if "document" in mention else default_document
+            anchor = locate(
+                document.text, mention["quote"], occurrence=mention.get("occurrence", 1)
+            )
+            _upsert(
+                report,
+                ClaimMention,
+                {"claim": claim, "document": document, "start": anchor.start},
+                {
+                    "quote": mention["quote"],
+                    "end": anchor.end,
+                    "prefix": anchor.prefix,
+                    "suffix": anchor.suffix,
+                },
+            )
+
+    studies = {}
+    for record in seed["bibliography"]:
+        key = record["short_key"]
+        studies[key] = _upsert(
+            report,
+            Study,
+            {"citation_key": key},
+            study_values(record, curated["studies"][key]),
+        )
+
+    orders: dict[str, int] = {}
+    for row in seed["outcomes"]:
+        study = studies[row["short_key"]]
+        order = orders.get(row["short_key"], 0)
+        orders[row["short_key"]] = order + 1
+        outcome = _upsert(
+            report, Outcome, {"study": study, "order": order}, outcome_values(row, order)
+        )
+        for arm_order, arm in enumerate(row["arms"]):
+            _upsert(
+                report,
+                OutcomeArm,
+                {"outcome": outcome, "order": arm_order},
+                arm_values(arm),
+            )
+
+    for link in curated["links"]:
+        _upsert(
+            report,
+            EvidenceLink,
+            {"claim": claims[link["claim"]], "study": studies[link["study"]]},
+            {
+                "direction": link["direction"],
+                "finding": link.get("finding", ""),
+                "indirect": bool(link.get("indirect")),
+                "indirectness_note": link.get("indirectness_note", ""),
+            },
+        )
+    return report

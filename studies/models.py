@@ -1,0 +1,387 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from studies.citations import is_valid_doi, normalize_doi, normalize_pmid
+
+YEAR_MIN = 1800
+YEAR_MAX = 2100
+
+
+class StudyDesign(models.TextChoices):
+    SYSTEMATIC_REVIEW_META_ANALYSIS = (
+        "systematic_review_meta_analysis",
+        "Systematic review with meta-analysis",
+    )
+    SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
+    RCT = "rct", "Randomised controlled trial"
+    NON_RANDOMIZED_CONTROLLED = "non_randomized_controlled", "Non-randomised controlled study"
+    COHORT = "cohort", "Cohort study"
+    CASE_CONTROL = "case_control", "Case-control study"
+    CASE_SERIES = "case_series", "Case series"
+    CASE_REPORT = "case_report", "Case report"
+    ANIMAL = "animal", "Animal study"
+    IN_VITRO = "in_vitro", "In-vitro / laboratory study"
+    NARRATIVE_REVIEW = "narrative_review", "Narrative review"
+    EXPERT_OPINION = "expert_opinion", "Expert opinion"
+
+
+class RiskOfBias(models.TextChoices):
+    LOW = "low", "Low"
+    SOME_CONCERNS = "some_concerns", "Some concerns"
+    HIGH = "high", "High"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+
+
+class StudyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class StudyQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=StudyStatus.PUBLISHED)
+
+
+class Study(models.Model):
+    title = models.CharField(
+        "title", max_length=1000, help_text="The article title as printed on the record."
+    )
+    authors = models.JSONField(
+        "authors",
+        default=list,
+        blank=True,
+        help_text='Author names in the order printed, as a list: ["Rachita Dhurat", "MS Sukesh"].',
+    )
+    journal = models.CharField("journal", max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(
+        "year",
+        validators=[MinValueValidator(YEAR_MIN), MaxValueValidator(YEAR_MAX)],
+        help_text="Year of publication.",
+    )
+    volume = models.CharField("volume", max_length=50, blank=True)
+    issue = models.CharField("issue", max_length=50, blank=True)
+    pages = models.CharField(
+        "pages",
+        max_length=50,
+        blank=True,
+        help_text="Page range or e-locator, e.g. 6-11 or e0204318.",
+    )
+    doi = models.CharField(
+        "DOI",
+        max_length=255,
+        blank=True,
+        help_text="Paste it in any form (https://doi.org/…, doi:…); it is stored in lower case "
+        "without the resolver prefix. Leave empty when the study has none.",
+    )
+    pmid = models.CharField(
+        "PubMed ID", max_length=20, blank=True, help_text="Digits only, e.g. 23960389."
+    )
+    pmcid = models.CharField("PMC ID", max_length=20, blank=True, help_text="e.g. PMC3746236.")
+    url = models.URLField("URL", max_length=500, blank=True)
+    citation_key = models.SlugField(
+        "citation key",
+        max_length=100,
+        blank=True,
+        help_text="Short stable key, first author and year, e.g. dhurat2013. Used in BibTeX.",
+    )
+
+    design = models.CharField(
+        "study design",
+        max_length=40,
+        choices=StudyDesign.choices,
+        help_text="The design as the study reports it; it sets where GRADE starts.",
+    )
+    condition = models.CharField(
+        "condition",
+        max_length=200,
+        blank=True,
+        help_text="Who or what was studied, e.g. androgenetic alopecia, alopecia areata.",
+    )
+    population = models.TextField(
+        "population", blank=True, help_text="Who was studied, in the study's own terms."
+    )
+    participants = models.PositiveIntegerField(
+        "participants",
+        null=True,
+        blank=True,
+        help_text="People randomised or enrolled (pooled for reviews). Empty for animal or "
+        "in-vitro work, or when not stated.",
+    )
+    intervention = models.TextField("intervention", blank=True)
+    comparator = models.TextField(
+        "comparator", blank=True, help_text="The control arm(s); empty when uncontrolled."
+    )
+    follow_up_weeks = models.PositiveSmallIntegerField("follow-up (weeks)", null=True, blank=True)
+    summary = models.TextField(
+        "summary", blank=True, help_text="What the study did and found, in your own words."
+    )
+    adverse_events = models.TextField("adverse events", blank=True)
+    funding = models.TextField("funding", blank=True)
+    risk_of_bias = models.CharField(
+        "risk of bias",
+        max_length=20,
+        choices=RiskOfBias.choices,
+        default=RiskOfBias.NOT_ASSESSED,
+        help_text="Overall risk of bias of the study (RoB 2 / ROBINS-I style judgement).",
+    )
+    risk_of_bias_note = models.TextField(
+        "risk of bias note", blank=True, help_text="Why you judged the risk of bias as you did."
+    )
+
+    status = models.CharField(
+        "status",
+        max_length=20,
+        choices=StudyStatus.choices,
+        default=StudyStatus.DRAFT,
+        help_text="Only published studies are public and count towards grades.",
+    )
+    retraction_reason = models.TextField(
+        "retraction reason", blank=True, help_text="Required when a study is retracted."
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="last changed by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField("published", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="published by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+    objects = StudyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "study"
+        verbose_name_plural = "studies"
+        ordering = ["-year", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doi"], condition=~Q(doi=""), name="studies_study_doi_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(doi=Lower("doi"))
+                & ~Q(doi__startswith="http")
+                & ~Q(doi__startswith="doi:"),
+                name="studies_study_doi_normalised",
+            ),
+            models.UniqueConstraint(
+                fields=["pmid"], condition=~Q(pmid=""), name="studies_study_pmid_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["citation_key"],
+                condition=~Q(citation_key=""),
+                name="studies_study_citation_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=YEAR_MIN) & Q(year__lte=YEAR_MAX),
+                name="studies_study_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(participants__isnull=True) | Q(participants__gte=0),
+                name="studies_study_participants_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=StudyStatus.RETRACTED) | ~Q(retraction_reason=""),
+                name="studies_study_retraction_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-year"], name="studies_study_status_year"),
+            models.Index(fields=["design"], name="studies_study_design"),
+            models.Index(fields=["condition"], name="studies_study_condition"),
+            models.Index(fields=["risk_of_bias"], name="studies_study_rob"),
+            models.Index(fields=["participants"], name="studies_study_participants"),
+        ]
+
+    def __str__(self) -> str:
+        first = self.authors[0].split()[-1] if self.authors else ""
+        lead = f"{first} {self.year}" if first else str(self.year)
+        return f"{lead}: {self.title[:80]}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalize_identifiers()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("studies:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == StudyStatus.PUBLISHED
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def pubmed_url(self) -> str:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+    def normalize_identifiers(self) -> None:
+        self.doi = normalize_doi(self.doi)
+        self.pmid = normalize_pmid(self.pmid)
+        self.pmcid = (self.pmcid or "").strip().upper()
+
+    def clean(self) -> None:
+        super().clean()
+        self.normalize_identifiers()
+        errors: dict[str, str] = {}
+        if self.doi and not is_valid_doi(self.doi):
+            errors["doi"] = f"“{self.doi}” is not a DOI: a DOI looks like 10.1111/jocd.13714."
+        elif self.doi:
+            clash = Study.objects.filter(doi=self.doi).exclude(pk=self.pk).first()
+            if clash:
+                errors["doi"] = f"Another study already has this DOI: {clash}."
+        if self.pmid and not self.pmid.isdigit():
+            errors["pmid"] = "A PubMed ID is digits only, e.g. 23960389."
+        elif self.pmid:
+            clash = Study.objects.filter(pmid=self.pmid).exclude(pk=self.pk).first()
+            if clash:
+                errors["pmid"] = f"Another study already has this PubMed ID: {clash}."
+        if not isinstance(self.authors, list) or not all(
+            isinstance(name, str) and name.strip() for name in self.authors
+        ):
+            errors["authors"] = 'Authors must be a list of names, e.g. ["Rachita Dhurat"].'
+        if self.status == StudyStatus.RETRACTED and not self.retraction_reason.strip():
+            errors["retraction_reason"] = "Say why the study is retracted."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Outcome(models.Model):
+    """One measure a study reported at one timepoint, with its arms and between-group effect."""
+
+    study = models.ForeignKey(
+        Study, verbose_name="study", on_delete=models.CASCADE, related_name="outcomes"
+    )
+    measure = models.CharField(
+        "measure",
+        max_length=500,
+        help_text="What was measured, e.g. hair count, change from baseline, per cm².",
+    )
+    unit = models.CharField(
+        "unit",
+        max_length=100,
+        blank=True,
+        help_text="As reported (hairs/cm2, µm, %). Never convert.",
+    )
+    timepoint_weeks = models.PositiveSmallIntegerField(
+        "timepoint (weeks)",
+        null=True,
+        blank=True,
+        help_text="Only when the source states it in weeks; otherwise leave empty and say it in "
+        "the measure or source note.",
+    )
+    effect_type = models.CharField(
+        "effect type",
+        max_length=120,
+        blank=True,
+        help_text="MD, SMD, RR… or 'p-value only' when only a p-value was reported.",
+    )
+    estimate = models.FloatField("effect estimate", null=True, blank=True)
+    ci_low = models.FloatField("95% CI, lower", null=True, blank=True)
+    ci_high = models.FloatField("95% CI, upper", null=True, blank=True)
+    p_value = models.CharField(
+        "p-value",
+        max_length=120,
+        blank=True,
+        help_text="As reported: 0.039, <0.0001, or 'not significant'.",
+    )
+    i2 = models.FloatField(
+        "I² (%)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    k_studies = models.PositiveIntegerField("studies pooled", null=True, blank=True)
+    participants = models.PositiveIntegerField("participants", null=True, blank=True)
+    baseline_note = models.TextField("baseline", blank=True)
+    source_location = models.TextField(
+        "where the numbers come from",
+        blank=True,
+        help_text="Abstract, a named table, a later review… with any caveat.",
+    )
+    order = models.PositiveSmallIntegerField("order", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "outcome"
+        verbose_name_plural = "outcomes"
+        ordering = ["study", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ci_low__isnull=True)
+                | Q(ci_high__isnull=True)
+                | Q(ci_low__lte=F("ci_high")),
+                name="studies_outcome_ci_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(i2__isnull=True) | (Q(i2__gte=0) & Q(i2__lte=100)),
+                name="studies_outcome_i2_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = f" at {self.timepoint_weeks} weeks" if self.timepoint_weeks else ""
+        return f"{self.measure}{when}"
+
+    def get_absolute_url(self) -> str:
+        return self.study.get_absolute_url()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
+            raise ValidationError({"ci_high": "The upper CI limit is below the lower one."})
+
+
+class OutcomeArm(models.Model):
+    """One compared group of an outcome, with the numbers the source printed for it."""
+
+    outcome = models.ForeignKey(
+        Outcome, verbose_name="outcome", on_delete=models.CASCADE, related_name="arms"
+    )
+    label = models.CharField("arm", max_length=300)
+    n = models.PositiveIntegerField("n", null=True, blank=True)
+    mean = models.FloatField("mean", null=True, blank=True)
+    sd = models.FloatField("SD", null=True, blank=True)
+    se = models.FloatField("SE", null=True, blank=True)
+    ci_low = models.FloatField("95% CI, lower", null=True, blank=True)
+    ci_high = models.FloatField("95% CI, upper", null=True, blank=True)
+    note = models.TextField("note", blank=True)
+    order = models.PositiveSmallIntegerField("order", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "outcome arm"
+        verbose_name_plural = "outcome arms"
+        ordering = ["outcome", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(sd__isnull=True) | Q(sd__gte=0)) & (Q(se__isnull=True) | Q(se__gte=0)),
+                name="studies_outcomearm_dispersion_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
