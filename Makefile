@@ -19,6 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed --if-empty
+	$(BIN)/python manage.py setup_roles
 	@echo ""
 	@echo "  Evidence tracker on http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/ -- make an account first with"

@@ -242,6 +242,7 @@ class Claim(models.Model):
         verbose_name = "claim"
         verbose_name_plural = "claims"
         ordering = ["category__order", "slug"]
+        permissions = [("publish_claim", "Can publish and unpublish claims (Reviewer)")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(certainty_override="") & Q(direction_override=""))

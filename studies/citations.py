@@ -52,3 +52,75 @@ def normalize_title(value: str | None) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return re.sub(r"[\W_]+", "", without_marks.casefold())
+
+
+# Vancouver (ICMJE / NLM "Citing Medicine") references -------------------------------------
+
+VANCOUVER_MAX_AUTHORS = 6
+
+
+def vancouver_author(name: str) -> str:
+    """ "Rachita Dhurat" gives "Dhurat R"; "MS Sukesh" gives "Sukesh MS".
+
+    Names are stored given name first; the family name is the last word (a trailing Jr/Sr
+    stays with it). A given name already written as capitals ("MS") is taken as initials.
+    """
+    words = name.replace(".", " ").split()
+    if len(words) < 2:
+        return name.strip()
+    suffix = ""
+    if words[-1].rstrip(",") in {"Jr", "Sr", "II", "III", "IV"} and len(words) > 2:
+        suffix = " " + words.pop().rstrip(",")
+    family, given = words[-1], words[:-1]
+    initials = ""
+    for word in given:
+        if word.isupper() and len(word) <= 3:
+            initials += word
+        else:
+            initials += "".join(part[0].upper() for part in word.split("-") if part)
+    return f"{family} {initials}{suffix}".strip()
+
+
+def vancouver_pages(pages: str) -> str:
+    """NLM drops the repeated leading digits of the last page: 1553-1563 gives 1553-63."""
+    start, dash, end = pages.partition("-")
+    if not (dash and start.isdigit() and end.isdigit() and len(start) == len(end)):
+        return pages
+    common = 0
+    while common < len(end) - 1 and start[common] == end[common]:
+        common += 1
+    return f"{start}-{end[common:]}"
+
+
+def format_vancouver(study) -> str:
+    """The study's reference in Vancouver style, e.g.
+
+    Dhurat R, Sukesh MS, Avhad G, Dandale A, Pal A, Pund P. A randomized … study. Int J
+    Trichology. 2013;5(1):6-11. doi:10.4103/0974-7753.114700
+
+    The journal is printed as stored (we keep full names, not NLM abbreviations).
+    """
+    parts = []
+    authors = [vancouver_author(a) for a in study.authors or []]
+    if len(authors) > VANCOUVER_MAX_AUTHORS:
+        authors = authors[:VANCOUVER_MAX_AUTHORS] + ["et al"]
+    if authors:
+        parts.append(", ".join(authors) + ".")
+    title = study.title.strip()
+    parts.append(title if title.endswith(("?", "!", ".")) else f"{title}.")
+    source = f"{study.journal.strip()}. " if study.journal else ""
+    source += str(study.year)
+    if study.volume:
+        source += f";{study.volume}"
+        if study.issue:
+            source += f"({study.issue})"
+    elif study.issue:
+        source += f";({study.issue})"
+    if study.pages:
+        source += f":{vancouver_pages(study.pages)}"
+    parts.append(source + ".")
+    if study.doi:
+        parts.append(f"doi:{study.doi}")
+    elif study.pmid:
+        parts.append(f"PMID: {study.pmid}.")
+    return " ".join(parts)

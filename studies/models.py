@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from studies.citations import is_valid_doi, normalize_doi, normalize_pmid
+from studies.citations import format_vancouver, is_valid_doi, normalize_doi, normalize_pmid
 
 YEAR_MIN = 1800
 YEAR_MAX = 2100
@@ -173,6 +173,10 @@ class Study(models.Model):
         verbose_name = "study"
         verbose_name_plural = "studies"
         ordering = ["-year", "title"]
+        permissions = [
+            ("publish_study", "Can publish and unpublish studies (Reviewer)"),
+            ("retract_study", "Can retract studies (Reviewer)"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["doi"], condition=~Q(doi=""), name="studies_study_doi_unique"
@@ -227,6 +231,10 @@ class Study(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == StudyStatus.PUBLISHED
+
+    def formatted_reference(self) -> str:
+        """The reference in Vancouver style (studies.citations.format_vancouver)."""
+        return format_vancouver(self)
 
     @property
     def doi_url(self) -> str:

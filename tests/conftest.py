@@ -1,3 +1,4 @@
+import io
 import json
 from pathlib import Path
 
@@ -32,3 +33,52 @@ def outcome_rows() -> list[dict]:
 @pytest.fixture(scope="session")
 def curated() -> dict:
     return json.loads((SEED_DIR / "evidence.json").read_text(encoding="utf-8"))
+
+
+# Personas: the people who use the admin. Roles come from `manage.py setup_roles`.
+
+
+@pytest.fixture
+def roles(db):
+    from django.core.management import call_command
+
+    call_command("setup_roles", stdout=io.StringIO())
+
+
+def _member(username: str, group: str | None, **extra):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username, is_staff=True, **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def curator(roles):
+    return _member("curator", "Curator")
+
+
+@pytest.fixture
+def reviewer(roles):
+    return _member("reviewer", "Reviewer")
+
+
+@pytest.fixture
+def second_reviewer(roles):
+    return _member("reviewer2", "Reviewer")
+
+
+@pytest.fixture
+def superuser(db):
+    return _member("admin", None, is_superuser=True)
+
+
+@pytest.fixture
+def persona(request, curator, reviewer, superuser):
+    """Parametrise with indirect=True over "anonymous", "curator", "reviewer", "superuser"."""
+    return {"anonymous": None, "curator": curator, "reviewer": reviewer, "superuser": superuser}[
+        request.param
+    ]

@@ -1,0 +1,126 @@
+"""The common record every importer produces, and the helpers they share."""
+
+import re
+from dataclasses import dataclass, field
+
+from studies.citations import normalize_doi, normalize_pmid
+
+
+class CitationFileError(ValueError):
+    """A file that cannot be imported at all: the message names the record and line at fault."""
+
+    def __init__(self, message: str, *, record: int | None = None, line: int | None = None):
+        super().__init__(message)
+        self.record = record
+        self.line = line
+
+
+@dataclass
+class CitationRecord:
+    """One reference as read from a file, before it is matched against the database."""
+
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    journal: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    pmcid: str = ""
+    url: str = ""
+    design: str = ""
+    number: int = 0
+    line: int | None = None
+
+    def __post_init__(self) -> None:
+        self.title = clean_text(self.title).rstrip(".").strip() if self.title else ""
+        self.authors = [clean_text(a) for a in self.authors if a and clean_text(a)]
+        self.journal = clean_text(self.journal)
+        self.volume = clean_text(self.volume)
+        self.issue = clean_text(self.issue)
+        self.pages = expand_pages(clean_text(self.pages))
+        self.doi = normalize_doi(self.doi)
+        self.pmid = normalize_pmid(self.pmid)
+        self.pmcid = clean_text(self.pmcid).upper()
+        self.url = clean_text(self.url)
+
+    @property
+    def label(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"record {self.number}{where}"
+
+    def describe(self) -> str:
+        first = self.authors[0].split()[-1] if self.authors else "no author"
+        return f"{first} {self.year or 'n.d.'}: {self.title[:80] or '(no title)'}"
+
+    def study_values(self) -> dict:
+        return {
+            "title": self.title,
+            "authors": list(self.authors),
+            "year": self.year,
+            "journal": self.journal,
+            "volume": self.volume,
+            "issue": self.issue,
+            "pages": self.pages,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
+            "url": self.url,
+            "design": self.design,
+        }
+
+
+_SPACE = re.compile(r"\s+")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d|2100)\b")
+
+
+def clean_text(value) -> str:
+    if value is None:
+        return ""
+    return _SPACE.sub(" ", str(value)).strip()
+
+
+def parse_year(value) -> int | None:
+    """The first plausible four-digit year in a date string ("2013/01/05", "2013 Jan-Mar")."""
+    if value is None:
+        return None
+    match = _YEAR.search(str(value))
+    return int(match.group(1)) if match else None
+
+
+def expand_pages(pages: str) -> str:
+    """ "1553-63" (PubMed's abbreviation) gives "1553-1563"; "6--11" gives "6-11"."""
+    pages = re.sub(r"\s*[-–—]+\s*", "-", pages)
+    start, dash, end = pages.partition("-")
+    if dash and start.isdigit() and end.isdigit() and len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+        return f"{start}-{end}"
+    return pages
+
+
+def join_pages(start: str | None, end: str | None) -> str:
+    start, end = clean_text(start), clean_text(end)
+    if start and end and end != start:
+        return f"{start}-{end}"
+    return start or end
+
+
+def person_name(value: str) -> str:
+    """ "Dhurat, Rachita" gives "Rachita Dhurat": names are stored given name first.
+
+    A third part is a suffix ("English, Robert S, Jr" gives "Robert S English Jr").
+    """
+    parts = [p.strip() for p in clean_text(value).split(",")]
+    parts = [p for p in parts if p]
+    if len(parts) >= 2:
+        family, given, *rest = parts
+        return " ".join([given, family, *rest])
+    return parts[0] if parts else ""
+
+
+def family_given(name: str) -> tuple[str, str]:
+    """Split a stored name into (family, given) at its last space, as the exporters write it."""
+    given, _, family = clean_text(name).rpartition(" ")
+    return family, given

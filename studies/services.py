@@ -1,0 +1,329 @@
+"""Writes to studies: the review workflow and citation import.
+
+Every function here saves through the model (so simple-history records the change) with the
+acting user attached as the history user, and raises WorkflowError with a message the admin
+shows as is when an action is not allowed.
+
+After any of these change what counts towards a grade (publish, unpublish, retract, import),
+the integrator calls evidence.services.regrade_affected(studies=...) — see the report.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from tqdm import tqdm
+
+from studies.citations import normalize_title
+from studies.importers import FORMATS, CitationRecord, read_citations
+from studies.models import Study, StudyStatus
+
+# Fields a workflow step or the grading changes by itself: they are not "a change someone made"
+# when deciding whether a reviewer is publishing their own work.
+WORKFLOW_FIELDS = [
+    "status",
+    "retraction_reason",
+    "updated_at",
+    "updated_by",
+    "published_at",
+    "published_by",
+    "certainty",
+    "direction",
+    "preclinical_only",
+    "sort_strength",
+    "rationale",
+    "graded_at",
+]
+
+
+class WorkflowError(Exception):
+    """An action that is not allowed now; the message says why, for the curator."""
+
+
+def attach_history_user(instance: Model, user) -> None:
+    """simple-history reads the acting user from here outside a request (commands, imports)."""
+    if user is not None and getattr(user, "pk", None):
+        instance._history_user = user
+
+
+def edited_by(instance: Model, user) -> bool:
+    """True when `user` changed the record's content since it was last published.
+
+    Looks at the last-changed-by field and at every history record since the last published
+    version (status-only steps and regrades do not count).
+    """
+    if user is None:
+        return False
+    if getattr(instance, "updated_by_id", None) == user.pk:
+        return True
+    records = list(instance.history.order_by("history_date", "history_id"))
+    published = [i for i, r in enumerate(records) if r.status == "published"]
+    start = published[-1] if published else 0
+    if not published and records and records[0].history_user_id == user.pk:
+        return True
+    for older, newer in pairwise(records[start:]):
+        if newer.history_user_id != user.pk:
+            continue
+        delta = newer.diff_against(older, excluded_fields=WORKFLOW_FIELDS)
+        if delta.changed_fields:
+            return True
+    return False
+
+
+def check_can_publish(*, instance: Model, by, permission: str, noun: str) -> None:
+    if not by.has_perm(permission):
+        raise WorkflowError(f"Only a reviewer can publish or unpublish a {noun}.")
+    if not by.is_superuser and edited_by(instance, by):
+        raise WorkflowError(f"You changed “{instance}” yourself: another reviewer must publish it.")
+
+
+def workflow_save(instance: Model, *, by, **values) -> None:
+    """Set workflow fields and save, recording `by` in the history."""
+    for name, value in values.items():
+        setattr(instance, name, value)
+    attach_history_user(instance, by)
+    instance.save()
+
+
+@transaction.atomic
+def study_submit(*, study: Study, by) -> Study:
+    """Draft → in review. Needs a design (imports leave it for the curator to set)."""
+    if study.status != StudyStatus.DRAFT:
+        raise WorkflowError(f"“{study}” is {study.get_status_display().lower()}, not a draft.")
+    if not study.design:
+        raise WorkflowError(f"Set the study design of “{study}” before submitting it.")
+    workflow_save(study, by=by, status=StudyStatus.REVIEW)
+    return study
+
+
+@transaction.atomic
+def study_publish(*, study: Study, by) -> Study:
+    """In review → published, by a reviewer who did not make the change."""
+    if study.status != StudyStatus.REVIEW:
+        raise WorkflowError(
+            f"“{study}” is {study.get_status_display().lower()}: only a study in review "
+            "can be published. Submit it for review first."
+        )
+    check_can_publish(instance=study, by=by, permission="studies.publish_study", noun="study")
+    workflow_save(
+        study, by=by, status=StudyStatus.PUBLISHED, published_at=timezone.now(), published_by=by
+    )
+    return study
+
+
+@transaction.atomic
+def study_unpublish(*, study: Study, by) -> Study:
+    """Published (or in review) → draft: it leaves every public page at once."""
+    if not by.has_perm("studies.publish_study"):
+        raise WorkflowError("Only a reviewer can unpublish a study.")
+    if study.status not in (StudyStatus.PUBLISHED, StudyStatus.REVIEW):
+        raise WorkflowError(f"“{study}” is {study.get_status_display().lower()}.")
+    workflow_save(study, by=by, status=StudyStatus.DRAFT, published_at=None, published_by=None)
+    return study
+
+
+@transaction.atomic
+def study_retract(*, study: Study, by, reason: str) -> Study:
+    """Any status → retracted, with the reason shown wherever the study is cited."""
+    if not by.has_perm("studies.retract_study"):
+        raise WorkflowError("Only a reviewer can retract a study.")
+    if not reason.strip():
+        raise WorkflowError("Say why the study is retracted.")
+    if study.status == StudyStatus.RETRACTED:
+        raise WorkflowError(f"“{study}” is already retracted.")
+    workflow_save(study, by=by, status=StudyStatus.RETRACTED, retraction_reason=reason.strip())
+    return study
+
+
+# Citation import ---------------------------------------------------------------------------
+
+
+class ImportOutcome:
+    CREATED = "created"
+    PRESENT = "already present"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class ImportLine:
+    record: CitationRecord
+    outcome: str
+    study: Study | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        what = f"{self.record.label}, {self.record.describe()}"
+        if self.outcome == ImportOutcome.CREATED:
+            return f"{what}: created as a draft" + (f" ({self.study.pk})" if self.study else "")
+        if self.outcome == ImportOutcome.PRESENT:
+            return (
+                f"{what}: already present as study {self.study.pk}, “{self.study}” ({self.reason})"
+            )
+        return f"{what}: skipped, {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    format: str
+    dry_run: bool
+    lines: list[ImportLine] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    @property
+    def created(self) -> list[Study]:
+        return [ln.study for ln in self.lines if ln.outcome == ImportOutcome.CREATED and ln.study]
+
+    def summary(self) -> str:
+        verb = "would create" if self.dry_run else "created"
+        return (
+            f"{self.filename} ({FORMATS[self.format]}): {len(self.lines)} records; "
+            f"{verb} {self.count(ImportOutcome.CREATED)}, "
+            f"{self.count(ImportOutcome.PRESENT)} already present, "
+            f"{self.count(ImportOutcome.SKIPPED)} skipped"
+            + (" (dry run: nothing written)" if self.dry_run else "")
+            + "."
+        )
+
+
+class _Index:
+    """What is already known, by DOI, PMID and title+year: the database, then this file."""
+
+    def __init__(self) -> None:
+        self.doi: dict[str, object] = {}
+        self.pmid: dict[str, object] = {}
+        self.title: dict[tuple[str, int], object] = {}
+        self.keys: set[str] = set()
+        rows = Study.objects.values_list("pk", "doi", "pmid", "title", "year", "citation_key")
+        for pk, doi, pmid, title, year, key in rows.iterator():
+            self.add(pk, doi, pmid, title, year)
+            if key:
+                self.keys.add(key)
+
+    def add(self, target, doi: str, pmid: str, title: str, year: int | None) -> None:
+        if doi:
+            self.doi.setdefault(doi, target)
+        if pmid:
+            self.pmid.setdefault(pmid, target)
+        if title and year:
+            self.title.setdefault((normalize_title(title), year), target)
+
+    def find(self, record: CitationRecord) -> tuple[object, str] | None:
+        if record.doi and record.doi in self.doi:
+            return self.doi[record.doi], f"same DOI {record.doi}"
+        if record.pmid and record.pmid in self.pmid:
+            return self.pmid[record.pmid], f"same PMID {record.pmid}"
+        key = (normalize_title(record.title), record.year)
+        if record.title and record.year and key in self.title:
+            return self.title[key], "same title and year"
+        return None
+
+    def citation_key(self, record: CitationRecord) -> str:
+        family = record.authors[0].split()[-1] if record.authors else "anon"
+        base = normalize_title(family)[:40] + str(record.year)
+        key, suffix = base, ord("a")
+        while key in self.keys:
+            key, suffix = f"{base}{chr(suffix)}", suffix + 1
+        self.keys.add(key)
+        return key
+
+
+def _problem(study: Study) -> str:
+    """Why a parsed record cannot become a study, or "" when it can."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        study.clean_fields(exclude=["design", "doi", "pmid"])
+    except ValidationError as error:
+        return "; ".join(
+            f"{Study._meta.get_field(name).verbose_name}: {' '.join(messages)}"
+            for name, messages in error.message_dict.items()
+        )
+    from studies.citations import is_valid_doi
+
+    if study.doi and not is_valid_doi(study.doi):
+        return f"“{study.doi}” is not a DOI"
+    if study.pmid and not study.pmid.isdigit():
+        return f"PMID “{study.pmid}” is not digits"
+    return ""
+
+
+def citations_import(
+    *,
+    filename: str,
+    content: bytes,
+    by=None,
+    dry_run: bool = False,
+    status: str = StudyStatus.DRAFT,
+    progress: bool = False,
+) -> ImportReport:
+    """Import one citation file: every record is created, found already present, or skipped.
+
+    De-duplicates against the database and within the file by normalised DOI, then PMID, then
+    normalised title with year. Raises CitationFileError (and writes nothing) when the file
+    cannot be read; with dry_run it reports what it would do and writes nothing.
+    """
+    fmt, records = read_citations(filename, content)
+    report = ImportReport(filename=filename, format=fmt, dry_run=dry_run)
+    index = _Index()
+    new: list[Study] = []
+    bar = tqdm(records, desc=filename, unit="record", disable=not progress or len(records) < 100)
+    for record in bar:
+        if not record.title:
+            report.lines.append(ImportLine(record, ImportOutcome.SKIPPED, reason="it has no title"))
+            continue
+        if not record.year:
+            report.lines.append(ImportLine(record, ImportOutcome.SKIPPED, reason="it has no year"))
+            continue
+        match = index.find(record)
+        if match is not None:
+            target, why = match
+            if isinstance(target, ImportLine):
+                report.lines.append(
+                    ImportLine(
+                        record,
+                        ImportOutcome.SKIPPED,
+                        reason=f"a duplicate of {target.record.label} in this file ({why})",
+                    )
+                )
+            else:
+                report.lines.append(ImportLine(record, ImportOutcome.PRESENT, reason=why))
+                report.lines[-1].study = target
+            continue
+        study = Study(**record.study_values(), status=status)
+        study.normalize_identifiers()
+        problem = _problem(study)
+        if problem:
+            report.lines.append(ImportLine(record, ImportOutcome.SKIPPED, reason=problem))
+            continue
+        study.citation_key = index.citation_key(record)
+        study.updated_by = by if by is not None and by.pk else None
+        line = ImportLine(record, ImportOutcome.CREATED, study=study)
+        report.lines.append(line)
+        index.add(line, study.doi, study.pmid, study.title, study.year)
+        new.append(study)
+    present_pks = [ln.study for ln in report.lines if ln.outcome == ImportOutcome.PRESENT]
+    found = Study.objects.in_bulk(present_pks)
+    for ln in report.lines:
+        if ln.outcome == ImportOutcome.PRESENT:
+            ln.study = found[ln.study]
+    if not dry_run and new:
+        _create(new, by=by, reason=f"Imported from {filename}")
+    return report
+
+
+@transaction.atomic
+def _create(studies: Iterable[Study], *, by, reason: str) -> None:
+    from simple_history.utils import bulk_create_with_history
+
+    user = by if by is not None and getattr(by, "pk", None) else None
+    created = bulk_create_with_history(
+        list(studies), Study, batch_size=500, default_user=user, default_change_reason=reason
+    )
+    for original, saved in zip(studies, created, strict=True):
+        original.pk = saved.pk

@@ -1,0 +1,67 @@
+"""Vancouver references, checked against strings written by hand from seed records."""
+
+import pytest
+
+from studies.citations import format_vancouver, vancouver_author, vancouver_pages
+from studies.models import Study
+
+
+def seed_study(bibliography, key: str) -> Study:
+    r = next(r for r in bibliography if r["short_key"] == key)
+    return Study(
+        title=r["title"],
+        authors=r["authors"] or [],
+        journal=r["journal"] or "",
+        year=r["year"],
+        volume=r["volume"] or "",
+        issue=r["issue"] or "",
+        pages=r["pages"] or "",
+        doi=(r["doi"] or "").lower(),
+        pmid=r["pmid"] or "",
+    )
+
+
+def test_a_six_author_trial_renders_in_vancouver_style(bibliography):
+    study = seed_study(bibliography, "dhurat2013")
+    assert study.formatted_reference() == (
+        "Dhurat R, Sukesh MS, Avhad G, Dandale A, Pal A, Pund P. A Randomized Evaluator "
+        "Blinded Study of Effect of Microneedling in Androgenetic Alopecia: A Pilot Study. "
+        "International Journal of Trichology. 2013;5(1):6-11. doi:10.4103/0974-7753.114700"
+    )
+
+
+def test_more_than_six_authors_are_cut_to_six_and_et_al(bibliography):
+    study = seed_study(bibliography, "ito2007")
+    assert format_vancouver(study) == (
+        "Ito M, Yang Z, Andl T, Cui C, Kim N, Millar SE, et al. Wnt-dependent de novo hair "
+        "follicle regeneration in adult mouse skin after wounding. Nature. "
+        "2007;447(7142):316-20. doi:10.1038/nature05766"
+    )
+
+
+def test_a_title_ending_in_a_question_mark_gets_no_extra_full_stop(bibliography):
+    study = seed_study(bibliography, "fertig2018")
+    assert "Microneedling for the treatment of hair loss? Journal" in format_vancouver(study)
+    assert format_vancouver(study).endswith("PMID: 29194786.")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Rachita Dhurat", "Dhurat R"),
+        ("MS Sukesh", "Sukesh MS"),
+        ("Muriki K. Kumar", "Kumar MK"),
+        ("Guang-Ri Jin", "Jin GR"),
+        ("Robert S English Jr", "English RS Jr"),
+    ],
+)
+def test_author_names_become_family_name_and_initials(name, expected):
+    assert vancouver_author(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [("1553-1563", "1553-63"), ("6-11", "6-11"), ("316-320", "316-20"), ("e8-e17", "e8-e17")],
+)
+def test_page_ranges_drop_repeated_leading_digits(pages, expected):
+    assert vancouver_pages(pages) == expected
