@@ -16,7 +16,8 @@ from studies.services import WorkflowError, attach_history_user, check_can_publi
 
 
 def _squash(value: str) -> str:
-    return " ".join(value.split())
+    """Words only: spacing, line breaks, punctuation and case do not matter in context."""
+    return " ".join(re.findall(r"\w+", value.casefold()))
 
 
 def mention_place(
@@ -25,9 +26,9 @@ def mention_place(
     """Where a pasted quote stands in the document; `before`/`after` tell repeats apart.
 
     `before` and `after` are a few words the curator copies from just before or after the
-    quote (spacing and line breaks do not matter). Raises AnchorError, with a message a
-    curator can act on, when the quote is missing, or appears more than once and the words
-    given do not single one place out.
+    quote (spacing, line breaks, punctuation and case do not matter). Raises AnchorError, with
+    a message a curator can act on, when the quote is missing, or appears more than once and
+    the words given do not single one place out.
     """
     before, after = _squash(before), _squash(after)
     if not (before or after):
@@ -36,12 +37,16 @@ def mention_place(
     places = occurrences(text, quote)
     if not places:
         return locate(text, quote)  # raises the "does not appear" error
-    fitting = [
-        p
-        for p in places
-        if _squash(text[max(0, p - len(before) * 2 - 10) : p]).endswith(before)
-        and _squash(text[p + len(quote) : p + len(quote) + len(after) * 2 + 10]).startswith(after)
-    ]
+
+    def fits(p: int) -> bool:
+        # Look at a window wider than the words given, then compare whole words only.
+        left = _squash(text[max(0, p - len(before) * 2 - 10) : p])
+        right = _squash(text[p + len(quote) : p + len(quote) + len(after) * 2 + 10])
+        return (not before or f" {left}".endswith(f" {before}")) and (
+            not after or f"{right} ".startswith(f"{after} ")
+        )
+
+    fitting = [p for p in places if fits(p)]
     if len(fitting) == 1:
         return anchor_at(text, fitting[0], quote)
     if not fitting:

@@ -82,3 +82,9 @@ def persona(request, curator, reviewer, superuser):
     return {"anonymous": None, "curator": curator, "reviewer": reviewer, "superuser": superuser}[
         request.param
     ]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Personas log in with real passwords; a slow hasher only slows the tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

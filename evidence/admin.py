@@ -1,0 +1,388 @@
+"""Curator admin for documents, categories, claims, mentions and evidence links.
+
+Mentions are entered by pasting the quote (evidence.forms.ClaimMentionForm); editing a
+document's text re-anchors its mentions (evidence.workflow.document_text_update). A published
+claim, with its mentions and links, is read-only until a reviewer unpublishes it.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from evidence.forms import ClaimMentionForm
+from evidence.models import (
+    Claim,
+    ClaimCategory,
+    ClaimMention,
+    EvidenceLink,
+    PublicationStatus,
+    SourceDocument,
+)
+from evidence.workflow import (
+    claim_publish,
+    claim_submit,
+    claim_unpublish,
+    document_suggestions,
+    document_text_update,
+)
+from studies.admin import run_workflow
+
+OVERRIDE_FIELDS = {"certainty_override", "direction_override", "override_justification"}
+
+
+def claim_locked(request, claim: Claim | None) -> bool:
+    return (
+        claim is not None
+        and claim.status == PublicationStatus.PUBLISHED
+        and not request.user.is_superuser
+    )
+
+
+class ClaimLockedInlineMixin:
+    def has_add_permission(self, request, obj=None):
+        return not claim_locked(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not claim_locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not claim_locked(request, obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "status", "mention_count", "needs_review_count", "imported_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "source"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["checksum", "suggested_claim_places"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", "source", "source_url", "imported_at"]}),
+        (
+            "Text",
+            {
+                "fields": ["text", "checksum"],
+                "description": "Editing the text re-anchors every mention by its quote; a "
+                "mention whose quote is gone is flagged for review, never deleted.",
+            },
+        ),
+        ("Still uncurated", {"fields": ["suggested_claim_places"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_mentions=Count("mentions"),
+                n_needs_review=Count("mentions", filter=Q(mentions__needs_review=True)),
+            )
+        )
+
+    @admin.display(description="mentions", ordering="n_mentions")
+    def mention_count(self, document: SourceDocument) -> int:
+        return document.n_mentions
+
+    @admin.display(description="need review", ordering="n_needs_review")
+    def needs_review_count(self, document: SourceDocument) -> int:
+        return document.n_needs_review
+
+    @admin.display(description="sentences that look like claims but carry no mention")
+    def suggested_claim_places(self, document: SourceDocument) -> str:
+        if not document.pk:
+            return "—"
+        groups = document_suggestions(document=document)
+        return render_to_string(
+            "admin/evidence/sourcedocument/_suggestions.html", {"groups": groups}
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and "text" in form.changed_data:
+            report = document_text_update(document=obj, text=obj.text, by=request.user)
+            level = messages.WARNING if report.flagged else messages.INFO
+            self.message_user(request, f"Text changed: {report}", level)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(ClaimCategory)
+class ClaimCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "keywords", "claim_count"]
+    list_editable = ["order"]
+    search_fields = ["name", "keywords"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_claims=Count("claims"))
+
+    @admin.display(description="claims", ordering="n_claims")
+    def claim_count(self, category: ClaimCategory) -> int:
+        return category.n_claims
+
+
+class ClaimMentionInline(ClaimLockedInlineMixin, admin.StackedInline):
+    model = ClaimMention
+    form = ClaimMentionForm
+    extra = 0
+    fields = [
+        "document",
+        "quote",
+        ("context_before", "context_after"),
+        "placed_at",
+        ("needs_review", "review_note"),
+    ]
+    readonly_fields = ["placed_at"]
+    autocomplete_fields = ["document"]
+
+    @admin.display(description="found at")
+    def placed_at(self, mention: ClaimMention) -> str:
+        if not mention.pk:
+            return "—"
+        return (
+            f"characters {mention.start}–{mention.end}: …{mention.prefix}[quote]{mention.suffix}…"
+        )
+
+
+class ClaimEvidenceLinkInline(ClaimLockedInlineMixin, admin.TabularInline):
+    model = EvidenceLink
+    extra = 0
+    fields = ["study", "direction", "finding", "outcome", "indirect", "indirectness_note"]
+    autocomplete_fields = ["study", "outcome"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "statement_short",
+        "category",
+        "status",
+        "certainty_display",
+        "direction_display",
+        "study_count",
+        "mention_count",
+        "updated_at",
+    ]
+    list_select_related = ["category"]
+    list_filter = ["status", "category", "certainty", "direction", "preclinical_only"]
+    search_fields = ["statement", "slug", "plain_summary"]
+    autocomplete_fields = ["category"]
+    prepopulated_fields = {"slug": ["statement"]}
+    inlines = [ClaimMentionInline, ClaimEvidenceLinkInline]
+    readonly_fields = [
+        "status",
+        "certainty",
+        "direction",
+        "preclinical_only",
+        "sort_strength",
+        "rationale_steps",
+        "graded_at",
+        "overridden_by",
+        "overridden_at",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "published_at",
+        "published_by",
+    ]
+    fieldsets = [
+        (None, {"fields": ["statement", "slug", "category", "plain_summary"]}),
+        (
+            "Computed grade",
+            {
+                "fields": [
+                    ("certainty", "direction"),
+                    ("sort_strength", "preclinical_only"),
+                    "rationale_steps",
+                    "graded_at",
+                ],
+                "description": "Worked out from the linked published studies; not typed in.",
+            },
+        ),
+        (
+            "Judgements that feed the grade",
+            {
+                "fields": [
+                    "publication_bias_suspected",
+                    "large_effect",
+                    "dose_response",
+                    "grading_note",
+                ]
+            },
+        ),
+        (
+            "Override the computed grade",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("certainty_override", "direction_override"),
+                    "override_justification",
+                    ("overridden_by", "overridden_at"),
+                ],
+            },
+        ),
+        (
+            "Review and publishing",
+            {
+                "fields": [
+                    "status",
+                    ("created_at", "updated_at", "updated_by"),
+                    ("published_at", "published_by"),
+                ]
+            },
+        ),
+    ]
+    actions = ["submit_for_review", "publish", "unpublish"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_studies=Count("evidence_links", distinct=True),
+                n_mentions=Count("mentions", distinct=True),
+            )
+        )
+
+    @admin.display(description="statement", ordering="statement")
+    def statement_short(self, claim: Claim) -> str:
+        return claim.statement if len(claim.statement) <= 90 else claim.statement[:89] + "…"
+
+    @admin.display(description="certainty", ordering="certainty")
+    def certainty_display(self, claim: Claim) -> str:
+        label = claim.get_certainty_display()
+        if claim.certainty_override:
+            return f"{label} → {claim.get_certainty_override_display()} (override)"
+        return label
+
+    @admin.display(description="direction", ordering="direction")
+    def direction_display(self, claim: Claim) -> str:
+        return claim.get_direction_override_display() or claim.get_direction_display() or "—"
+
+    @admin.display(description="studies", ordering="n_studies")
+    def study_count(self, claim: Claim) -> int:
+        return claim.n_studies
+
+    @admin.display(description="mentions", ordering="n_mentions")
+    def mention_count(self, claim: Claim) -> int:
+        return claim.n_mentions
+
+    @admin.display(description="rationale")
+    def rationale_steps(self, claim: Claim) -> str:
+        if not claim.rationale:
+            return "Not graded yet."
+        return format_html(
+            "<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((s,) for s in claim.rationale))
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return not claim_locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if (
+            obj is not None
+            and obj.status != PublicationStatus.DRAFT
+            and not request.user.is_superuser
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("evidence.publish_claim")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        if OVERRIDE_FIELDS & set(form.changed_data):
+            if obj.is_overridden:
+                obj.overridden_by, obj.overridden_at = request.user, timezone.now()
+            else:
+                obj.overridden_by, obj.overridden_at = None, None
+        super().save_model(request, obj, form, change)
+        # Integrator: regrade_affected(claims=[obj]) here (judgements feeding the grade).
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, EvidenceLink):
+                instance.updated_by = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+        # Integrator: regrade_affected(claims=[form.instance]) here (links added/changed/deleted).
+
+    @admin.action(description="Submit selected claims for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        run_workflow(self, request, queryset, claim_submit, "Submitted for review:")
+
+    @admin.action(description="Publish selected claims (reviewers)", permissions=["publish"])
+    def publish(self, request, queryset):
+        run_workflow(self, request, queryset, claim_publish, "Published")
+        # Integrator: regrade_affected(claims=published ones) here.
+
+    @admin.action(description="Unpublish selected claims (back to draft)", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        run_workflow(self, request, queryset, claim_unpublish, "Unpublished")
+
+
+@admin.register(ClaimMention)
+class ClaimMentionAdmin(SimpleHistoryAdmin):
+    form = ClaimMentionForm
+    list_display = ["quote_short", "claim", "document", "start", "end", "needs_review"]
+    list_select_related = ["claim", "document"]
+    list_filter = ["needs_review", "document"]
+    search_fields = ["quote", "claim__statement", "review_note"]
+    autocomplete_fields = ["claim", "document"]
+    readonly_fields = ["start", "end", "prefix", "suffix"]
+    fieldsets = [
+        (None, {"fields": ["claim", "document", "quote", ("context_before", "context_after")]}),
+        ("Where it was found", {"fields": [("start", "end"), "prefix", "suffix"]}),
+        ("Review", {"fields": ["needs_review", "review_note"]}),
+    ]
+
+    @admin.display(description="quote", ordering="quote")
+    def quote_short(self, mention: ClaimMention) -> str:
+        return mention.quote if len(mention.quote) <= 80 else mention.quote[:79] + "…"
+
+    def has_change_permission(self, request, obj=None):
+        locked = obj is not None and claim_locked(request, obj.claim)
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        locked = obj is not None and claim_locked(request, obj.claim)
+        return not locked and super().has_delete_permission(request, obj)
+
+
+@admin.register(EvidenceLink)
+class EvidenceLinkAdmin(SimpleHistoryAdmin):
+    list_display = ["claim", "study", "direction", "indirect", "outcome", "updated_by"]
+    list_select_related = ["claim", "study", "outcome", "updated_by"]
+    list_filter = ["direction", "indirect", "claim__category", "study__design"]
+    search_fields = ["claim__statement", "study__title", "study__citation_key", "finding"]
+    autocomplete_fields = ["claim", "study", "outcome"]
+    readonly_fields = ["created_at", "updated_at", "updated_by"]
+
+    def has_change_permission(self, request, obj=None):
+        locked = obj is not None and claim_locked(request, obj.claim)
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        locked = obj is not None and claim_locked(request, obj.claim)
+        return not locked and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        # Integrator: regrade_affected(claims=[obj.claim], studies=[obj.study]) here.
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        # Integrator: regrade_affected(claims=[obj.claim]) here.

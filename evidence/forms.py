@@ -1,0 +1,59 @@
+"""Admin forms for evidence: a mention is entered by pasting its quote, not by offsets."""
+
+from django import forms
+
+from evidence.anchoring import AnchorError, locate
+from evidence.models import ClaimMention
+from evidence.workflow import mention_place
+
+
+class ClaimMentionForm(forms.ModelForm):
+    """Paste the quote; the offsets and the text around it are found in the document."""
+
+    context_before = forms.CharField(
+        label="words just before",
+        required=False,
+        help_text="Only needed when the quote appears more than once: a few words from just "
+        "before it.",
+    )
+    context_after = forms.CharField(
+        label="words just after",
+        required=False,
+        help_text="Or a few words from just after it.",
+    )
+
+    class Meta:
+        model = ClaimMention
+        fields = ["claim", "document", "quote", "needs_review", "review_note"]
+        widgets = {"quote": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+
+    def clean(self):
+        cleaned = super().clean()
+        document, quote = cleaned.get("document"), cleaned.get("quote")
+        if document is None or not quote:
+            return cleaned
+        before, after = cleaned.get("context_before", ""), cleaned.get("context_after", "")
+        mention = self.instance
+        try:
+            if (
+                mention.pk
+                and not (before or after)
+                and quote == mention.quote
+                and document.pk == mention.document_id
+            ):
+                # Re-saving a placed mention keeps its place among repeats of the same quote.
+                anchor = locate(
+                    document.text,
+                    quote,
+                    prefix=mention.prefix,
+                    suffix=mention.suffix,
+                    near=mention.start,
+                )
+            else:
+                anchor = mention_place(document=document, quote=quote, before=before, after=after)
+        except AnchorError as error:
+            self.add_error("quote", str(error))
+            return cleaned
+        mention.start, mention.end = anchor.start, anchor.end
+        mention.prefix, mention.suffix = anchor.prefix, anchor.suffix
+        return cleaned

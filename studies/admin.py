@@ -1,0 +1,430 @@
+"""Curator admin for studies, outcomes and arms: scan, enter, import, review, publish, export.
+
+Status changes only through the actions (which call studies.services); a published or
+retracted study is read-only until a reviewer unpublishes it, so every public change passes
+a second pair of eyes. Superusers are exempt.
+"""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from evidence.models import EvidenceLink
+from studies.exporters import to_bibtex, to_ris
+from studies.forms import CitationImportForm, RetractForm, StudyForm
+from studies.importers import CitationFileError
+from studies.models import Outcome, OutcomeArm, Study, StudyStatus
+from studies.services import (
+    WorkflowError,
+    citations_import,
+    study_publish,
+    study_retract,
+    study_submit,
+    study_unpublish,
+)
+
+LOCKED_STUDY_STATUSES = {StudyStatus.PUBLISHED, StudyStatus.RETRACTED}
+
+
+def study_locked(request, study: Study | None) -> bool:
+    """Published and retracted studies (and what hangs off them) are not edited in place."""
+    return (
+        study is not None
+        and study.status in LOCKED_STUDY_STATUSES
+        and not request.user.is_superuser
+    )
+
+
+def run_workflow(modeladmin, request, queryset, service, done: str, **kwargs) -> None:
+    """Apply a workflow service to each selected row; report successes and each refusal."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            with transaction.atomic():
+                service(**{modeladmin.model._meta.model_name: obj}, by=request.user, **kwargs)
+        except WorkflowError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        noun = modeladmin.model._meta.verbose_name
+        plural = modeladmin.model._meta.verbose_name_plural
+        modeladmin.message_user(
+            request, f"{done} {succeeded} {noun if succeeded == 1 else plural}.", messages.SUCCESS
+        )
+
+
+class LockedInlineMixin:
+    """Inline rows of a locked parent are read-only."""
+
+    def parent_locked(self, request, obj) -> bool:
+        return study_locked(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self.parent_locked(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self.parent_locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self.parent_locked(request, obj) and super().has_delete_permission(request, obj)
+
+
+class OutcomeInline(LockedInlineMixin, admin.TabularInline):
+    model = Outcome
+    extra = 0
+    show_change_link = True
+    fields = [
+        "order",
+        "measure",
+        "unit",
+        "timepoint_weeks",
+        "effect_type",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
+
+
+class StudyEvidenceLinkInline(LockedInlineMixin, admin.TabularInline):
+    model = EvidenceLink
+    extra = 0
+    fields = ["claim", "direction", "finding", "indirect", "indirectness_note"]
+    autocomplete_fields = ["claim"]
+    verbose_name = "claim this study bears on"
+    verbose_name_plural = "claims this study bears on"
+
+
+@admin.register(Study)
+class StudyAdmin(SimpleHistoryAdmin):
+    form = StudyForm
+    list_display = [
+        "title_short",
+        "first_author",
+        "year",
+        "design",
+        "participants",
+        "risk_of_bias",
+        "status",
+        "claim_count",
+        "updated_at",
+    ]
+    list_display_links = ["title_short"]
+    list_filter = ["status", "design", "risk_of_bias", "condition", "year"]
+    search_fields = ["title", "doi", "pmid", "citation_key", "journal", "authors"]
+    list_per_page = 50
+    date_hierarchy = None
+    ordering = ["-year", "title"]
+    inlines = [OutcomeInline, StudyEvidenceLinkInline]
+    readonly_fields = [
+        "status",
+        "retraction_reason",
+        "formatted_reference",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "published_at",
+        "published_by",
+    ]
+    fieldsets = [
+        (
+            "Citation",
+            {
+                "fields": [
+                    "title",
+                    "authors",
+                    ("journal", "year"),
+                    ("volume", "issue", "pages"),
+                    ("doi", "pmid", "pmcid"),
+                    "url",
+                    "citation_key",
+                    "formatted_reference",
+                ]
+            },
+        ),
+        (
+            "Design and population",
+            {
+                "fields": [
+                    "design",
+                    "condition",
+                    "population",
+                    "participants",
+                    "intervention",
+                    "comparator",
+                    "follow_up_weeks",
+                ]
+            },
+        ),
+        ("Findings", {"fields": ["summary", "adverse_events", "funding"]}),
+        ("Risk of bias", {"fields": ["risk_of_bias", "risk_of_bias_note"]}),
+        (
+            "Review and publishing",
+            {
+                "fields": [
+                    "status",
+                    "retraction_reason",
+                    ("created_at", "updated_at", "updated_by"),
+                    ("published_at", "published_by"),
+                ]
+            },
+        ),
+    ]
+    actions = [
+        "submit_for_review",
+        "publish",
+        "unpublish",
+        "retract",
+        "export_bibtex",
+        "export_ris",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_claims=Count("evidence_links"))
+
+    @admin.display(description="title", ordering="title")
+    def title_short(self, study: Study) -> str:
+        return study.title if len(study.title) <= 90 else study.title[:89] + "…"
+
+    @admin.display(description="first author")
+    def first_author(self, study: Study) -> str:
+        return study.authors[0] if study.authors else "—"
+
+    @admin.display(description="claims", ordering="n_claims")
+    def claim_count(self, study: Study) -> int:
+        return study.n_claims
+
+    @admin.display(description="Vancouver reference")
+    def formatted_reference(self, study: Study) -> str:
+        return study.formatted_reference() if study.pk else "—"
+
+    # Permissions: locked when public; publishing and retracting are reviewer permissions.
+
+    def has_change_permission(self, request, obj=None):
+        return not study_locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != StudyStatus.DRAFT and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("studies.publish_study")
+
+    def has_retract_permission(self, request):
+        return request.user.has_perm("studies.retract_study")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            # Bulk delete would not check each row is a draft; reviewers delete one at a time.
+            actions.pop("delete_selected", None)
+        return actions
+
+    # Saving: who changed it, for the history and the "not your own change" rule.
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        # Integrator: regrade_affected(studies=[obj]) here.
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, EvidenceLink):
+                instance.updated_by = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+        # Integrator: regrade_affected(studies=[form.instance]) here (links added/changed/deleted).
+
+    # Actions.
+
+    @admin.action(description="Submit selected studies for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        run_workflow(self, request, queryset, study_submit, "Submitted for review:")
+
+    @admin.action(description="Publish selected studies (reviewers)", permissions=["publish"])
+    def publish(self, request, queryset):
+        run_workflow(self, request, queryset, study_publish, "Published")
+        # Integrator: regrade_affected(studies=published ones) here.
+
+    @admin.action(description="Unpublish selected studies (back to draft)", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        run_workflow(self, request, queryset, study_unpublish, "Unpublished")
+        # Integrator: regrade_affected(studies=unpublished ones) here.
+
+    @admin.action(description="Retract selected studies…", permissions=["retract"])
+    def retract(self, request, queryset):
+        form = RetractForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            run_workflow(
+                self,
+                request,
+                queryset,
+                study_retract,
+                "Retracted",
+                reason=form.cleaned_data["reason"],
+            )
+            # Integrator: regrade_affected(studies=retracted ones) here.
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retract studies",
+            "opts": self.model._meta,
+            "studies": queryset,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/studies/study/retract.html", context)
+
+    @admin.action(description="Export selected studies as BibTeX", permissions=["view"])
+    def export_bibtex(self, request, queryset):
+        return _download(to_bibtex(queryset), "studies.bib", "application/x-bibtex")
+
+    @admin.action(description="Export selected studies as RIS", permissions=["view"])
+    def export_ris(self, request, queryset):
+        return _download(to_ris(queryset), "studies.ris", "application/x-research-info-systems")
+
+    # Citation import page.
+
+    def get_urls(self):
+        urls = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="studies_study_import",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        reports, failures = [], []
+        form = CitationImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            dry_run = form.cleaned_data["dry_run"]
+            for upload in form.cleaned_data["files"]:
+                try:
+                    with transaction.atomic():
+                        report = citations_import(
+                            filename=upload.name,
+                            content=upload.read(),
+                            by=request.user,
+                            dry_run=dry_run,
+                        )
+                except CitationFileError as error:
+                    failures.append((upload.name, str(error)))
+                    self.message_user(
+                        request,
+                        f"{upload.name}: not imported, nothing written. {error}",
+                        messages.ERROR,
+                    )
+                else:
+                    reports.append(report)
+                    self.message_user(request, report.summary(), messages.SUCCESS)
+                    # Integrator: regrade_affected(studies=report.created) here (not dry runs).
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import citations",
+            "opts": self.model._meta,
+            "form": form,
+            "reports": reports,
+            "failures": failures,
+            "changelist_url": reverse("admin:studies_study_changelist"),
+        }
+        return TemplateResponse(request, "admin/studies/study/import.html", context)
+
+
+def _download(text: str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class OutcomeArmInline(LockedInlineMixin, admin.TabularInline):
+    model = OutcomeArm
+    extra = 0
+    fields = ["order", "label", "n", "mean", "sd", "se", "ci_low", "ci_high", "note"]
+
+    def parent_locked(self, request, obj) -> bool:
+        return study_locked(request, obj.study if obj is not None else None)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "measure",
+        "study",
+        "timepoint_weeks",
+        "effect_type",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "arm_count",
+    ]
+    list_select_related = ["study"]
+    list_filter = ["study__design", "study__status"]
+    search_fields = ["measure", "study__title", "study__citation_key"]
+    autocomplete_fields = ["study"]
+    inlines = [OutcomeArmInline]
+    fieldsets = [
+        (None, {"fields": ["study", "measure", "unit", "timepoint_weeks", "order"]}),
+        (
+            "Between-group effect",
+            {
+                "fields": [
+                    ("effect_type", "estimate"),
+                    ("ci_low", "ci_high"),
+                    "p_value",
+                    ("i2", "k_studies", "participants"),
+                ]
+            },
+        ),
+        ("Source", {"fields": ["baseline_note", "source_location"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_arms=Count("arms"))
+
+    @admin.display(description="arms", ordering="n_arms")
+    def arm_count(self, outcome: Outcome) -> int:
+        return outcome.n_arms
+
+    def has_change_permission(self, request, obj=None):
+        locked = obj is not None and study_locked(request, obj.study)
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        locked = obj is not None and study_locked(request, obj.study)
+        return not locked and super().has_delete_permission(request, obj)
+
+
+@admin.register(OutcomeArm)
+class OutcomeArmAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "outcome", "study", "n", "mean", "sd", "se"]
+    list_select_related = ["outcome__study"]
+    search_fields = ["label", "outcome__measure", "outcome__study__title"]
+    autocomplete_fields = ["outcome"]
+
+    @admin.display(description="study")
+    def study(self, arm: OutcomeArm) -> Study:
+        return arm.outcome.study
+
+    def has_change_permission(self, request, obj=None):
+        locked = obj is not None and study_locked(request, obj.outcome.study)
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        locked = obj is not None and study_locked(request, obj.outcome.study)
+        return not locked and super().has_delete_permission(request, obj)
