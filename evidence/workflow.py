@@ -11,7 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from evidence.anchoring import Anchor, AnchorError, anchor_at, locate, occurrences
-from evidence.models import Claim, ClaimCategory, ClaimMention, PublicationStatus, SourceDocument
+from evidence.models import (
+    Claim,
+    ClaimCategory,
+    ClaimMention,
+    EvidenceLink,
+    PublicationStatus,
+    SourceDocument,
+)
 from studies.services import WorkflowError, attach_history_user, check_can_publish, workflow_save
 
 
@@ -179,7 +186,13 @@ def claim_publish(*, claim: Claim, by) -> Claim:
             f"“{claim}” is {claim.get_status_display().lower()}: only a claim in review can be "
             "published. Submit it for review first."
         )
-    check_can_publish(instance=claim, by=by, permission="evidence.publish_claim", noun="claim")
+    parts = [
+        ClaimMention.history.filter(claim_id=claim.pk),
+        EvidenceLink.history.filter(claim_id=claim.pk),
+    ]
+    check_can_publish(
+        instance=claim, by=by, permission="evidence.publish_claim", noun="claim", parts=parts
+    )
     workflow_save(
         claim,
         by=by,

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
 from studies.citations import normalize_title
 from studies.importers import FORMATS, CitationRecord, read_citations
-from studies.models import Study, StudyStatus
+from studies.models import Outcome, OutcomeArm, Study, StudyStatus
 
 # Fields a workflow step or the grading changes by itself: they are not "a change someone made"
 # when deciding whether a reviewer is publishing their own work.
@@ -49,11 +49,12 @@ def attach_history_user(instance: Model, user) -> None:
         instance._history_user = user
 
 
-def edited_by(instance: Model, user) -> bool:
+def edited_by(instance: Model, user, parts: Iterable[QuerySet] = ()) -> bool:
     """True when `user` changed the record's content since it was last published.
 
-    Looks at the last-changed-by field and at every history record since the last published
-    version (status-only steps and regrades do not count).
+    Looks at the last-changed-by field, at every history record since the last published
+    version (status-only steps and regrades do not count), and at the history of its parts
+    (`parts`: historical querysets of its outcomes, arms, mentions, links) over that time.
     """
     if user is None:
         return False
@@ -70,13 +71,33 @@ def edited_by(instance: Model, user) -> bool:
         delta = newer.diff_against(older, excluded_fields=WORKFLOW_FIELDS)
         if delta.changed_fields:
             return True
+    since = records[start].history_date if published else None
+    for history in parts:
+        mine = history.filter(history_user_id=user.pk)
+        if since is not None:
+            mine = mine.filter(history_date__gt=since)
+        if mine.exists():
+            return True
     return False
 
 
-def check_can_publish(*, instance: Model, by, permission: str, noun: str) -> None:
+def study_parts(study: Study) -> list[QuerySet]:
+    """The history of what hangs off a study: its outcomes, their arms, its evidence links."""
+    from evidence.models import EvidenceLink
+
+    return [
+        Outcome.history.filter(study_id=study.pk),
+        OutcomeArm.history.filter(outcome__study_id=study.pk),
+        EvidenceLink.history.filter(study_id=study.pk),
+    ]
+
+
+def check_can_publish(
+    *, instance: Model, by, permission: str, noun: str, parts: Iterable[QuerySet] = ()
+) -> None:
     if not by.has_perm(permission):
         raise WorkflowError(f"Only a reviewer can publish or unpublish a {noun}.")
-    if not by.is_superuser and edited_by(instance, by):
+    if not by.is_superuser and edited_by(instance, by, parts):
         raise WorkflowError(f"You changed “{instance}” yourself: another reviewer must publish it.")
 
 
@@ -107,7 +128,13 @@ def study_publish(*, study: Study, by) -> Study:
             f"“{study}” is {study.get_status_display().lower()}: only a study in review "
             "can be published. Submit it for review first."
         )
-    check_can_publish(instance=study, by=by, permission="studies.publish_study", noun="study")
+    check_can_publish(
+        instance=study,
+        by=by,
+        permission="studies.publish_study",
+        noun="study",
+        parts=study_parts(study),
+    )
     workflow_save(
         study, by=by, status=StudyStatus.PUBLISHED, published_at=timezone.now(), published_by=by
     )

@@ -156,3 +156,13 @@ def test_unpublishing_a_claim_makes_it_a_draft(reviewer, curator):
         claim_unpublish(claim=claim, by=curator)
     claim_unpublish(claim=claim, by=reviewer)
     assert claim.status == PublicationStatus.DRAFT
+
+
+def test_a_reviewer_who_added_a_mention_to_a_claim_cannot_publish_it(reviewer, second_reviewer):
+    claim = ClaimFactory(status=PublicationStatus.REVIEW)
+    mention = ClaimMentionFactory.build(claim=claim, document=SourceDocumentFactory())
+    mention._history_user = reviewer
+    mention.save()
+    with pytest.raises(WorkflowError, match="another reviewer"):
+        claim_publish(claim=claim, by=reviewer)
+    claim_publish(claim=claim, by=second_reviewer)

@@ -15,7 +15,7 @@ from studies.services import (
     study_submit,
     study_unpublish,
 )
-from tests.factories import StudyFactory
+from tests.factories import OutcomeFactory, StudyFactory
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -203,3 +203,28 @@ def test_retracting_needs_a_reason_and_keeps_it(reviewer, curator):
     study.refresh_from_db()
     assert study.status == StudyStatus.RETRACTED
     assert study.retraction_reason == "Retracted by the journal."
+
+
+def test_a_reviewer_who_changed_an_outcome_of_the_study_cannot_publish_it(
+    reviewer, second_reviewer
+):
+    study = StudyFactory(status=StudyStatus.REVIEW)
+    outcome = OutcomeFactory.build(study=study, measure="Test measure")
+    outcome._history_user = reviewer
+    outcome.save()
+    with pytest.raises(WorkflowError, match="another reviewer"):
+        study_publish(study=study, by=reviewer)
+    study_publish(study=study, by=second_reviewer)
+
+
+def test_edits_before_the_last_publication_do_not_block_a_later_publish(reviewer, curator):
+    study = StudyFactory(status=StudyStatus.REVIEW)
+    outcome = OutcomeFactory.build(study=study)
+    outcome._history_user = reviewer
+    outcome.save()
+    study.status = StudyStatus.PUBLISHED
+    study.save()  # published by someone else after the reviewer's edit
+    study_unpublish(study=study, by=reviewer)
+    study_submit(study=study, by=curator)
+    study_publish(study=study, by=reviewer)
+    assert study.status == StudyStatus.PUBLISHED
