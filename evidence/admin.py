@@ -163,7 +163,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "direction_display",
         "study_count",
         "mention_count",
-        "updated_at",
     ]
     list_select_related = ["category"]
     list_filter = ["status", "category", "certainty", "direction", "preclinical_only"]

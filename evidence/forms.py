@@ -25,7 +25,10 @@ class ClaimMentionForm(forms.ModelForm):
     class Meta:
         model = ClaimMention
         fields = ["claim", "document", "quote", "needs_review", "review_note"]
-        widgets = {"quote": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 2, "cols": 60}),
+            "review_note": forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        }
 
     def clean(self):
         cleaned = super().clean()

@@ -112,13 +112,11 @@ class StudyAdmin(SimpleHistoryAdmin):
         "risk_of_bias",
         "status",
         "claim_count",
-        "updated_at",
     ]
     list_display_links = ["title_short"]
     list_filter = ["status", "design", "risk_of_bias", "condition", "year"]
     search_fields = ["title", "doi", "pmid", "citation_key", "journal", "authors"]
     list_per_page = 50
-    date_hierarchy = None
     ordering = ["-year", "title"]
     inlines = [OutcomeInline, StudyEvidenceLinkInline]
     readonly_fields = [
