@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from studies.models import Study
 
@@ -55,9 +56,18 @@ def test_dry_run_writes_nothing():
     assert Study.objects.count() == 0
 
 
-def test_the_command_records_the_user_in_the_history(curator):
+def test_the_command_records_who_and_when_in_the_history(curator):
+    before = timezone.now()
     run(str(DATA / "seed_two.json"), "--user", "curator")
-    assert {r.history_user for r in Study.history.all()} == {curator}
+    records = list(Study.history.all())
+    assert len(records) == 2
+    assert {r.history_user for r in records} == {curator}
+    assert all(before <= r.history_date <= timezone.now() for r in records)
+
+
+def test_a_published_status_cannot_be_asked_for():
+    with pytest.raises(CommandError, match="invalid choice"):
+        run(str(DATA / "seed_two.json"), "--status", "published")
 
 
 def test_an_unknown_user_is_refused():

@@ -228,3 +228,12 @@ def test_edits_before_the_last_publication_do_not_block_a_later_publish(reviewer
     study_submit(study=study, by=curator)
     study_publish(study=study, by=reviewer)
     assert study.status == StudyStatus.PUBLISHED
+
+
+def test_a_large_file_shows_a_progress_bar_when_asked(capsys):
+    ris = "".join(
+        f"TY  - JOUR\nTI  - Test record {i}\nPY  - 2020\nDO  - 10.5555/test.{i}\nER  - \n"
+        for i in range(150)
+    )
+    citations_import(filename="big.ris", content=ris.encode(), progress=True)
+    assert "150/150" in capsys.readouterr().err

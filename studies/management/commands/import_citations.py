@@ -26,8 +26,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--status",
             default=StudyStatus.DRAFT,
-            choices=[StudyStatus.DRAFT, StudyStatus.REVIEW],
-            help="Status of the new studies (draft unless you say so; never published).",
+            choices=[StudyStatus.DRAFT],
+            help="Status of the new studies: always draft (they pass review before going "
+            "public, and the curator sets each one's design first).",
         )
         parser.add_argument("--user", help="Username recorded in the history as the importer.")
 
