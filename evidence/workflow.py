@@ -96,14 +96,7 @@ def document_text_update(*, document: SourceDocument, text: str, by=None) -> Rea
     report = ReanchorReport()
     who = f" by {by}" if by is not None and getattr(by, "pk", None) else ""
     when = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-    for mention in document.mentions.select_related("claim").order_by("start"):
-        mention.document = document
-        if (
-            mention.is_anchored(text)
-            and text[max(0, mention.start - len(mention.prefix)) : mention.start] == mention.prefix
-        ):
-            report.unchanged.append(mention)
-            continue
+    for mention in document.mentions.order_by("start"):
         try:
             anchor = locate(
                 text,
@@ -117,9 +110,13 @@ def document_text_update(*, document: SourceDocument, text: str, by=None) -> Rea
             mention.review_note = f"The document text was edited on {when}{who}: {error}"
             report.flagged.append(mention)
         else:
+            old = (mention.start, mention.prefix, mention.suffix)
+            if (anchor.start, anchor.prefix, anchor.suffix) == old:
+                report.unchanged.append(mention)
+                continue
             mention.start, mention.end = anchor.start, anchor.end
             mention.prefix, mention.suffix = anchor.prefix, anchor.suffix
-            report.moved.append(mention)
+            (report.moved if anchor.start != old[0] else report.unchanged).append(mention)
         attach_history_user(mention, by)
         mention.save()
     return report

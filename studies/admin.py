@@ -6,6 +6,7 @@ a second pair of eyes. Superusers are exempt.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
@@ -304,8 +305,6 @@ class StudyAdmin(SimpleHistoryAdmin):
 
     def import_view(self, request):
         if not self.has_add_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         reports, failures = [], []
         form = CitationImportForm(request.POST or None, request.FILES or None)

@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
-from studies.citations import normalize_title
+from studies.citations import is_valid_doi, normalize_title
 from studies.importers import FORMATS, CitationRecord, read_citations
 from studies.models import Outcome, OutcomeArm, Study, StudyStatus
 
@@ -262,8 +263,6 @@ class _Index:
 
 def _problem(study: Study) -> str:
     """Why a parsed record cannot become a study, or "" when it can."""
-    from django.core.exceptions import ValidationError
-
     try:
         study.clean_fields(exclude=["design", "doi", "pmid"])
     except ValidationError as error:
@@ -271,8 +270,6 @@ def _problem(study: Study) -> str:
             f"{Study._meta.get_field(name).verbose_name}: {' '.join(messages)}"
             for name, messages in error.message_dict.items()
         )
-    from studies.citations import is_valid_doi
-
     if study.doi and not is_valid_doi(study.doi):
         return f"“{study.doi}” is not a DOI"
     if study.pmid and not study.pmid.isdigit():
@@ -299,46 +296,40 @@ def citations_import(
     report = ImportReport(filename=filename, format=fmt, dry_run=dry_run)
     index = _Index()
     new: list[Study] = []
+    present: list[tuple[ImportLine, int]] = []
     bar = tqdm(records, desc=filename, unit="record", disable=not progress or len(records) < 100)
     for record in bar:
+        line = ImportLine(record, ImportOutcome.SKIPPED)
+        report.lines.append(line)
         if not record.title:
-            report.lines.append(ImportLine(record, ImportOutcome.SKIPPED, reason="it has no title"))
+            line.reason = "it has no title"
             continue
         if not record.year:
-            report.lines.append(ImportLine(record, ImportOutcome.SKIPPED, reason="it has no year"))
+            line.reason = "it has no year"
             continue
         match = index.find(record)
         if match is not None:
             target, why = match
-            if isinstance(target, ImportLine):
-                report.lines.append(
-                    ImportLine(
-                        record,
-                        ImportOutcome.SKIPPED,
-                        reason=f"a duplicate of {target.record.label} in this file ({why})",
-                    )
-                )
-            else:
-                report.lines.append(ImportLine(record, ImportOutcome.PRESENT, reason=why))
-                report.lines[-1].study = target
+            if isinstance(target, ImportLine):  # an earlier record of this file
+                line.reason = f"a duplicate of {target.record.label} in this file ({why})"
+            else:  # the primary key of a study in the database
+                line.outcome, line.reason = ImportOutcome.PRESENT, why
+                present.append((line, target))
             continue
         study = Study(**record.study_values(), status=status)
         study.normalize_identifiers()
         problem = _problem(study)
         if problem:
-            report.lines.append(ImportLine(record, ImportOutcome.SKIPPED, reason=problem))
+            line.reason = problem
             continue
         study.citation_key = index.citation_key(record)
         study.updated_by = by if by is not None and by.pk else None
-        line = ImportLine(record, ImportOutcome.CREATED, study=study)
-        report.lines.append(line)
+        line.outcome, line.study = ImportOutcome.CREATED, study
         index.add(line, study.doi, study.pmid, study.title, study.year)
         new.append(study)
-    present_pks = [ln.study for ln in report.lines if ln.outcome == ImportOutcome.PRESENT]
-    found = Study.objects.in_bulk(present_pks)
-    for ln in report.lines:
-        if ln.outcome == ImportOutcome.PRESENT:
-            ln.study = found[ln.study]
+    found = Study.objects.in_bulk([pk for _, pk in present])
+    for line, pk in present:
+        line.study = found[pk]
     if not dry_run and new:
         _create(new, by=by, reason=f"Imported from {filename}")
     return report

@@ -166,3 +166,26 @@ def test_a_reviewer_who_added_a_mention_to_a_claim_cannot_publish_it(reviewer, s
     with pytest.raises(WorkflowError, match="another reviewer"):
         claim_publish(claim=claim, by=reviewer)
     claim_publish(claim=claim, by=second_reviewer)
+
+
+def test_a_mention_whose_surroundings_did_not_change_is_not_rewritten():
+    mention = ClaimMentionFactory()
+    mention.prefix, mention.suffix = "", mention.document.text[30:62]
+    mention.save()
+    records = mention.history.count()
+    document = mention.document
+    report = document_text_update(document=document, text=document.text + " An added line.")
+    assert report.unchanged == [mention]
+    assert mention.history.count() == records
+
+
+def test_a_changed_context_after_a_mention_is_refreshed_in_place():
+    mention = ClaimMentionFactory()
+    mention.suffix = mention.document.text[30:62]
+    mention.save()
+    document = mention.document
+    new_text = document.text.replace(". It also", ". Also, it")
+    document_text_update(document=document, text=new_text)
+    mention.refresh_from_db()
+    assert mention.start == 0
+    assert mention.suffix == new_text[30:62]
