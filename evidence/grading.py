@@ -80,9 +80,15 @@ PUBLICATION_BIAS_LEVELS = 1
 LARGE_EFFECT_LEVELS = 1
 DOSE_RESPONSE_LEVELS = 1
 
-# Direction: a side wins when at least this share of the studies pointing somewhere
-# (supports, contradicts, mixed) is on it; otherwise the evidence is mixed.
+# Direction: a side wins when its weight is at least this share of the studies pointing
+# somewhere (supports, contradicts, mixed); otherwise the evidence is mixed. A study with mixed
+# results weighs this much on each side; neutral studies point nowhere and are left out.
 DIRECTION_MAJORITY = Fraction(2, 3)
+MIXED_STUDY_WEIGHT = Fraction(1, 2)
+
+# SORT A: controlled human evidence of at least this certainty, pointing one clear way with no
+# study contradicting another. Case series, opinion and preclinical evidence are always C.
+SORT_A_MINIMUM = LEVELS.index(Certainty.MODERATE)
 
 MINUS = "\N{MINUS SIGN}"
 
@@ -228,7 +234,7 @@ def grade(
     preclinical_only = tier.key == "preclinical"
     if preclinical_only:
         steps.append("Preclinical only: the evidence comes from animals or cells, not people.")
-    sort = _sort(tier, level, inconsistent)
+    sort = _sort(tier, level, consistent=not inconsistent and direction in _CLEAR_DIRECTIONS)
     steps.append(
         f"Result: {_level_words(level)} certainty, {ClaimDirection(direction).label.lower()}; "
         f"SORT {sort}."
@@ -388,9 +394,9 @@ def _direction(body: list[LinkedStudy], steps: list[str]) -> tuple[str, bool]:
     )
     if not pointing:
         direction = ClaimDirection.INCONCLUSIVE
-    elif Fraction(supports, pointing) >= DIRECTION_MAJORITY:
+    elif (supports + mixed * MIXED_STUDY_WEIGHT) / pointing >= DIRECTION_MAJORITY:
         direction = ClaimDirection.SUPPORTED
-    elif Fraction(contradicts, pointing) >= DIRECTION_MAJORITY:
+    elif (contradicts + mixed * MIXED_STUDY_WEIGHT) / pointing >= DIRECTION_MAJORITY:
         direction = ClaimDirection.CONTRADICTED
     else:
         direction = ClaimDirection.MIXED
@@ -398,10 +404,15 @@ def _direction(body: list[LinkedStudy], steps: list[str]) -> tuple[str, bool]:
     return direction, bool(supports and contradicts)
 
 
-def _sort(tier: _Tier, level: int, inconsistent: bool) -> str:
+_CLEAR_DIRECTIONS = frozenset({ClaimDirection.SUPPORTED, ClaimDirection.CONTRADICTED})
+
+
+def _sort(tier: _Tier, level: int, *, consistent: bool) -> str:
+    """SORT A needs consistent, good-quality patient-oriented evidence; C is case series,
+    opinion or preclinical work; everything else is B (inconsistent or limited quality)."""
     if tier.key in ("uncontrolled", "preclinical"):
         return SortStrength.C
-    if level >= LEVELS.index(Certainty.MODERATE) and not inconsistent:
+    if level >= SORT_A_MINIMUM and consistent:
         return SortStrength.A
     return SortStrength.B
 
