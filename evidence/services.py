@@ -100,12 +100,17 @@ def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         )
         .order_by("study__year", "study_id")
     )
-    return claims.annotate(
-        links_not_counted=Count(
-            "evidence_links",
-            filter=~Q(evidence_links__study__status=StudyStatus.PUBLISHED),
+    return (
+        claims.annotate(
+            links_not_counted=Count(
+                "evidence_links",
+                filter=~Q(evidence_links__study__status=StudyStatus.PUBLISHED),
+            )
         )
-    ).prefetch_related(Prefetch("evidence_links", queryset=published_links, to_attr="_graded"))
+        # Meta.ordering is dropped from aggregate queries; keep the summary in a stable order.
+        .order_by("category__order", "slug")
+        .prefetch_related(Prefetch("evidence_links", queryset=published_links, to_attr="_graded"))
+    )
 
 
 def _compute(claim: Claim) -> grading.Grade:
