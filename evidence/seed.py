@@ -127,7 +127,7 @@ def study_values(record: dict[str, Any], curated: dict[str, Any]) -> dict[str, A
     }
 
 
-def outcome_values(row: dict[str, Any], order: int) -> dict[str, Any]:
+def outcome_values(row: dict[str, Any]) -> dict[str, Any]:
     effect = row.get("reported_effect") or {}
     p = effect.get("p")
     return {
@@ -144,7 +144,6 @@ def outcome_values(row: dict[str, Any], order: int) -> dict[str, Any]:
         "participants": effect.get("participants"),
         "baseline_note": _text(row.get("baseline_note")),
         "source_location": _text(row.get("source_location")),
-        "order": order,
     }
 
 
@@ -243,9 +242,7 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
         study = studies[row["short_key"]]
         order = orders.get(row["short_key"], 0)
         orders[row["short_key"]] = order + 1
-        outcome = _upsert(
-            report, Outcome, {"study": study, "order": order}, outcome_values(row, order)
-        )
+        outcome = _upsert(report, Outcome, {"study": study, "order": order}, outcome_values(row))
         for arm_order, arm in enumerate(row["arms"]):
             _upsert(
                 report,
