@@ -52,10 +52,12 @@ SYNTHESIS_DESIGNS = frozenset(
     {StudyDesign.SYSTEMATIC_REVIEW_META_ANALYSIS, StudyDesign.SYSTEMATIC_REVIEW}
 )
 
-# Risk of bias: one level down when at least this share of the studies is at high risk, or
-# when every study has at least some concerns. Never two levels: the study-level judgement has
-# only one step beyond "some concerns", too coarse to tell serious from very serious flaws.
+# Risk of bias: one level down when at least RISK_OF_BIAS_HIGH_SHARE of the studies is at high
+# risk, or when fewer than RISK_OF_BIAS_LOW_SHARE are at low risk (most of the evidence has at
+# least some concerns). Never two levels: the study-level judgement has only one step beyond
+# "some concerns", too coarse to tell serious from very serious flaws.
 RISK_OF_BIAS_HIGH_SHARE = Fraction(1, 2)
+RISK_OF_BIAS_LOW_SHARE = Fraction(1, 2)
 # An unassessed study is trusted no more than one with some concerns.
 UNASSESSED_RISK_OF_BIAS_AS = RiskOfBias.SOME_CONCERNS
 
@@ -194,9 +196,21 @@ def grade(
         _note_not_counted(steps, not_counted)
         return Grade(Certainty.NONE, "", False, "", tuple(steps))
 
-    tier = next(t for t in TIERS if any(s.design in t.designs for s in studies))
-    body = [s for s in studies if s.design in tier.designs]
-    others = [s for s in studies if s.design not in tier.designs]
+    # Neutral links say the study does not test the claim's direction (it measured something
+    # else, or its results are not available): they are listed but never graded.
+    neutral = [s for s in studies if s.direction == LinkDirection.NEUTRAL]
+    testing = [s for s in studies if s.direction != LinkDirection.NEUTRAL]
+    if not testing:
+        steps.append(
+            f"No linked study tests the claim: {_describe_designs(neutral)}, all neutral "
+            "(they do not point either way), so there is nothing to grade."
+        )
+        _note_not_counted(steps, not_counted)
+        return Grade(Certainty.NONE, ClaimDirection.INCONCLUSIVE, False, "", tuple(steps))
+
+    tier = next(t for t in TIERS if any(s.design in t.designs for s in testing))
+    body = [s for s in testing if s.design in tier.designs]
+    others = [s for s in testing if s.design not in tier.designs]
     noun = _body_noun(body)
 
     steps.append(f"Start: {_level_words(tier.start)} {_DASH} {_describe_designs(body)}")
@@ -211,6 +225,10 @@ def grade(
         )
     if others:
         steps.append(f"Also linked but not graded (weaker designs): {_describe_designs(others)}.")
+    if neutral:
+        steps.append(
+            f"Not graded, neutral (they do not test the claim): {_describe_designs(neutral)}."
+        )
     _note_not_counted(steps, not_counted)
 
     risk_levels = _risk_of_bias(body, noun, steps)
@@ -247,7 +265,9 @@ _DASH = "\N{EM DASH}"
 
 def _risk_of_bias(body: list[LinkedStudy], noun: tuple[str, str], steps: list[str]) -> int:
     unassessed = [s for s in body if s.risk_of_bias not in _ASSESSED]
-    judged = [UNASSESSED_RISK_OF_BIAS_AS if s in unassessed else s.risk_of_bias for s in body]
+    judged = [
+        s.risk_of_bias if s.risk_of_bias in _ASSESSED else UNASSESSED_RISK_OF_BIAS_AS for s in body
+    ]
     if unassessed:
         steps.append(
             f"Assumed: risk of bias not assessed for {_names(unassessed)}; treated as "
@@ -259,10 +279,15 @@ def _risk_of_bias(body: list[LinkedStudy], noun: tuple[str, str], steps: list[st
     if high and Fraction(high, n) >= RISK_OF_BIAS_HIGH_SHARE:
         steps.append(f"{MINUS}1 risk of bias: {_share(high, n, noun)} at high risk")
         return 1
-    if low == 0:
-        none_low = ", none at low risk" if n > 1 else ""
+    if Fraction(low, n) < RISK_OF_BIAS_LOW_SHARE:
+        if n == 1:
+            at_low = ""
+        elif low:
+            at_low = f", only {low} at low risk"
+        else:
+            at_low = ", none at low risk"
         steps.append(
-            f"{MINUS}1 risk of bias: {_share(n, n, noun)} at some concerns or worse{none_low}"
+            f"{MINUS}1 risk of bias: {_share(n - low, n, noun)} at some concerns or worse{at_low}"
         )
         return 1
     steps.append(f"Risk of bias: no downgrade, {_share(low, n, noun)} at low risk")
@@ -392,9 +417,7 @@ def _direction(body: list[LinkedStudy], steps: list[str]) -> tuple[str, bool]:
         for d in LinkDirection.values
         if counts[d]
     )
-    if not pointing:
-        direction = ClaimDirection.INCONCLUSIVE
-    elif (supports + mixed * MIXED_STUDY_WEIGHT) / pointing >= DIRECTION_MAJORITY:
+    if (supports + mixed * MIXED_STUDY_WEIGHT) / pointing >= DIRECTION_MAJORITY:
         direction = ClaimDirection.SUPPORTED
     elif (contradicts + mixed * MIXED_STUDY_WEIGHT) / pointing >= DIRECTION_MAJORITY:
         direction = ClaimDirection.CONTRADICTED
