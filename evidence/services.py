@@ -188,10 +188,12 @@ def _pks(objs: Iterable[Any]) -> set[int]:
 def claims_regrade(*, claims: Iterable[Claim] | QuerySet[Claim] | None = None) -> RegradeSummary:
     """Regrade claims from their published studies; None means every claim.
 
-    Reads in a fixed number of queries however many claims there are (claims, their published
-    links with studies, in one prefetch) and writes only the claims whose stored grade
-    changed, in one bulk update plus one bulk insert of history records; `graded_at` is set on
-    those alone, so a second run writes nothing. Claim instances passed in are updated in place.
+    Reads in two queries however many claims there are (the claims with a count of their
+    unpublished links; their published links with studies, in one prefetch) and writes only
+    the claims whose stored grade changed, in one bulk update plus one bulk insert of history
+    records (SQLite's 999-parameter limit makes Django split that insert into batches of 33
+    claims; PostgreSQL does it in one). `graded_at` is set on the changed claims alone, so a
+    second run writes nothing. Claim instances passed in are updated in place.
     """
     if claims is None:
         queryset = Claim.objects.all()
