@@ -23,10 +23,12 @@ from studies.models import RiskOfBias, StudyDesign
 # Certainty levels from lowest to highest; a grade moves along this scale one step per level.
 LEVELS: tuple[str, ...] = (Certainty.VERY_LOW, Certainty.LOW, Certainty.MODERATE, Certainty.HIGH)
 
-# Design tiers, best first. The best tier with at least one study is the body of evidence that
-# is graded; studies of lower tiers are noted in the rationale but do not move the grade.
+# Design tiers, best first. Neutral links (the study does not test the claim) are set aside;
+# of the rest, the best tier with at least one study is the body of evidence that is graded;
+# studies of lower tiers are noted in the rationale but do not move the grade. A design in no
+# tier (say a choice added later) counts with the uncontrolled designs, and the rationale says so.
 # A systematic review is graded as the designs it pools: a meta-analysis pools comparative
-# trials (every meta-analysis in the seed pools RCTs), so it sits with randomised trials; a
+# trials (the seed's three pool randomised trials), so it sits with randomised trials; a
 # review without a pooled estimate usually gathers mixed designs, so it sits with controlled
 # observational evidence. A curator who knows better overrides the grade in writing.
 RANDOMISED_DESIGNS = frozenset({StudyDesign.RCT, StudyDesign.SYSTEMATIC_REVIEW_META_ANALYSIS})
@@ -154,6 +156,13 @@ TIERS: tuple[_Tier, ...] = (
     _Tier("preclinical", LEVELS.index(Certainty.VERY_LOW), PRECLINICAL_DESIGNS),
 )
 
+
+def _tier_of(study: LinkedStudy) -> _Tier:
+    return next((t for t in TIERS if study.design in t.designs), _UNCONTROLLED)
+
+
+_UNCONTROLLED = next(t for t in TIERS if t.key == "uncontrolled")
+
 _DESIGN_NOUNS: dict[str, tuple[str, str]] = {
     StudyDesign.SYSTEMATIC_REVIEW_META_ANALYSIS: (
         "systematic review with meta-analysis",
@@ -198,8 +207,9 @@ def grade(
 
     # Neutral links say the study does not test the claim's direction (it measured something
     # else, or its results are not available): they are listed but never graded.
-    neutral = [s for s in studies if s.direction == LinkDirection.NEUTRAL]
-    testing = [s for s in studies if s.direction != LinkDirection.NEUTRAL]
+    # An unknown direction is treated the same way.
+    testing = [s for s in studies if s.direction in _POINTING]
+    neutral = [s for s in studies if s.direction not in _POINTING]
     if not testing:
         steps.append(
             f"No linked study tests the claim: {_describe_designs(neutral)}, all neutral "
@@ -208,9 +218,9 @@ def grade(
         _note_not_counted(steps, not_counted)
         return Grade(Certainty.NONE, ClaimDirection.INCONCLUSIVE, False, "", tuple(steps))
 
-    tier = next(t for t in TIERS if any(s.design in t.designs for s in testing))
-    body = [s for s in testing if s.design in tier.designs]
-    others = [s for s in testing if s.design not in tier.designs]
+    tier = min((_tier_of(s) for s in testing), key=TIERS.index)
+    body = [s for s in testing if _tier_of(s) is tier]
+    others = [s for s in testing if _tier_of(s) is not tier]
     noun = _body_noun(body)
 
     steps.append(f"Start: {_level_words(tier.start)} {_DASH} {_describe_designs(body)}")
@@ -230,6 +240,12 @@ def grade(
             f"Not graded, neutral (they do not test the claim): {_describe_designs(neutral)}."
         )
     _note_not_counted(steps, not_counted)
+    unknown = [s for s in testing if not any(s.design in t.designs for t in TIERS)]
+    if unknown:
+        steps.append(
+            f"Assumed: design not recognised for {_names(unknown)}; counted as uncontrolled "
+            "evidence."
+        )
 
     risk_levels = _risk_of_bias(body, noun, steps)
     down = risk_levels
@@ -261,6 +277,7 @@ def grade(
 
 
 _DASH = "\N{EM DASH}"
+_POINTING = frozenset({LinkDirection.SUPPORTS, LinkDirection.CONTRADICTS, LinkDirection.MIXED})
 
 
 def _risk_of_bias(body: list[LinkedStudy], noun: tuple[str, str], steps: list[str]) -> int:

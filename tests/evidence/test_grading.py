@@ -374,6 +374,16 @@ CASES = [
         id="weaker designs beside trials do not move the grade",
     ),
     pytest.param(
+        [study("umbrella_review", n=900, label="Odd 2021")],
+        NONE,
+        "very_low",
+        "supported",
+        "C",
+        False,
+        ["Assumed: design not recognised for Odd 2021; counted as uncontrolled evidence."],
+        id="an unknown design never raises and counts as uncontrolled",
+    ),
+    pytest.param(
         [rct(n=250, says="contradicts"), rct(n=250, says="contradicts")],
         NONE,
         "high",
@@ -547,6 +557,12 @@ def test_no_published_study_gives_none_with_a_reason():
         "No published study is linked to this claim, so there is nothing to grade.",
         "Not counted: 2 linked studies are not published (draft, in review or retracted).",
     )
+
+
+def test_a_link_without_a_known_direction_is_set_aside_like_a_neutral_one():
+    result = grade([rct(n=500, says=""), rct(n=500, rob="high", says=None)])
+    assert (result.certainty, result.direction) == ("none", "inconclusive")
+    assert result.rationale[0].startswith("No linked study tests the claim: 2 randomised trials")
 
 
 def test_the_rationale_reads_in_order_start_downgrades_upgrades_result():
