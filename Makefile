@@ -45,5 +45,8 @@ seed: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed
 
+regrade: $(STAMP)
+	$(BIN)/python manage.py regrade
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

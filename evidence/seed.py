@@ -24,6 +24,7 @@ from evidence.models import (
     PublicationStatus,
     SourceDocument,
 )
+from evidence.services import RegradeSummary, claims_regrade
 from studies.models import Outcome, OutcomeArm, Study, StudyDesign, StudyStatus
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
@@ -33,6 +34,7 @@ SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
 class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    grades: RegradeSummary = field(default_factory=RegradeSummary)
 
     def count(self, kind: str, model: type[models.Model]) -> None:
         bucket = self.created if kind == "created" else self.updated
@@ -41,13 +43,15 @@ class SeedReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated)
+        return bool(self.created or self.updated or self.grades.changes)
 
     def __str__(self) -> str:
         if not self.changed:
             return "Seed evidence base already up to date: nothing changed."
         parts = [f"created {n} {name}" for name, n in sorted(self.created.items())]
         parts += [f"updated {n} {name}" for name, n in sorted(self.updated.items())]
+        if self.grades.changes:
+            parts.append(f"regraded {self.grades.changed} claims")
         return "Seed evidence base loaded: " + ", ".join(parts) + "."
 
 
@@ -259,4 +263,6 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
                 "indirectness_note": link.get("indirectness_note", ""),
             },
         )
+    # Writes only grades that differ, so a second load still writes nothing.
+    report.grades = claims_regrade()
     return report

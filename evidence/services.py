@@ -1,0 +1,316 @@
+"""Writes to claims' grades: regrading from linked studies, and curator overrides.
+
+Every write path that changes something a grade depends on (a study's design, participants,
+risk of bias or status; an evidence link added, changed or deleted; a claim's judgement flags)
+calls `regrade_affected()` once after its change, inside the same transaction. Grading itself is
+pure (evidence.grading); these functions fetch its inputs in a fixed number of queries and save
+only the claims whose stored grade actually changes, with a history record for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from evidence import grading
+from evidence.models import Certainty, Claim, ClaimDirection, EvidenceLink
+from studies.models import Study, StudyStatus
+
+# The stored fields grading computes; a claim is saved only when one of them differs.
+GRADE_FIELDS = ("certainty", "direction", "preclinical_only", "sort_strength", "rationale")
+REGRADE_CHANGE_REASON = "Regraded from its linked published studies"
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    """One claim whose stored grade changed."""
+
+    slug: str
+    old_certainty: str
+    new_certainty: str
+    old_direction: str
+    new_direction: str
+
+    def __str__(self) -> str:
+        def words(certainty: str, direction: str) -> str:
+            return f"{certainty.replace('_', ' ')}/{direction or '—'}"
+
+        old = words(self.old_certainty, self.old_direction)
+        new = words(self.new_certainty, self.new_direction)
+        if old == new:
+            return f"{self.slug}: {new} (rationale updated)"
+        return f"{self.slug}: {old} → {new}"
+
+
+@dataclass
+class RegradeSummary:
+    """What a regrade looked at and what it changed."""
+
+    checked: int = 0
+    changes: list[GradeChange] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes)
+
+    @property
+    def unchanged(self) -> int:
+        return self.checked - self.changed
+
+    def __str__(self) -> str:
+        claims = "claim" if self.checked == 1 else "claims"
+        if not self.changes:
+            return f"Regraded {self.checked} {claims}: nothing changed."
+        lines = [
+            f"Regraded {self.checked} {claims}: {self.changed} changed, {self.unchanged} unchanged."
+        ]
+        lines += [f"  {change}" for change in self.changes]
+        return "\n".join(lines)
+
+
+def _label(study: Study) -> str:
+    if study.authors:
+        return f"{study.authors[0].split()[-1]} {study.year}"
+    return study.citation_key or f"study {study.pk}"
+
+
+def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """The claims with their published links and studies prefetched: two queries in all."""
+    published_links = (
+        EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
+        .select_related("study")
+        .only(
+            "claim_id",
+            "direction",
+            "indirect",
+            "study__design",
+            "study__participants",
+            "study__risk_of_bias",
+            "study__authors",
+            "study__year",
+            "study__citation_key",
+        )
+        .order_by("study__year", "study_id")
+    )
+    return (
+        claims.annotate(
+            links_not_counted=Count(
+                "evidence_links",
+                filter=~Q(evidence_links__study__status=StudyStatus.PUBLISHED),
+            )
+        )
+        # Meta.ordering is dropped from aggregate queries; keep the summary in a stable order.
+        .order_by("category__order", "slug")
+        .prefetch_related(Prefetch("evidence_links", queryset=published_links, to_attr="_graded"))
+    )
+
+
+def _compute(claim: Claim) -> grading.Grade:
+    studies = [
+        grading.LinkedStudy(
+            design=link.study.design,
+            participants=link.study.participants,
+            risk_of_bias=link.study.risk_of_bias,
+            direction=link.direction,
+            indirect=link.indirect,
+            label=_label(link.study),
+        )
+        for link in claim._graded
+    ]
+    judgements = grading.Judgements(
+        publication_bias_suspected=claim.publication_bias_suspected,
+        large_effect=claim.large_effect,
+        dose_response=claim.dose_response,
+    )
+    return grading.grade(studies, judgements, not_counted=claim.links_not_counted)
+
+
+def _regrade(claims: QuerySet[Claim]) -> tuple[RegradeSummary, dict[int, Claim]]:
+    summary = RegradeSummary()
+    changed: dict[int, Claim] = {}
+    now = timezone.now()
+    with transaction.atomic():
+        for claim in _claims_for_grading(claims):
+            summary.checked += 1
+            result = _compute(claim)
+            new: dict[str, Any] = {
+                "certainty": result.certainty,
+                "direction": result.direction,
+                "preclinical_only": result.preclinical_only,
+                "sort_strength": result.sort_strength,
+                "rationale": list(result.rationale),
+            }
+            if all(getattr(claim, name) == value for name, value in new.items()):
+                continue
+            summary.changes.append(
+                GradeChange(
+                    slug=claim.slug,
+                    old_certainty=claim.certainty,
+                    new_certainty=result.certainty,
+                    old_direction=claim.direction,
+                    new_direction=result.direction,
+                )
+            )
+            for name, value in new.items():
+                setattr(claim, name, value)
+            claim.graded_at = now
+            changed[claim.pk] = claim
+        if changed:
+            bulk_update_with_history(
+                list(changed.values()),
+                Claim,
+                [*GRADE_FIELDS, "graded_at"],
+                default_change_reason=REGRADE_CHANGE_REASON,
+            )
+    return summary, changed
+
+
+def _refresh_given(given: Iterable[Any], changed: dict[int, Claim]) -> None:
+    """Copy new grades onto claim instances the caller holds, so they are not stale."""
+    for obj in given:
+        if isinstance(obj, Claim) and obj.pk in changed:
+            for name in (*GRADE_FIELDS, "graded_at"):
+                setattr(obj, name, getattr(changed[obj.pk], name))
+
+
+def _pks(objs: Iterable[Any]) -> set[int]:
+    return {obj if isinstance(obj, int) else obj.pk for obj in objs}
+
+
+def claims_regrade(*, claims: Iterable[Claim] | QuerySet[Claim] | None = None) -> RegradeSummary:
+    """Regrade claims from their published studies; None means every claim.
+
+    Reads in two queries however many claims there are (the claims with a count of their
+    unpublished links; their published links with studies, in one prefetch) and writes only
+    the claims whose stored grade changed, in one bulk update plus one bulk insert of history
+    records (SQLite's 999-parameter limit makes Django split that insert into batches of 33
+    claims; PostgreSQL does it in one). `graded_at` is set on the changed claims alone, so a
+    second run writes nothing. Claim instances passed in are updated in place.
+    """
+    if claims is None:
+        queryset = Claim.objects.all()
+        given: list[Any] = []
+    elif isinstance(claims, QuerySet):
+        queryset, given = claims, []
+    else:
+        given = list(claims)
+        if not given:
+            return RegradeSummary()
+        queryset = Claim.objects.filter(pk__in=_pks(given))
+    summary, changed = _regrade(queryset)
+    _refresh_given(given, changed)
+    return summary
+
+
+def claim_regrade(*, claim: Claim) -> bool:
+    """Regrade one claim; True when its stored grade changed (and was saved)."""
+    return bool(claims_regrade(claims=[claim]).changes)
+
+
+def regrade_affected(
+    *, studies: Iterable[Study | int] = (), claims: Iterable[Claim | int] = ()
+) -> RegradeSummary:
+    """Regrade the given claims plus every claim linked to the given studies.
+
+    The one call every write path makes after a change that feeds a grade: a study's design,
+    participants, risk of bias or status changed (pass `studies`); an evidence link added,
+    changed or deleted (pass its claim in `claims`); a claim's judgement flags changed (pass the
+    claim). Accepts instances or primary keys. Links to the studies are followed whatever the
+    studies' status, so retracting or unpublishing a study regrades its claims too.
+    """
+    claims = list(claims)
+    study_pks, claim_pks = _pks(studies), _pks(claims)
+    if not study_pks and not claim_pks:
+        return RegradeSummary()
+    affected = Claim.objects.filter(
+        Q(pk__in=claim_pks)
+        | Q(pk__in=EvidenceLink.objects.filter(study__in=study_pks).values("claim_id"))
+    )
+    summary, changed = _regrade(affected)
+    _refresh_given(claims, changed)
+    return summary
+
+
+@transaction.atomic
+def claim_override_set(
+    *,
+    claim: Claim,
+    certainty: str = "",
+    direction: str = "",
+    justification: str,
+    by: AbstractBaseUser | None,
+) -> Claim:
+    """Overrule the computed certainty and/or direction, with a written justification.
+
+    Refuses (ValidationError, nothing saved) an override without a justification, without a
+    certainty or direction, or with a value that is not a valid choice. The computed grade is
+    kept as it is beside the override; the change is recorded in the claim's history.
+    """
+    errors: dict[str, str] = {}
+    if certainty and certainty not in Certainty.values:
+        errors["certainty_override"] = f"“{certainty}” is not a certainty level."
+    if direction and direction not in ClaimDirection.values:
+        errors["direction_override"] = f"“{direction}” is not a direction."
+    if not certainty and not direction:
+        errors["certainty_override"] = (
+            "Choose the certainty or the direction to override (or clear the override)."
+        )
+    if not justification.strip():
+        errors["override_justification"] = (
+            "An override needs a written justification: say why the computed grade is wrong."
+        )
+    if errors:
+        raise ValidationError(errors)
+    claim.certainty_override = certainty
+    claim.direction_override = direction
+    claim.override_justification = justification.strip()
+    claim.overridden_by = by
+    claim.overridden_at = timezone.now()
+    claim.updated_by = by
+    if by is not None:
+        claim._history_user = by  # otherwise the request's user, as for any save
+    claim.save(
+        update_fields=[
+            "certainty_override",
+            "direction_override",
+            "override_justification",
+            "overridden_by",
+            "overridden_at",
+            "updated_by",
+            "updated_at",
+        ]
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_override_clear(*, claim: Claim, by: AbstractBaseUser | None) -> Claim:
+    """Remove a curator override; the computed grade applies again. Recorded in history."""
+    claim.certainty_override = ""
+    claim.direction_override = ""
+    claim.override_justification = ""
+    claim.overridden_by = None
+    claim.overridden_at = None
+    claim.updated_by = by
+    if by is not None:
+        claim._history_user = by  # otherwise the request's user, as for any save
+    claim.save(
+        update_fields=[
+            "certainty_override",
+            "direction_override",
+            "override_justification",
+            "overridden_by",
+            "overridden_at",
+            "updated_by",
+            "updated_at",
+        ]
+    )
+    return claim
