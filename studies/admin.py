@@ -188,11 +188,14 @@ class StudyAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="title", ordering="title")
     def title_short(self, study: Study) -> str:
-        return study.title if len(study.title) <= 90 else study.title[:89] + "…"
+        return study.title if len(study.title) <= 70 else study.title[:69] + "…"
 
     @admin.display(description="first author")
     def first_author(self, study: Study) -> str:
-        return study.authors[0] if study.authors else "—"
+        if not study.authors:
+            return "—"
+        family = study.authors[0].split()[-1]
+        return f"{family} et al." if len(study.authors) > 1 else family
 
     @admin.display(description="claims", ordering="n_claims")
     def claim_count(self, study: Study) -> int:

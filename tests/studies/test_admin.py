@@ -113,7 +113,14 @@ def test_the_changelist_shows_the_columns_a_curator_scans(client, curator):
     StudyFactory(title="Test record shown in the list", participants=77, design="cohort")
     client.force_login(curator)
     page = client.get(CHANGELIST).content.decode()
-    for text in ["Test record shown in the list", "Cohort study", "77", "Low", "Published"]:
+    for text in [
+        "Test record shown in the list",
+        "Tester et al.",
+        "Cohort study",
+        "77",
+        "Low",
+        "Published",
+    ]:
         assert text in page
 
 
