@@ -21,6 +21,7 @@ from evidence.models import (
     PublicationStatus,
     SourceDocument,
 )
+from evidence.services import regrade_affected
 from evidence.workflow import (
     claim_publish,
     claim_submit,
@@ -305,7 +306,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
             else:
                 obj.overridden_by, obj.overridden_at = None, None
         super().save_model(request, obj, form, change)
-        # Integrator: regrade_affected(claims=[obj]) here (judgements feeding the grade).
+
+    def save_related(self, request, form, formsets, change):
+        # The claim's judgement flags and its inline links are saved by now: regrade it once.
+        super().save_related(request, form, formsets, change)
+        regrade_affected(claims=[form.instance])
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -316,7 +321,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
         for instance in formset.deleted_objects:
             instance.delete()
         formset.save_m2m()
-        # Integrator: regrade_affected(claims=[form.instance]) here (links added/changed/deleted).
 
     @admin.action(description="Submit selected claims for review", permissions=["change"])
     def submit_for_review(self, request, queryset):
@@ -325,7 +329,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
     @admin.action(description="Publish selected claims (reviewers)", permissions=["publish"])
     def publish(self, request, queryset):
         run_workflow(self, request, queryset, claim_publish, "Published")
-        # Integrator: regrade_affected(claims=published ones) here.
 
     @admin.action(description="Unpublish selected claims (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):
@@ -379,9 +382,19 @@ class EvidenceLinkAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
+        # A link moved to another claim leaves its old claim with one study less.
+        previous_claim = (
+            EvidenceLink.objects.filter(pk=obj.pk).values_list("claim_id", flat=True).first()
+        )
         super().save_model(request, obj, form, change)
-        # Integrator: regrade_affected(claims=[obj.claim], studies=[obj.study]) here.
+        regrade_affected(claims=[obj.claim_id, *([previous_claim] if previous_claim else [])])
 
     def delete_model(self, request, obj):
+        claim_id = obj.claim_id
         super().delete_model(request, obj)
-        # Integrator: regrade_affected(claims=[obj.claim]) here.
+        regrade_affected(claims=[claim_id])
+
+    def delete_queryset(self, request, queryset):
+        claim_ids = list(queryset.values_list("claim_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        regrade_affected(claims=claim_ids)

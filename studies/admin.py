@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from evidence.models import EvidenceLink
+from evidence.services import regrade_affected
 from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
 from studies.importers import CitationFileError
@@ -233,7 +234,15 @@ class StudyAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
-        # Integrator: regrade_affected(studies=[obj]) here.
+
+    def save_related(self, request, form, formsets, change):
+        # Once the study and its inlines are saved, regrade every claim it bears on, including
+        # claims whose link to it was just deleted inline.
+        linked_before = list(
+            EvidenceLink.objects.filter(study=form.instance).values_list("claim_id", flat=True)
+        )
+        super().save_related(request, form, formsets, change)
+        regrade_affected(studies=[form.instance], claims=linked_before)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -244,7 +253,6 @@ class StudyAdmin(SimpleHistoryAdmin):
         for instance in formset.deleted_objects:
             instance.delete()
         formset.save_m2m()
-        # Integrator: regrade_affected(studies=[form.instance]) here (links added/changed/deleted).
 
     # Actions.
 
@@ -255,12 +263,10 @@ class StudyAdmin(SimpleHistoryAdmin):
     @admin.action(description="Publish selected studies (reviewers)", permissions=["publish"])
     def publish(self, request, queryset):
         run_workflow(self, request, queryset, study_publish, "Published")
-        # Integrator: regrade_affected(studies=published ones) here.
 
     @admin.action(description="Unpublish selected studies (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):
         run_workflow(self, request, queryset, study_unpublish, "Unpublished")
-        # Integrator: regrade_affected(studies=unpublished ones) here.
 
     @admin.action(description="Retract selected studies…", permissions=["retract"])
     def retract(self, request, queryset):
@@ -274,7 +280,6 @@ class StudyAdmin(SimpleHistoryAdmin):
                 "Retracted",
                 reason=form.cleaned_data["reason"],
             )
-            # Integrator: regrade_affected(studies=retracted ones) here.
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -332,7 +337,6 @@ class StudyAdmin(SimpleHistoryAdmin):
                 else:
                     reports.append(report)
                     self.message_user(request, report.summary(), messages.SUCCESS)
-                    # Integrator: regrade_affected(studies=report.created) here (not dry runs).
         context = {
             **self.admin_site.each_context(request),
             "title": "Import citations",

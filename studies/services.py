@@ -4,8 +4,9 @@ Every function here saves through the model (so simple-history records the chang
 acting user attached as the history user, and raises WorkflowError with a message the admin
 shows as is when an action is not allowed.
 
-After any of these change what counts towards a grade (publish, unpublish, retract, import),
-the integrator calls evidence.services.regrade_affected(studies=...) — see the report.
+Publishing, unpublishing and retracting change which studies count towards grades, so each
+regrades the claims linked to the study (evidence.services.regrade_affected) in the same
+transaction. Imported studies start as drafts with no links: they change no grade.
 """
 
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
+from evidence.services import regrade_affected
 from studies.citations import is_valid_doi, normalize_title
 from studies.importers import FORMATS, CitationRecord, read_citations
 from studies.models import Outcome, OutcomeArm, Study, StudyStatus
@@ -139,6 +141,7 @@ def study_publish(*, study: Study, by) -> Study:
     workflow_save(
         study, by=by, status=StudyStatus.PUBLISHED, published_at=timezone.now(), published_by=by
     )
+    regrade_affected(studies=[study])
     return study
 
 
@@ -150,6 +153,7 @@ def study_unpublish(*, study: Study, by) -> Study:
     if study.status not in (StudyStatus.PUBLISHED, StudyStatus.REVIEW):
         raise WorkflowError(f"“{study}” is {study.get_status_display().lower()}.")
     workflow_save(study, by=by, status=StudyStatus.DRAFT, published_at=None, published_by=None)
+    regrade_affected(studies=[study])
     return study
 
 
@@ -163,6 +167,7 @@ def study_retract(*, study: Study, by, reason: str) -> Study:
     if study.status == StudyStatus.RETRACTED:
         raise WorkflowError(f"“{study}” is already retracted.")
     workflow_save(study, by=by, status=StudyStatus.RETRACTED, retraction_reason=reason.strip())
+    regrade_affected(studies=[study])
     return study
 
 
