@@ -207,6 +207,11 @@ class Study(models.Model):
                 condition=~Q(status=StudyStatus.RETRACTED) | ~Q(retraction_reason=""),
                 name="studies_study_retraction_has_reason",
             ),
+            # An imported citation cannot tell its design; it waits as a draft for a curator.
+            models.CheckConstraint(
+                condition=Q(status=StudyStatus.DRAFT) | ~Q(design=""),
+                name="studies_study_design_set_unless_draft",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-year"], name="studies_study_status_year"),

@@ -141,3 +141,9 @@ def test_an_outcome_ci_must_be_ordered():
 def test_a_study_reads_as_first_author_year_and_title():
     study = StudyFactory.build(authors=["Rachita Dhurat", "MS Sukesh"], year=2013, title="Pilot")
     assert str(study) == "Dhurat 2013: Pilot"
+
+
+def test_only_a_draft_may_wait_without_a_design():
+    StudyFactory(design="", status=StudyStatus.DRAFT)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StudyFactory(design="", status=StudyStatus.PUBLISHED)
