@@ -29,7 +29,7 @@ from evidence.workflow import (
     document_suggestions,
     document_text_update,
 )
-from studies.admin import run_workflow
+from studies.admin import LinkAuthorMixin, run_workflow
 
 OVERRIDE_FIELDS = {"certainty_override", "direction_override", "override_justification"}
 
@@ -155,7 +155,7 @@ class ClaimEvidenceLinkInline(ClaimLockedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(LinkAuthorMixin, SimpleHistoryAdmin):
     list_display = [
         "statement_short",
         "category",
@@ -311,16 +311,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
         # The claim's judgement flags and its inline links are saved by now: regrade it once.
         super().save_related(request, form, formsets, change)
         regrade_affected(claims=[form.instance])
-
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, EvidenceLink):
-                instance.updated_by = request.user
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
 
     @admin.action(description="Submit selected claims for review", permissions=["change"])
     def submit_for_review(self, request, queryset):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from studies.models import Outcome, Study
+from studies.models import Outcome, ReviewedRecord, Study
 
 # How much text either side of a quote is kept as its prefix and suffix (Hypothesis keeps 32).
 CONTEXT_CHARS = 32
@@ -126,7 +126,7 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status=PublicationStatus.PUBLISHED)
 
 
-class Claim(models.Model):
+class Claim(ReviewedRecord):
     statement = models.TextField(
         "statement", help_text="The claim in neutral wording, as a testable proposition."
     )
@@ -214,26 +214,6 @@ class Claim(models.Model):
         related_name="+",
     )
     overridden_at = models.DateTimeField("overridden", null=True, blank=True)
-
-    created_at = models.DateTimeField("created", auto_now_add=True)
-    updated_at = models.DateTimeField("updated", auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="last changed by",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    published_at = models.DateTimeField("published", null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="published by",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     history = HistoricalRecords()
     objects = ClaimQuerySet.as_manager()

@@ -269,48 +269,37 @@ def claim_override_set(
         )
     if errors:
         raise ValidationError(errors)
-    claim.certainty_override = certainty
-    claim.direction_override = direction
-    claim.override_justification = justification.strip()
-    claim.overridden_by = by
-    claim.overridden_at = timezone.now()
-    claim.updated_by = by
-    if by is not None:
-        claim._history_user = by  # otherwise the request's user, as for any save
-    claim.save(
-        update_fields=[
-            "certainty_override",
-            "direction_override",
-            "override_justification",
-            "overridden_by",
-            "overridden_at",
-            "updated_by",
-            "updated_at",
-        ]
+    return _override_save(
+        claim,
+        by=by,
+        certainty_override=certainty,
+        direction_override=direction,
+        override_justification=justification.strip(),
+        overridden_by=by,
+        overridden_at=timezone.now(),
     )
-    return claim
 
 
 @transaction.atomic
 def claim_override_clear(*, claim: Claim, by: AbstractBaseUser | None) -> Claim:
     """Remove a curator override; the computed grade applies again. Recorded in history."""
-    claim.certainty_override = ""
-    claim.direction_override = ""
-    claim.override_justification = ""
-    claim.overridden_by = None
-    claim.overridden_at = None
+    return _override_save(
+        claim,
+        by=by,
+        certainty_override="",
+        direction_override="",
+        override_justification="",
+        overridden_by=None,
+        overridden_at=None,
+    )
+
+
+def _override_save(claim: Claim, *, by: AbstractBaseUser | None, **values: Any) -> Claim:
+    """Write the override fields (and who changed the claim) and nothing else."""
+    for name, value in values.items():
+        setattr(claim, name, value)
     claim.updated_by = by
     if by is not None:
         claim._history_user = by  # otherwise the request's user, as for any save
-    claim.save(
-        update_fields=[
-            "certainty_override",
-            "direction_override",
-            "override_justification",
-            "overridden_by",
-            "overridden_at",
-            "updated_by",
-            "updated_at",
-        ]
-    )
+    claim.save(update_fields=[*values, "updated_by", "updated_at"])
     return claim

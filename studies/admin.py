@@ -102,8 +102,22 @@ class StudyEvidenceLinkInline(LockedInlineMixin, admin.TabularInline):
     verbose_name_plural = "claims this study bears on"
 
 
+class LinkAuthorMixin:
+    """Evidence links edited inline record who changed them, as the page's record does."""
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, EvidenceLink):
+                instance.updated_by = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+
+
 @admin.register(Study)
-class StudyAdmin(SimpleHistoryAdmin):
+class StudyAdmin(LinkAuthorMixin, SimpleHistoryAdmin):
     form = StudyForm
     list_display = [
         "title_short",
@@ -243,16 +257,6 @@ class StudyAdmin(SimpleHistoryAdmin):
         )
         super().save_related(request, form, formsets, change)
         regrade_affected(studies=[form.instance], claims=linked_before)
-
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, EvidenceLink):
-                instance.updated_by = request.user
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
 
     # Actions.
 

@@ -45,12 +45,43 @@ class StudyStatus(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
+class ReviewedRecord(models.Model):
+    """Who changed a record last and who published it: what review before publishing needs.
+
+    Shared by studies and claims; `updated_by` is what the "a reviewer cannot publish their own
+    change" rule reads, alongside the history.
+    """
+
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="last changed by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField("published", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="published by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class StudyQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=StudyStatus.PUBLISHED)
 
 
-class Study(models.Model):
+class Study(ReviewedRecord):
     title = models.CharField(
         "title", max_length=1000, help_text="The article title as printed on the record."
     )
@@ -145,25 +176,6 @@ class Study(models.Model):
     )
     retraction_reason = models.TextField(
         "retraction reason", blank=True, help_text="Required when a study is retracted."
-    )
-    created_at = models.DateTimeField("created", auto_now_add=True)
-    updated_at = models.DateTimeField("updated", auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="last changed by",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    published_at = models.DateTimeField("published", null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="published by",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
     )
 
     history = HistoricalRecords()

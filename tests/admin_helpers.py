@@ -3,31 +3,9 @@
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-STUDY_FIELDS = [
-    "title",
-    "journal",
-    "year",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "pmcid",
-    "url",
-    "citation_key",
-    "design",
-    "condition",
-    "population",
-    "participants",
-    "intervention",
-    "comparator",
-    "follow_up_weeks",
-    "summary",
-    "adverse_events",
-    "funding",
-    "risk_of_bias",
-    "risk_of_bias_note",
-]
+from studies.forms import StudyForm
+
+STUDY_FIELDS = [name for name in StudyForm.Meta.fields if name != "authors"]
 CLAIM_FIELDS = [
     "statement",
     "slug",
