@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Evidence tracker — curation"
 admin.site.site_title = "Evidence tracker"
@@ -7,4 +7,6 @@ admin.site.index_title = "Studies, claims and evidence"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("studies/", include("studies.urls")),
+    path("", include("evidence.urls")),
 ]
