@@ -46,6 +46,20 @@ def _participants(label: str, lookup: str) -> WholeNumberFilter:
     )
 
 
+class StudyFilterForm(forms.Form):
+    """Ranges given the wrong way round: the upper bound is reported and left out."""
+
+    RANGES = [("year_min", "year_max"), ("participants_min", "participants_max")]
+
+    def clean(self):
+        cleaned = super().clean()
+        for low, high in self.RANGES:
+            if cleaned.get(low) is not None and cleaned.get(high) is not None:
+                if cleaned[low] > cleaned[high]:
+                    self.add_error(high, f"It is below the lower bound, {cleaned[low]}.")
+        return cleaned
+
+
 class StudyFilter(FilterSet):
     SORTS = {
         "newest": ("Newest first", ["-year", "title"]),
@@ -97,6 +111,7 @@ class StudyFilter(FilterSet):
 
     class Meta:
         model = Study
+        form = StudyFilterForm
         fields: list[str] = []
 
     def filter_category(self, queryset, name, value):

@@ -126,6 +126,27 @@ def test_bad_input_gives_a_normal_page_with_the_problem_shown(client, base, para
     assert 'class="notice notice-problem"' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("params", "problem", "expected"),
+    [
+        (
+            {"year_min": "2020", "year_max": "2010"},
+            "Published up to (year): It is below the lower bound, 2020.",
+            {"rct3"},
+        ),
+        (
+            {"participants_min": "50", "participants_max": "5"},
+            "At most (participants): It is below the lower bound, 50.",
+            {"rct3"},
+        ),
+    ],
+)
+def test_a_range_the_wrong_way_round_keeps_its_lower_bound(client, base, params, problem, expected):
+    response = client.get(LIST, params)
+    assert response.context["problems"] == [f"{problem} This filter was ignored."]
+    assert set(listed(response)) == {base.studies[k].title for k in expected}
+
+
 def test_a_bad_number_does_not_undo_the_good_ones(client, base):
     response = client.get(LIST, {"year_min": "abc", "year_max": "2016"})
     assert listed(response) == [base.studies["series"].title]
