@@ -3,8 +3,9 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Length, NullIf
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -124,6 +125,72 @@ class ClaimCategory(models.Model):
 class ClaimQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PublicationStatus.PUBLISHED)
+
+    # Public lists (issue 5): the effective grade and published counts, computed in SQL.
+
+    @staticmethod
+    def effective_certainty_expression():
+        """The certainty a reader sees: the override when a curator set one, else the computed."""
+        return Coalesce(NullIf("certainty_override", Value("")), "certainty")
+
+    @staticmethod
+    def effective_direction_expression():
+        return Coalesce(NullIf("direction_override", Value("")), "direction")
+
+    @staticmethod
+    def certainty_rank_expression():
+        """4 for high down to 0 for none: sorts strongest first with a descending order."""
+        ranks = {
+            Certainty.HIGH: 4,
+            Certainty.MODERATE: 3,
+            Certainty.LOW: 2,
+            Certainty.VERY_LOW: 1,
+        }
+        return Case(
+            *(
+                When(Exact(ClaimQuerySet.effective_certainty_expression(), level), then=rank)
+                for level, rank in ranks.items()
+            ),
+            default=0,
+            output_field=models.IntegerField(),
+        )
+
+    def with_effective_grade(self):
+        """Annotates `certainty_shown` and `direction_shown` (override-aware)."""
+        return self.annotate(
+            certainty_shown=self.effective_certainty_expression(),
+            direction_shown=self.effective_direction_expression(),
+        )
+
+    def with_public_counts(self):
+        """Annotates `published_study_count` (linked published studies) and `mention_count`
+        (mentions in published documents), each a correlated subquery so they never multiply."""
+        from studies.models import StudyStatus
+
+        studies = (
+            EvidenceLink.objects.filter(claim=OuterRef("pk"), study__status=StudyStatus.PUBLISHED)
+            .order_by()
+            .values("claim")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        mentions = (
+            ClaimMention.objects.filter(
+                claim=OuterRef("pk"), document__status=PublicationStatus.PUBLISHED
+            )
+            .order_by()
+            .values("claim")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            published_study_count=Coalesce(Subquery(studies), 0),
+            mention_count=Coalesce(Subquery(mentions), 0),
+        )
+
+    def for_list(self):
+        """One bundle for the public claim list and its CSV."""
+        return self.select_related("category").with_effective_grade().with_public_counts()
 
 
 class Claim(ReviewedRecord):

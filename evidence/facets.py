@@ -1,0 +1,126 @@
+"""Facet counts for any django-filter FilterSet, the way Datasette shows them.
+
+Each option of a faceted filter shows how many results it would give if chosen with the *other*
+active filters left as they are (its own current choice set aside). One grouped COUNT query per
+facet, whatever the number of rows.
+
+A FilterSet opts in with a `facets` class attribute: filter name -> Facet, saying what to group
+the results by (a field path or an expression) and, for a to-many path, which related rows count
+(e.g. only published studies). The options themselves come from the filter's form field choices.
+
+`filterset_problems` turns a bound FilterSet's form errors into sentences for the `problems`
+list (templates/_messages.html). django-filter already leaves an invalid field out of the
+filtering (it only applies `form.cleaned_data`), so a bad value falls back to "any".
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Expression, F, Q
+from django_filters import FilterSet
+
+# Parameters that never narrow the result: left alone when counting.
+NOT_FILTERS = frozenset({"sort", "page"})
+
+
+@dataclass(frozen=True)
+class Facet:
+    group_by: str | Expression
+    where: Q = field(default_factory=Q)
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class FacetedFilter:
+    name: str
+    label: str
+    options: list[FacetOption]
+    selected: str
+
+    @property
+    def field_id(self) -> str:
+        return f"filter-{self.name}"
+
+
+def filtered_except(filterset: FilterSet, skip: str):
+    """The FilterSet's queryset with every valid filter applied except `skip` (and sorting)."""
+    queryset = filterset.queryset.all()
+    filterset.errors  # noqa: B018 -- validates the form, so cleaned_data exists
+    for name, value in filterset.form.cleaned_data.items():
+        if name == skip or name in NOT_FILTERS:
+            continue
+        queryset = filterset.filters[name].filter(queryset, value)
+    return queryset
+
+
+def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
+    """{value: number of distinct results} for one faceted filter, other filters applied."""
+    facet: Facet = type(filterset).facets[name]
+    group_by = F(facet.group_by) if isinstance(facet.group_by, str) else facet.group_by
+    rows = (
+        filtered_except(filterset, name)
+        .filter(facet.where)
+        .order_by()
+        .values(facet_value=group_by)
+        .annotate(facet_count=Count("pk", distinct=True))
+    )
+    return {str(row["facet_value"]): row["facet_count"] for row in rows}
+
+
+def faceted_filters(filterset: FilterSet) -> list[FacetedFilter]:
+    """Every faceted filter with its options, counts and current choice, in declaration order."""
+    filterset.errors  # noqa: B018
+    cleaned = filterset.form.cleaned_data
+    out = []
+    for name in type(filterset).facets:
+        form_field = filterset.form.fields[name]
+        counts = facet_counts(filterset, name)
+        selected = str(cleaned.get(name) or "")
+        options = [
+            FacetOption(
+                value=str(value),
+                label=str(label),
+                count=counts.get(str(value), 0),
+                selected=str(value) == selected,
+            )
+            for value, label in form_field.choices
+            if str(value) != ""
+        ]
+        out.append(FacetedFilter(name, str(form_field.label or name), options, selected))
+    return out
+
+
+def filterset_problems(filterset: FilterSet) -> list[str]:
+    """One sentence per rejected parameter, saying it was ignored."""
+    problems = []
+    for name, errors in filterset.errors.items():
+        label = filterset.form.fields[name].label if name in filterset.form.fields else name
+        reason = " ".join(str(e) for e in errors)
+        problems.append(f"{label}: {reason} This filter was ignored.")
+    return problems
+
+
+def page_of(request, queryset, *, per_page: int, problems: list[str]):
+    """The requested page; a page that is not a number or past the end gives a problem and
+    the first or last page instead of an error."""
+    paginator = Paginator(queryset, per_page)
+    number = request.GET.get("page", "1")
+    try:
+        return paginator.page(number)
+    except PageNotAnInteger:
+        problems.append(f"Page: “{number[:20]}” is not a page number. Showing the first page.")
+        return paginator.page(1)
+    except EmptyPage:
+        if int(number) < 1:
+            problems.append(f"Page: there is no page {number[:20]}. Showing the first page.")
+            return paginator.page(1)
+        last = paginator.num_pages
+        problems.append(f"Page: there is no page {number[:20]}. Showing page {last}, the last.")
+        return paginator.page(last)

@@ -1,0 +1,154 @@
+"""Filters for public claim lists, kept apart from the views so an API can reuse them.
+
+Every filter looks only at published records: a claim's designs and conditions are those of
+its *published* linked studies. Certainty and direction are the effective ones (a curator's
+override wins). Bad values never raise: the form rejects them and the filter is left out.
+"""
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django_filters import CharFilter, ChoiceFilter, FilterSet
+
+from evidence.facets import Facet
+from evidence.models import (
+    Certainty,
+    Claim,
+    ClaimCategory,
+    ClaimDirection,
+    ClaimQuerySet,
+    EvidenceLink,
+)
+from studies.models import Study, StudyDesign, StudyStatus
+
+Q_MAX_LENGTH = 200
+Q_MAX_WORDS = 12
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return list(ClaimCategory.objects.values_list("slug", "name"))
+
+
+def published_condition_choices() -> list[tuple[str, str]]:
+    conditions = (
+        Study.objects.published()
+        .exclude(condition="")
+        .order_by("condition")
+        .values_list("condition", flat=True)
+        .distinct()
+    )
+    return [(c, c) for c in conditions]
+
+
+def words(text: str) -> list[str]:
+    return text.split()[:Q_MAX_WORDS]
+
+
+def search_words(queryset, fields: list[str], text: str):
+    """Rows where every word appears (case-insensitively) in at least one of the fields."""
+    for word in words(text):
+        match = Q()
+        for name in fields:
+            match |= Q(**{f"{name}__icontains": word})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def published_links(**conditions):
+    """Links from the outer claim to published studies matching `conditions`."""
+    return EvidenceLink.objects.filter(
+        claim=OuterRef("pk"), study__status=StudyStatus.PUBLISHED, **conditions
+    )
+
+
+class ClaimFilter(FilterSet):
+    SORTS = {
+        "category": ("Category", ["category__order", "category__name", "slug"]),
+        "certainty": ("Certainty, strongest first", None),
+        "studies": ("Most studies", None),
+        "statement": ("Statement, A to Z", ["statement", "slug"]),
+    }
+
+    category = ChoiceFilter(
+        label="Category", field_name="category__slug", choices=category_choices, empty_label="Any"
+    )
+    certainty = ChoiceFilter(
+        label="Certainty", choices=Certainty.choices, method="filter_certainty", empty_label="Any"
+    )
+    direction = ChoiceFilter(
+        label="Direction",
+        choices=ClaimDirection.choices,
+        method="filter_direction",
+        empty_label="Any",
+    )
+    design = ChoiceFilter(
+        label="Study design",
+        choices=StudyDesign.choices,
+        method="filter_design",
+        empty_label="Any",
+    )
+    condition = ChoiceFilter(
+        label="Condition studied",
+        choices=published_condition_choices,
+        method="filter_condition",
+        empty_label="Any",
+    )
+    q = CharFilter(
+        label="Words in the claim",
+        method="filter_q",
+        max_length=Q_MAX_LENGTH,
+        widget=forms.TextInput,
+    )
+    sort = ChoiceFilter(
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        method="sort_by",
+        empty_label=None,
+    )
+
+    facets = {
+        "category": Facet("category__slug"),
+        "certainty": Facet(ClaimQuerySet.effective_certainty_expression()),
+        "direction": Facet(ClaimQuerySet.effective_direction_expression()),
+        "design": Facet(
+            "evidence_links__study__design",
+            Q(evidence_links__study__status=StudyStatus.PUBLISHED),
+        ),
+        "condition": Facet(
+            "evidence_links__study__condition",
+            Q(evidence_links__study__status=StudyStatus.PUBLISHED),
+        ),
+    }
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_certainty(self, queryset, name, value):
+        return queryset.alias(_certainty=ClaimQuerySet.effective_certainty_expression()).filter(
+            _certainty=value
+        )
+
+    def filter_direction(self, queryset, name, value):
+        return queryset.alias(_direction=ClaimQuerySet.effective_direction_expression()).filter(
+            _direction=value
+        )
+
+    def filter_design(self, queryset, name, value):
+        return queryset.filter(Exists(published_links(study__design=value)))
+
+    def filter_condition(self, queryset, name, value):
+        return queryset.filter(Exists(published_links(study__condition=value)))
+
+    def filter_q(self, queryset, name, value):
+        return search_words(queryset, ["statement"], value)
+
+    def sort_by(self, queryset, name, value):
+        if value == "certainty":
+            return queryset.alias(_rank=ClaimQuerySet.certainty_rank_expression()).order_by(
+                "-_rank", "category__order", "slug"
+            )
+        if value == "studies":
+            if "published_study_count" not in queryset.query.annotations:
+                queryset = queryset.with_public_counts()
+            return queryset.order_by("-published_study_count", "category__order", "slug")
+        return queryset.order_by(*self.SORTS[value][1])
