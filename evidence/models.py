@@ -125,6 +125,14 @@ class ClaimQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PublicationStatus.PUBLISHED)
 
+    # Overview pages (home, evidence map): published claims with their category, by category.
+    def for_overview(self):
+        return (
+            self.published()
+            .select_related("category")
+            .order_by("category__order", "category__name", "slug")
+        )
+
 
 class Claim(ReviewedRecord):
     statement = models.TextField(
