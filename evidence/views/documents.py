@@ -1,7 +1,7 @@
 """The home page, the annotated article and the evidence map: the overviews of the evidence."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 
 from django.db.models import Count
@@ -69,17 +69,19 @@ def document_detail(request, slug: str):
     document = get_object_or_404(SourceDocument, slug=slug, status=PublicationStatus.PUBLISHED)
     # A mention whose quote no longer sits at its offsets waits for a curator: not highlighted.
     mentions = {m.pk: m for m in _public_mentions(document) if m.is_anchored(document.text)}
+    urls = {m.claim_id: m.claim.get_absolute_url() for m in mentions.values()}
 
     # Claims numbered in order of first appearance; each mark carries its claim's number.
     claims: dict[int, dict] = {}
-    for h in usable((_highlight(m) for m in mentions.values()), document.text):
+    highlights = []
+    for h in usable((_highlight(m, urls[m.claim_id]) for m in mentions.values()), document.text):
         claim = mentions[h.pk].claim
         entry = claims.setdefault(
             claim.pk,
             {"claim": claim, "number": len(claims) + 1, "first_mention": h.pk, "mentions": 0},
         )
         entry["mentions"] += 1
-    highlights = [_highlight(m, number=claims[m.claim_id]["number"]) for m in mentions.values()]
+        highlights.append(replace(h, number=entry["number"]))
     return render(
         request,
         "evidence/document_detail.html",
@@ -92,16 +94,16 @@ def document_detail(request, slug: str):
     )
 
 
-def _highlight(mention: ClaimMention, number: int = 0) -> Highlight:
+def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
     claim = mention.claim
     return Highlight(
         pk=mention.pk,
         start=mention.start,
         end=mention.end,
         claim_slug=claim.slug,
-        claim_url=claim.get_absolute_url(),
+        claim_url=claim_url,
         certainty=claim.effective_certainty,
-        number=number,
+        number=0,
         statement=claim.statement,
     )
 
