@@ -192,6 +192,14 @@ class ClaimQuerySet(models.QuerySet):
         """One bundle for the public claim list and its CSV."""
         return self.select_related("category").with_effective_grade().with_public_counts()
 
+    # Overview pages (home, evidence map): published claims with their category, by category.
+    def for_overview(self):
+        return (
+            self.published()
+            .select_related("category")
+            .order_by("category__order", "category__name", "slug")
+        )
+
 
 class Claim(ReviewedRecord):
     statement = models.TextField(
