@@ -119,22 +119,34 @@ class Pooled:
 
 
 def pool(effects: Sequence[Effect]) -> Pooled:
-    """DerSimonian-Laird random-effects pooling with statsmodels; needs two or more effects."""
+    """DerSimonian-Laird random-effects pooling with statsmodels; needs two or more effects.
+
+    DerSimonian and Laird (Control Clin Trials 1986;7:177-188) set a negative between-study
+    variance to zero, and then the random-effects mean is the fixed-effect one; statsmodels
+    0.15 returns the negative value as it is, so that case is taken from its fixed-effect
+    results. I² is likewise never below 0 (Higgins and Thompson, Stat Med 2002;21:1539-1558).
+    """
     if len(effects) < 2:
         raise ValueError("Pooling needs at least two results.")
-    result = combine_effects(
-        np.array([e.estimate for e in effects]),
-        np.array([e.variance for e in effects]),
-        method_re="dl",
-    )
-    _fixed, (low, high), *_ = result.conf_int(use_t=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = combine_effects(
+            np.array([e.estimate for e in effects]),
+            np.array([e.variance for e in effects]),
+            method_re="dl",
+        )
+        fixed, random, *_ = result.conf_int(use_t=False)
+    heterogeneous = result.tau2 > 0
+    mean = result.mean_effect_re if heterogeneous else result.mean_effect_fe
+    low, high = random if heterogeneous else fixed
+    weights = result.weights_rel_re if heterogeneous else result.weights_rel_fe
+    i2 = max(0.0, 1 - result.df / result.q) if result.q > 0 else 0.0
     return Pooled(
-        estimate=float(result.mean_effect_re),
+        estimate=float(mean),
         ci_low=float(low),
         ci_high=float(high),
-        i2=float(result.i2) * 100,
-        tau2=float(result.tau2),
-        weights=tuple(float(w) * 100 for w in result.weights_rel_re),
+        i2=float(i2) * 100,
+        tau2=float(max(result.tau2, 0.0)),
+        weights=tuple(float(w) * 100 for w in weights),
     )
 
 
@@ -153,13 +165,13 @@ def comparable_groups(effects: Iterable[Effect]) -> list[Group]:
     """Group mean differences by unit (in first-seen order) and pool where it is honest."""
     by_unit: dict[str, list[Effect]] = {}
     for effect in effects:
-        by_unit.setdefault(effect.unit.casefold(), []).append(effect)
+        by_unit.setdefault(effect.unit.strip().casefold(), []).append(effect)
     groups = []
     for key, members in by_unit.items():
         reason = _why_not_pooled(key, members)
         pooled = None if reason else pool(members)
         weights = pooled.weights if pooled else _inverse_variance_weights(members)
-        groups.append(Group(members[0].unit, tuple(members), weights, pooled, reason))
+        groups.append(Group(members[0].unit.strip(), tuple(members), weights, pooled, reason))
     return groups
 
 
