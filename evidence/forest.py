@@ -16,7 +16,7 @@ from evidence.meta_analysis import Group
 
 WIDTH = 720
 LABEL_WIDTH = 190  # study names, left
-TEXT_WIDTH = 200  # "MD [95% CI]" and weight, right
+TEXT_WIDTH = 230  # "MD [95% CI]" and weight, right
 ROW_HEIGHT = 26
 TOP = 34  # column headings
 AXIS_SPACE = 44  # axis line, tick labels and the axis title
