@@ -138,6 +138,7 @@ class ClaimQuerySet(models.QuerySet):
         links = (
             EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
             .select_related("study")
+            .order_by()  # the view orders them by design; Meta.ordering would join claims
             .prefetch_related(
                 models.Prefetch("outcome", queryset=arms),
                 models.Prefetch("study__outcomes", queryset=arms),
