@@ -200,6 +200,36 @@ class ClaimQuerySet(models.QuerySet):
             .order_by("category__order", "category__name", "slug")
         )
 
+    # --- The claim page (evidence/views/claim_detail.py) ---
+
+    def for_detail(self):
+        """Everything the claim page shows, in a fixed number of queries however many rows:
+        `published_links` (links to published studies, each with its study, its key outcome
+        and the study's outcomes with their arms) and `published_mentions` (mentions in
+        published documents, without the documents' full text)."""
+        from studies.models import StudyStatus
+
+        arms = Outcome.objects.prefetch_related("arms")
+        links = (
+            EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
+            .select_related("study")
+            .order_by()  # the view orders them by design; Meta.ordering would join claims
+            .prefetch_related(
+                models.Prefetch("outcome", queryset=arms),
+                models.Prefetch("study__outcomes", queryset=arms),
+            )
+        )
+        mentions = (
+            ClaimMention.objects.filter(document__status=PublicationStatus.PUBLISHED)
+            .select_related("document")
+            .defer("document__text")
+            .order_by("document__title", "document_id", "start")
+        )
+        return self.select_related("category").prefetch_related(
+            models.Prefetch("evidence_links", queryset=links, to_attr="published_links"),
+            models.Prefetch("mentions", queryset=mentions, to_attr="published_mentions"),
+        )
+
 
 class Claim(ReviewedRecord):
     statement = models.TextField(

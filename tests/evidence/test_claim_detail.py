@@ -1,0 +1,322 @@
+"""The claim page: the bottom line first, the reasoning, the studies, where the article says it.
+
+Outcomes on the page (Summary of Findings and forest plot) are, for each link to a published
+study that tests the claim, the key outcome named on the link, or else every outcome the study
+reported; neutral links add none.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from evidence.models import Claim, PublicationStatus
+from studies.models import StudyStatus
+from tests.factories import (
+    ClaimFactory,
+    ClaimMentionFactory,
+    EvidenceLinkFactory,
+    OutcomeArmFactory,
+    OutcomeFactory,
+    SourceDocumentFactory,
+    StudyFactory,
+)
+
+DENSITY = "improves-hair-density-thickness"
+
+
+def _url(claim):
+    return reverse("evidence:claim_detail", kwargs={"slug": claim.slug})
+
+
+def _section(html, name):
+    start = html.index(f'<section id="{name}"')
+    return html[start : html.index("</section>", start)]
+
+
+def _html(client, claim):
+    response = client.get(_url(claim))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- Seed -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_density_claim_shows_its_grade_rationale_and_mentions_from_the_seed(seeded, client):
+    claim = Claim.objects.get(slug=DENSITY)
+
+    html = _html(client, claim)
+
+    bottom = _section(html, "bottom-line")
+    assert "⊕⊕◯◯" in bottom and ">Low<" in bottom and "SORT B" in bottom
+    assert "Supported" in bottom
+    assert (
+        "Low-certainty evidence from 10 studies (1,110 participants) suggests that the claim "
+        "may be true." in bottom
+    )
+    rationale = _section(html, "rationale")
+    steps = re.findall(r"<li>(.*?)</li>", rationale)
+    assert len(steps) == len(claim.rationale) > 5
+    assert "Start: high" in steps[0]
+    assert "Last graded" in rationale
+    mentions = list(claim.mentions.all())
+    assert html.count('<li class="mention">') == len(mentions) > 0
+    for mention in mentions:
+        assert f'href="/documents/{mention.document.slug}/#mention-{mention.pk}"' in html
+
+
+@pytest.mark.django_db
+def test_only_claims_with_reported_mean_differences_get_a_forest_plot_in_the_seed(seeded, client):
+    plotted = {
+        claim.slug
+        for claim in Claim.objects.published()
+        if 'class="forest-plot"' in _html(client, claim)
+    }
+
+    # Only Pei 2024 reports mean differences with CIs; its three MDs state no unit, so they
+    # are plotted side by side and never pooled.
+    assert plotted == {DENSITY, "effective-for-hair-loss"}
+    forest = _section(_html(client, Claim.objects.get(slug=DENSITY)), "forest")
+    assert forest.count('<g class="forest-row">') == 3
+    assert "Not pooled: no unit is stated" in forest
+    assert "<polygon" not in forest
+    blood_flow = _html(client, Claim.objects.get(slug="increases-scalp-blood-flow"))
+    assert "nothing to plot" in _section(blood_flow, "forest")
+
+
+# --- Publication status ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.REVIEW])
+def test_an_unpublished_claim_is_a_404_like_a_missing_one(client, status):
+    claim = ClaimFactory(status=status)
+
+    assert client.get(_url(claim)).status_code == 404
+    assert client.get("/claims/no-such-claim/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_links_to_draft_or_retracted_studies_are_neither_shown_nor_counted(client):
+    claim = ClaimFactory(certainty="low", direction="supported")
+    EvidenceLinkFactory(claim=claim, study=StudyFactory(title="Published trial", participants=80))
+    EvidenceLinkFactory(
+        claim=claim, study=StudyFactory(title="Draft trial", status=StudyStatus.DRAFT)
+    )
+    EvidenceLinkFactory(
+        claim=claim,
+        study=StudyFactory(
+            title="Retracted trial", status=StudyStatus.RETRACTED, retraction_reason="Fraud."
+        ),
+    )
+
+    html = _html(client, claim)
+
+    assert "Published trial" in html
+    assert "Draft trial" not in html and "Retracted trial" not in html
+    assert "from 1 study (80 participants)" in _section(html, "bottom-line")
+    assert _section(html, "references").count("<li>") == 1
+
+
+@pytest.mark.django_db
+def test_mentions_in_unpublished_documents_are_not_shown(client):
+    claim = ClaimFactory()
+    shown = ClaimMentionFactory(claim=claim)
+    hidden = ClaimMentionFactory(
+        claim=claim, document=SourceDocumentFactory(status=PublicationStatus.DRAFT)
+    )
+
+    mentions = _section(_html(client, claim), "mentions")
+
+    assert f"#mention-{shown.pk}" in mentions
+    assert f"#mention-{hidden.pk}" not in mentions
+    assert "<strong>Microneedling induces collagen</strong>" in mentions
+
+
+# --- Bottom line ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_override_is_shown_beside_the_computed_grade_with_its_justification(client):
+    claim = ClaimFactory(
+        certainty="low",
+        direction="supported",
+        certainty_override="moderate",
+        override_justification="The two largest trials were blinded and well concealed.",
+    )
+
+    bottom = _section(_html(client, claim), "bottom-line")
+
+    assert "⊕⊕⊕◯" in bottom and "Moderate" in bottom
+    computed = bottom[bottom.index('class="computed-grade"') :]
+    assert "⊕⊕◯◯" in computed and "Low" in computed
+    assert "The two largest trials were blinded and well concealed." in bottom
+
+
+@pytest.mark.django_db
+def test_a_curators_plain_summary_replaces_the_generated_sentence(client):
+    claim = ClaimFactory(certainty="low", direction="supported", plain_summary="Maybe; see below.")
+
+    bottom = _section(_html(client, claim), "bottom-line")
+
+    assert "Maybe; see below." in bottom
+    assert "Low-certainty evidence" not in bottom
+
+
+# --- Tables --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_evidence_table_shows_design_risk_of_bias_direction_and_indirectness(client):
+    link = EvidenceLinkFactory(
+        direction="contradicts",
+        indirect=True,
+        indirectness_note="Facial skin, not the scalp.",
+        study=StudyFactory(risk_of_bias="high", participants=44),
+    )
+
+    evidence = _section(_html(client, link.claim), "evidence")
+
+    assert f'href="/studies/{link.study.pk}/"' in evidence
+    assert "Randomised controlled trial" in evidence
+    assert ">High<" in evidence and ">44<" in evidence
+    assert "direction-contradicts" in evidence
+    assert "Facial skin, not the scalp." in evidence
+
+
+@pytest.mark.django_db
+def test_summary_of_findings_uses_the_linked_outcome_and_skips_neutral_links(client):
+    claim = ClaimFactory()
+    study = StudyFactory()
+    OutcomeFactory(study=study, measure="hair shedding", p_value="0.2")
+    key = OutcomeFactory(
+        study=study,
+        measure="hair count",
+        effect_type="MD",
+        estimate=5.5,
+        ci_low=1.0,
+        ci_high=10.0,
+        p_value="0.01",
+        participants=48,
+    )
+    EvidenceLinkFactory(claim=claim, study=study, outcome=key)
+    neutral = StudyFactory()
+    OutcomeFactory(study=neutral, measure="hair colour")
+    EvidenceLinkFactory(claim=claim, study=neutral, direction="neutral")
+
+    findings = _section(_html(client, claim), "summary-of-findings")
+
+    assert "hair count" in findings
+    assert "MD 5.5 [95% CI 1 to 10], p = 0.01" in findings
+    assert ">48<" in findings
+    assert "hair shedding" not in findings and "hair colour" not in findings
+
+
+@pytest.mark.django_db
+def test_references_link_to_doi_and_pubmed(client):
+    link = EvidenceLinkFactory(study=StudyFactory(doi="10.4103/0974-7753.114700", pmid="23960389"))
+
+    references = _section(_html(client, link.claim), "references")
+
+    assert 'href="https://doi.org/10.4103/0974-7753.114700"' in references
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/23960389/"' in references
+    assert link.study.formatted_reference() in references.replace("&#x27;", "'")
+
+
+# --- Forest plot ---------------------------------------------------------------------------
+
+
+def _md_study(claim, estimate, low, high, unit="hairs/cm2"):
+    study = StudyFactory()
+    OutcomeFactory(
+        study=study, unit=unit, effect_type="MD", estimate=estimate, ci_low=low, ci_high=high
+    )
+    EvidenceLinkFactory(claim=claim, study=study)
+    return study
+
+
+@pytest.mark.django_db
+def test_two_comparable_mean_differences_are_plotted_and_pooled(client):
+    claim = ClaimFactory()
+    _md_study(claim, 10.0, 4.0, 16.0)
+    _md_study(claim, 20.0, 14.0, 26.0)
+
+    forest = _section(_html(client, claim), "forest")
+
+    svg = re.search(r'<svg class="forest-plot" role="img" aria-labelledby="([^"]+)"', forest)
+    for label_id in svg.group(1).split():
+        assert f'id="{label_id}"' in forest
+    assert forest.count('<g class="forest-row">') == 2
+    assert "<polygon" in forest
+    assert 'class="pooled-estimate">15 [' in forest  # equal precision: the pooled mean is 15
+    assert "I² = " in forest
+    assert '<table class="forest-data">' in forest
+
+
+@pytest.mark.django_db
+def test_a_mean_difference_is_computed_from_two_arms_with_sds(client):
+    claim = ClaimFactory()
+    study = StudyFactory()
+    outcome = OutcomeFactory(study=study)
+    OutcomeArmFactory(outcome=outcome, n=60, mean=94, sd=22)
+    OutcomeArmFactory(outcome=outcome, n=60, mean=92, sd=20)
+    EvidenceLinkFactory(claim=claim, study=study)
+
+    forest = _section(_html(client, claim), "forest")
+
+    assert 'class="forest-plot"' in forest
+    assert "computed from the two arms" in forest
+    assert '<td class="num">2</td>' in forest
+
+
+@pytest.mark.django_db
+def test_without_plottable_numbers_the_page_says_why_there_is_no_plot(client):
+    claim = ClaimFactory()
+    study = StudyFactory()
+    outcome = OutcomeFactory(study=study, effect_type="p-value only", p_value="0.039")
+    OutcomeArmFactory(outcome=outcome, mean=91.4)
+    OutcomeArmFactory(outcome=outcome, mean=22.2)
+    EvidenceLinkFactory(claim=claim, study=study)
+
+    forest = _section(_html(client, claim), "forest")
+
+    assert "<svg" not in forest
+    assert "No study linked to this claim reported a mean difference" in forest
+
+
+# --- Queries -------------------------------------------------------------------------------
+
+
+def _claim_with(rows):
+    claim = ClaimFactory(certainty="low", direction="supported")
+    for i in range(rows):
+        study = StudyFactory()
+        outcome = OutcomeFactory(
+            study=study, effect_type="MD", estimate=i + 1.0, ci_low=i, ci_high=i + 2.0
+        )
+        OutcomeArmFactory(outcome=outcome, n=20, mean=5.0, sd=1.0)
+        OutcomeArmFactory(outcome=outcome, n=20, mean=4.0, sd=1.0)
+        EvidenceLinkFactory(claim=claim, study=study, outcome=outcome if i % 2 else None)
+        ClaimMentionFactory(claim=claim)
+    return claim
+
+
+# Claim, links with their studies, key outcomes and their arms, the studies' outcomes and their
+# arms, mentions with their documents: 7 SELECTs, plus the request's savepoint and its release.
+QUERY_CAP = 9
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [5, 50])
+def test_the_page_takes_the_same_number_of_queries_for_5_or_50_rows(
+    client, django_assert_max_num_queries, rows
+):
+    claim = _claim_with(rows)
+
+    with django_assert_max_num_queries(QUERY_CAP):
+        html = _html(client, claim)
+
+    assert html.count('<li class="mention">') == rows
+    assert html.count('<g class="forest-row">') == rows
