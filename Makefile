@@ -48,5 +48,12 @@ seed: $(STAMP)
 regrade: $(STAMP)
 	$(BIN)/python manage.py regrade
 
+benchmark: $(STAMP)
+	$(BIN)/python manage.py benchmark_pages
+
+# Full-page screenshots of the main pages, taken by the browser tests, for the README.
+screenshots: $(STAMP)
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
