@@ -175,9 +175,8 @@ class ClaimQuerySet(models.QuerySet):
             .values("n")
         )
         mentions = (
-            ClaimMention.objects.filter(
-                claim=OuterRef("pk"), document__status=PublicationStatus.PUBLISHED
-            )
+            ClaimMention.objects.public()
+            .filter(claim=OuterRef("pk"))
             .order_by()
             .values("claim")
             .annotate(n=Count("pk"))
@@ -220,7 +219,7 @@ class ClaimQuerySet(models.QuerySet):
             )
         )
         mentions = (
-            ClaimMention.objects.filter(document__status=PublicationStatus.PUBLISHED)
+            ClaimMention.objects.public()
             .select_related("document")
             .defer("document__text")
             .order_by("document__title", "document_id", "start")
@@ -372,6 +371,13 @@ def context_around(text: str, start: int, end: int) -> tuple[str, str]:
     return text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS]
 
 
+class ClaimMentionQuerySet(models.QuerySet):
+    def public(self):
+        """Mentions a reader may see: in a published document, not waiting for a curator to
+        re-anchor them after the text changed. (Callers add the claim's own publication.)"""
+        return self.filter(document__status=PublicationStatus.PUBLISHED, needs_review=False)
+
+
 class ClaimMention(models.Model):
     """One place a document makes a claim: a W3C text-quote plus text-position selector."""
 
@@ -402,6 +408,7 @@ class ClaimMention(models.Model):
     updated_at = models.DateTimeField("updated", auto_now=True)
 
     history = HistoricalRecords()
+    objects = ClaimMentionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "claim mention"

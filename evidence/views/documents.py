@@ -59,9 +59,9 @@ def home(request):
 def _public_mentions(document: SourceDocument) -> list[ClaimMention]:
     """The document's mentions of published claims, in reading order, claims fetched alongside."""
     return list(
-        ClaimMention.objects.filter(
-            document=document, claim__status=PublicationStatus.PUBLISHED
-        ).select_related("claim")
+        ClaimMention.objects.public()
+        .filter(document=document, claim__status=PublicationStatus.PUBLISHED)
+        .select_related("claim")
     )
 
 
