@@ -20,20 +20,22 @@ from django.db import migrations
 
 FTS_CONFIG = "english"
 
-# (app label, model, field, index name prefix)
+# (app label, model, field, index name prefix, trigram too?). Summaries get no trigram index:
+# the search does not trigram-match them (see evidence/search.py for why).
 SEARCHED_COLUMNS = [
-    ("evidence", "Claim", "statement", "evidence_claim_statement"),
-    ("evidence", "ClaimMention", "quote", "evidence_mention_quote"),
-    ("studies", "Study", "title", "studies_study_title"),
-    ("studies", "Study", "summary", "studies_study_summary"),
+    ("evidence", "Claim", "statement", "evidence_claim_statement", True),
+    ("evidence", "ClaimMention", "quote", "evidence_mention_quote", True),
+    ("studies", "Study", "title", "studies_study_title", True),
+    ("studies", "Study", "summary", "studies_study_summary", False),
 ]
 
 
 def _indexes(apps):
-    for app_label, model_name, field, prefix in SEARCHED_COLUMNS:
+    for app_label, model_name, field, prefix, trigram in SEARCHED_COLUMNS:
         model = apps.get_model(app_label, model_name)
         yield model, GinIndex(SearchVector(field, config=FTS_CONFIG), name=f"{prefix}_fts")
-        yield model, GinIndex(OpClass(field, name="gin_trgm_ops"), name=f"{prefix}_trgm")
+        if trigram:
+            yield model, GinIndex(OpClass(field, name="gin_trgm_ops"), name=f"{prefix}_trgm")
 
 
 def create_search_indexes(apps, schema_editor):
@@ -49,7 +51,7 @@ def drop_search_indexes(apps, schema_editor):
         return
     for model, index in _indexes(apps):
         schema_editor.remove_index(model, index)
-    # The extension stays: other databases objects may have come to rely on it.
+    # The extension stays: other database objects may have come to rely on it.
 
 
 class Migration(migrations.Migration):
