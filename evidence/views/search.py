@@ -1,5 +1,41 @@
-from django.http import Http404
+"""/search/?q=: one ranked search over published claims, article passages and studies."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from evidence import search as search_logic
+
+PAGE_SIZE = 20
 
 
-def search(request, **kwargs):
-    raise Http404("Not built yet")
+def search(request):
+    params = search_logic.parse_params(request.GET)
+    problems = list(params.problems)
+    outcome = search_logic.search(params.q, params.terms)
+    hits = outcome.for_kind(params.kind)
+
+    paginator = Paginator(hits, PAGE_SIZE)
+    page_number = params.page
+    if page_number > paginator.num_pages:
+        problems.append(
+            f"There is no page {page_number}; showing page {paginator.num_pages}, the last."
+        )
+        page_number = paginator.num_pages
+    page_obj = paginator.page(page_number)
+
+    context = {
+        "search_q": params.q,
+        "q": params.q,
+        "kind": params.kind,
+        "problems": problems,
+        "outcome": outcome,
+        "kinds": [
+            (kind, search_logic.KIND_LABELS[kind], outcome.counts[kind])
+            for kind in search_logic.KINDS
+        ],
+        "total": len(outcome.hits),
+        "page_obj": page_obj,
+        "results": search_logic.load_results(list(page_obj.object_list), outcome),
+        "max_query_chars": search_logic.MAX_QUERY_CHARS,
+    }
+    return render(request, "evidence/search.html", context)
