@@ -53,6 +53,23 @@ def search_words(queryset, fields: list[str], text: str):
     return queryset
 
 
+def words_filter(label: str) -> CharFilter:
+    """A `q` box: every word must appear (the FilterSet's `filter_q` says where)."""
+    return CharFilter(
+        label=label, method="filter_q", max_length=Q_MAX_LENGTH, widget=forms.TextInput
+    )
+
+
+def sort_filter(sorts: dict[str, tuple[str, object]]) -> ChoiceFilter:
+    """A `sort` choice from a FilterSet's SORTS table ({key: (label, ordering)})."""
+    return ChoiceFilter(
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in sorts.items()],
+        method="sort_by",
+        empty_label=None,
+    )
+
+
 def published_links(**conditions):
     """Links from the outer claim to published studies matching `conditions`."""
     return EvidenceLink.objects.filter(
@@ -92,18 +109,8 @@ class ClaimFilter(FilterSet):
         method="filter_condition",
         empty_label="Any",
     )
-    q = CharFilter(
-        label="Words in the claim",
-        method="filter_q",
-        max_length=Q_MAX_LENGTH,
-        widget=forms.TextInput,
-    )
-    sort = ChoiceFilter(
-        label="Sort by",
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
-        method="sort_by",
-        empty_label=None,
-    )
+    q = words_filter("Words in the claim")
+    sort = sort_filter(SORTS)
 
     facets = {
         "category": Facet("category__slug"),

@@ -225,11 +225,7 @@ def public_claims():
 
 
 def public_mentions():
-    return ClaimMention.objects.filter(
-        claim__status=PublicationStatus.PUBLISHED,
-        document__status=PublicationStatus.PUBLISHED,
-        needs_review=False,
-    )
+    return ClaimMention.objects.public().filter(claim__status=PublicationStatus.PUBLISHED)
 
 
 def public_studies():

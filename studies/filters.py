@@ -7,14 +7,15 @@ anything else is a form error, shown to the reader, and that filter is left out.
 
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
-from django_filters import CharFilter, ChoiceFilter, FilterSet, NumberFilter
+from django_filters import ChoiceFilter, FilterSet, NumberFilter
 
 from evidence.facets import Facet
 from evidence.filters import (
-    Q_MAX_LENGTH,
     category_choices,
     published_condition_choices,
     search_words,
+    sort_filter,
+    words_filter,
 )
 from evidence.models import EvidenceLink, PublicationStatus
 from studies.models import YEAR_MAX, YEAR_MIN, RiskOfBias, Study, StudyDesign
@@ -86,18 +87,8 @@ class StudyFilter(FilterSet):
     year_max = _year("Published up to (year)", "lte")
     participants_min = _participants("At least (participants)", "gte")
     participants_max = _participants("At most (participants)", "lte")
-    q = CharFilter(
-        label="Words in title, authors or journal",
-        method="filter_q",
-        max_length=Q_MAX_LENGTH,
-        widget=forms.TextInput,
-    )
-    sort = ChoiceFilter(
-        label="Sort by",
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
-        method="sort_by",
-        empty_label=None,
-    )
+    q = words_filter("Words in title, authors or journal")
+    sort = sort_filter(SORTS)
 
     facets = {
         "design": Facet("design"),

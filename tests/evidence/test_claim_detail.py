@@ -135,6 +135,20 @@ def test_mentions_in_unpublished_documents_are_not_shown(client):
     assert "<strong>Microneedling induces collagen</strong>" in mentions
 
 
+@pytest.mark.django_db
+def test_a_mention_waiting_for_re_anchoring_is_neither_shown_nor_counted(client):
+    claim = ClaimFactory()
+    shown = ClaimMentionFactory(claim=claim)
+    flagged = ClaimMentionFactory(claim=claim, needs_review=True)
+
+    mentions = _section(_html(client, claim), "mentions")
+    listed = Claim.objects.filter(pk=claim.pk).for_list().get()
+
+    assert f"#mention-{shown.pk}" in mentions
+    assert f"#mention-{flagged.pk}" not in mentions
+    assert listed.mention_count == 1
+
+
 # --- Bottom line ------------------------------------------------------------------------------
 
 

@@ -1,25 +1,14 @@
 """The forest plot's geometry: scale, ticks, line of no effect, squares, diamond."""
 
-import math
-
 import pytest
 
 from evidence.forest import layout, nice_ticks, number
-from evidence.meta_analysis import Z_95, Effect, comparable_groups
+from evidence.meta_analysis import comparable_groups
+from tests.evidence.effects import effect_from_variance
 
 
 def _effect(estimate, variance, study_id, unit="hairs/cm2"):
-    half = Z_95 * math.sqrt(variance)
-    return Effect(
-        label=f"Study {study_id}",
-        estimate=estimate,
-        ci_low=estimate - half,
-        ci_high=estimate + half,
-        unit=unit,
-        measure="hair count",
-        source="reported",
-        study_id=study_id,
-    )
+    return effect_from_variance(estimate, variance, unit=unit, study_id=study_id)
 
 
 @pytest.mark.parametrize(

@@ -20,30 +20,19 @@ from types import SimpleNamespace
 import pytest
 
 from evidence.meta_analysis import (
-    Z_95,
-    Effect,
     comparable_groups,
     effect_from_outcome,
     is_mean_difference,
     pool,
 )
+from tests.evidence.effects import effect_from_variance
 
 KACKER_Y = [61.00, 61.40, 62.21, 62.30, 62.34, 62.60, 62.70, 62.84, 65.90]
 KACKER_V = [0.2025, 1.2100, 0.0900, 0.2025, 0.3844, 0.5625, 0.0676, 0.0225, 1.8225]
 
 
 def _effect(estimate, variance, *, unit="hairs/cm2", study_id=None, label="a study"):
-    half = Z_95 * math.sqrt(variance)
-    return Effect(
-        label=label,
-        estimate=estimate,
-        ci_low=estimate - half,
-        ci_high=estimate + half,
-        unit=unit,
-        measure="hair count",
-        source="reported",
-        study_id=study_id,
-    )
+    return effect_from_variance(estimate, variance, unit=unit, study_id=study_id, label=label)
 
 
 def _outcome(effect_type="", estimate=None, ci_low=None, ci_high=None, arms=(), unit="hairs/cm2"):
