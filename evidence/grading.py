@@ -96,6 +96,9 @@ SORT_A_MINIMUM = LEVELS.index(Certainty.MODERATE)
 
 MINUS = "\N{MINUS SIGN}"
 
+# Starts the step that counts linked studies not yet public: for curators, never shown publicly.
+UNPUBLISHED_NOTE = "Not counted:"
+
 
 # --- Inputs and output ---------------------------------------------------------------------
 
@@ -464,7 +467,7 @@ def _note_not_counted(steps: list[str], not_counted: int) -> None:
     if not_counted:
         studies = "study is" if not_counted == 1 else "studies are"
         steps.append(
-            f"Not counted: {not_counted} linked {studies} not published (draft, in review or "
+            f"{UNPUBLISHED_NOTE} {not_counted} linked {studies} not published (draft, in review or "
             "retracted)."
         )
 

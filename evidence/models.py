@@ -351,6 +351,14 @@ class Claim(ReviewedRecord):
         return bool(self.certainty_override or self.direction_override)
 
     @property
+    def public_rationale(self) -> list[str]:
+        """The grading steps a reader sees: without the curators' count of unpublished studies,
+        so not even the existence of a draft is public."""
+        from evidence.grading import UNPUBLISHED_NOTE
+
+        return [step for step in self.rationale or [] if not step.startswith(UNPUBLISHED_NOTE)]
+
+    @property
     def effective_certainty(self) -> str:
         return self.certainty_override or self.certainty
 
