@@ -87,12 +87,13 @@ def phone(browser):
 
 @pytest.fixture
 def screenshot():
-    """screenshot(page, "claims") saves docs/screenshots/claims.png when SCREENSHOT_DIR is set."""
+    """screenshot(page, "claims") saves docs/screenshots/claims.png when SCREENSHOT_DIR is set:
+    what the screen shows (the first screen is what a reader sees first), or one element."""
     folder = os.environ.get("SCREENSHOT_DIR")
 
-    def take(page, name: str) -> None:
+    def take(page, name: str, element=None) -> None:
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+            (element or page).screenshot(path=str(Path(folder) / f"{name}.png"))
 
     return take

@@ -54,6 +54,7 @@ def test_clinician_opens_a_claim_and_sees_bottom_line_forest_plot_and_mentions(
     assert "Low" in bottom_line.inner_text()
     plot = page.locator("#forest svg.forest-plot")
     assert plot.is_visible()
+    screenshot(page, "claim-forest", page.locator("#forest"))
     assert plot.get_attribute("role") == "img"
     mentions = page.locator("#mentions li.mention")
     assert mentions.count() == ClaimMention.objects.filter(claim__slug=DENSITY).count()
