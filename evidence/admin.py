@@ -29,7 +29,7 @@ from evidence.workflow import (
     document_suggestions,
     document_text_update,
 )
-from studies.admin import LinkAuthorMixin, run_workflow
+from studies.admin import ReviewedRecordAdminMixin, run_workflow
 
 OVERRIDE_FIELDS = {"certainty_override", "direction_override", "override_justification"}
 
@@ -155,7 +155,7 @@ class ClaimEvidenceLinkInline(ClaimLockedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(LinkAuthorMixin, SimpleHistoryAdmin):
+class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "statement_short",
         "category",
@@ -292,14 +292,7 @@ class ClaimAdmin(LinkAuthorMixin, SimpleHistoryAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm("evidence.publish_claim")
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not request.user.is_superuser:
-            actions.pop("delete_selected", None)
-        return actions
-
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
         if OVERRIDE_FIELDS & set(form.changed_data):
             if obj.is_overridden:
                 obj.overridden_by, obj.overridden_at = request.user, timezone.now()

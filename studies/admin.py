@@ -102,8 +102,20 @@ class StudyEvidenceLinkInline(LockedInlineMixin, admin.TabularInline):
     verbose_name_plural = "claims this study bears on"
 
 
-class LinkAuthorMixin:
-    """Evidence links edited inline record who changed them, as the page's record does."""
+class ReviewedRecordAdminMixin:
+    """For studies and claims: every save records who made it (for the history and the "not
+    your own change" rule), inline evidence links included; no bulk delete except for
+    superusers, since it would not check that each row is a draft."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -117,7 +129,7 @@ class LinkAuthorMixin:
 
 
 @admin.register(Study)
-class StudyAdmin(LinkAuthorMixin, SimpleHistoryAdmin):
+class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     form = StudyForm
     list_display = [
         "title_short",
@@ -236,18 +248,7 @@ class StudyAdmin(LinkAuthorMixin, SimpleHistoryAdmin):
     def has_retract_permission(self, request):
         return request.user.has_perm("studies.retract_study")
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not request.user.is_superuser:
-            # Bulk delete would not check each row is a draft; reviewers delete one at a time.
-            actions.pop("delete_selected", None)
-        return actions
-
-    # Saving: who changed it, for the history and the "not your own change" rule.
-
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+    # Saving: who changed it is recorded by the mixin.
 
     def save_related(self, request, form, formsets, change):
         # Once the study and its inlines are saved, regrade every claim it bears on, including
