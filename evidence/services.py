@@ -76,10 +76,16 @@ class RegradeSummary:
         return "\n".join(lines)
 
 
-def _label(study: Study) -> str:
-    if study.authors:
-        return f"{study.authors[0].split()[-1]} {study.year}"
-    return study.citation_key or f"study {study.pk}"
+def linked_study(link: EvidenceLink) -> grading.LinkedStudy:
+    """A link to a published study, as grading sees it."""
+    return grading.LinkedStudy(
+        design=link.study.design,
+        participants=link.study.participants,
+        risk_of_bias=link.study.risk_of_bias,
+        direction=link.direction,
+        indirect=link.indirect,
+        label=link.study.short_label(),
+    )
 
 
 def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
@@ -114,17 +120,7 @@ def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
 
 
 def _compute(claim: Claim) -> grading.Grade:
-    studies = [
-        grading.LinkedStudy(
-            design=link.study.design,
-            participants=link.study.participants,
-            risk_of_bias=link.study.risk_of_bias,
-            direction=link.direction,
-            indirect=link.indirect,
-            label=_label(link.study),
-        )
-        for link in claim._graded
-    ]
+    studies = [linked_study(link) for link in claim._graded]
     judgements = grading.Judgements(
         publication_bias_suspected=claim.publication_bias_suspected,
         large_effect=claim.large_effect,

@@ -281,6 +281,12 @@ class Study(ReviewedRecord):
     def get_absolute_url(self) -> str:
         return reverse("studies:detail", kwargs={"pk": self.pk})
 
+    def short_label(self) -> str:
+        """How the rationale, the claim page and the forest plot name a study: "Dhurat 2013"."""
+        if self.authors:
+            return f"{self.authors[0].split()[-1]} {self.year}"
+        return self.citation_key or f"study {self.pk}"
+
     @property
     def is_published(self) -> bool:
         return self.status == StudyStatus.PUBLISHED

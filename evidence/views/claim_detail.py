@@ -6,14 +6,16 @@ from django.shortcuts import get_object_or_404, render
 from evidence import forest, grading
 from evidence.meta_analysis import comparable_groups, effect_from_outcome
 from evidence.models import Claim, EvidenceLink, LinkDirection
+from evidence.services import linked_study
 from evidence.summary import bottom_line, graded_body, summary_of_findings
+from studies.models import Study
 
 
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Drafts and claims in review are a 404 exactly like a missing slug.
     claim = get_object_or_404(Claim.objects.published().for_detail(), slug=slug)
     links = sorted(claim.published_links, key=_evidence_order)
-    body = graded_body(_as_graded(link) for link in links)
+    body = graded_body(linked_study(link) for link in links)
     sentence = claim.plain_summary.strip() or bottom_line(
         certainty=claim.effective_certainty, direction=claim.effective_direction, body=body
     )
@@ -21,7 +23,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     effects = [
         effect
         for study, outcome in pairs
-        if (effect := effect_from_outcome(outcome, label=study_label(study), study_id=study.pk))
+        if (effect := effect_from_outcome(outcome, label=study.short_label(), study_id=study.pk))
     ]
     plots = [
         {"number": n, "group": group, "plot": forest.layout(group)}
@@ -33,7 +35,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sentence": sentence,
         "body": body,
         "links": links,
-        "findings": summary_of_findings(pairs, label=study_label),
+        "findings": summary_of_findings(pairs, label=Study.short_label),
         "plots": plots,
         "mentions": claim.published_mentions,
         "references": [link.study for link in links],
@@ -55,23 +57,6 @@ def outcomes_bearing_on(links: list[EvidenceLink]) -> list[tuple]:
         outcomes = [link.outcome] if link.outcome else link.study.outcomes.all()
         pairs.extend((link.study, outcome) for outcome in outcomes)
     return pairs
-
-
-def study_label(study) -> str:
-    """ "Dhurat 2013": first author's family name and year, as the rationale names studies."""
-    if study.authors:
-        return f"{study.authors[0].split()[-1]} {study.year}"
-    return f"{study.title[:40]} ({study.year})"
-
-
-def _as_graded(link: EvidenceLink) -> grading.LinkedStudy:
-    return grading.LinkedStudy(
-        design=link.study.design,
-        participants=link.study.participants,
-        risk_of_bias=link.study.risk_of_bias,
-        direction=link.direction,
-        indirect=link.indirect,
-    )
 
 
 _TIER_ORDER = {design: i for i, tier in enumerate(grading.TIERS) for design in tier.designs}
