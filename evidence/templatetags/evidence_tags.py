@@ -56,6 +56,15 @@ def certainty_label(certainty: str) -> str:
 
 
 @register.filter
+def direction_label(direction: str) -> str:
+    """A claim's direction (supported, mixed…) or a link's (supports, contradicts…) in words."""
+    for choices in (ClaimDirection, LinkDirection):
+        if direction in choices.values:
+            return choices(direction).label
+    return direction
+
+
+@register.filter
 def certainty_meaning(certainty: str) -> str:
     return CERTAINTY_MEANING.get(certainty, "")
 
@@ -74,14 +83,11 @@ def certainty_badge(certainty: str):
 @register.inclusion_tag("evidence/_direction_badge.html")
 def direction_badge(direction: str):
     """A claim's direction (supported, mixed…) or a link's (supports, contradicts…)."""
-    label = direction
-    for choices in (ClaimDirection, LinkDirection):
-        try:
-            label = choices(direction).label
-            break
-        except ValueError:
-            continue
-    return {"direction": direction, "label": label, "symbol": DIRECTION_SYMBOLS.get(direction, "")}
+    return {
+        "direction": direction,
+        "label": direction_label(direction),
+        "symbol": DIRECTION_SYMBOLS.get(direction, ""),
+    }
 
 
 @register.simple_tag(takes_context=True)

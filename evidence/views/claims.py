@@ -7,8 +7,8 @@ from django.shortcuts import render
 
 from evidence.facets import faceted_filters, filterset_problems, page_of
 from evidence.filters import ClaimFilter
-from evidence.models import Claim, ClaimDirection
-from evidence.templatetags.evidence_tags import certainty_label
+from evidence.models import Claim
+from evidence.templatetags.evidence_tags import certainty_label, direction_label
 
 PER_PAGE = 20
 
@@ -58,10 +58,6 @@ def _cell(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _direction_label(direction: str) -> str:
-    return ClaimDirection(direction).label if direction in ClaimDirection.values else direction
-
-
 def claim_list_csv(request):
     """Every claim of the current filtered result (not only one page), one row each."""
     filterset = _claim_filter(request)
@@ -75,7 +71,7 @@ def claim_list_csv(request):
                 _cell(claim.statement),
                 _cell(claim.category.name),
                 certainty_label(claim.certainty_shown),
-                _direction_label(claim.direction_shown),
+                direction_label(claim.direction_shown),
                 claim.sort_strength,
                 claim.published_study_count,
                 claim.mention_count,
