@@ -381,9 +381,13 @@ def context_around(text: str, start: int, end: int) -> tuple[str, str]:
 
 class ClaimMentionQuerySet(models.QuerySet):
     def public(self):
-        """Mentions a reader may see: in a published document, not waiting for a curator to
-        re-anchor them after the text changed. (Callers add the claim's own publication.)"""
-        return self.filter(document__status=PublicationStatus.PUBLISHED, needs_review=False)
+        """Mentions a reader may see: of a published claim, in a published document, not
+        waiting for a curator to re-anchor them after the text changed."""
+        return self.filter(
+            claim__status=PublicationStatus.PUBLISHED,
+            document__status=PublicationStatus.PUBLISHED,
+            needs_review=False,
+        )
 
 
 class ClaimMention(models.Model):

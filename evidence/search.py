@@ -45,7 +45,7 @@ from django.db.models import Q, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from evidence.models import Claim, ClaimMention, PublicationStatus
+from evidence.models import Claim, ClaimMention
 from studies.models import Study
 
 MAX_QUERY_CHARS = 200
@@ -82,7 +82,6 @@ _WORD = re.compile(r"\w+")
 class SearchParams:
     q: str = ""
     kind: str = ""
-    page: int = 1
     terms: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -110,7 +109,7 @@ def query_terms(q: str) -> list[str]:
 
 
 def parse_params(data) -> SearchParams:
-    """Read q, kind and page from a QueryDict; never raises, says what it could not use."""
+    """Read q and kind from a QueryDict; never raises, says what it could not use."""
     params = SearchParams()
     params.q, params.problems = clean_query(data.get("q", ""))
     terms = query_terms(params.q)
@@ -132,14 +131,6 @@ def parse_params(data) -> SearchParams:
             "(claim, mention or study)."
         )
 
-    page = data.get("page", "1")
-    try:
-        params.page = int(page)
-        if params.page < 1:
-            raise ValueError
-    except ValueError:
-        params.problems.append(f"“{page[:20]}” is not a page number; showing the first page.")
-        params.page = 1
     return params
 
 
@@ -225,7 +216,7 @@ def public_claims():
 
 
 def public_mentions():
-    return ClaimMention.objects.public().filter(claim__status=PublicationStatus.PUBLISHED)
+    return ClaimMention.objects.public()
 
 
 def public_studies():

@@ -58,11 +58,7 @@ def home(request):
 
 def _public_mentions(document: SourceDocument) -> list[ClaimMention]:
     """The document's mentions of published claims, in reading order, claims fetched alongside."""
-    return list(
-        ClaimMention.objects.public()
-        .filter(document=document, claim__status=PublicationStatus.PUBLISHED)
-        .select_related("claim")
-    )
+    return list(ClaimMention.objects.public().filter(document=document).select_related("claim"))
 
 
 def document_detail(request, slug: str):

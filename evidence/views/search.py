@@ -1,9 +1,9 @@
 """/search/?q=: one ranked search over published claims, article passages and studies."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from evidence import search as search_logic
+from evidence.facets import page_of
 
 PAGE_SIZE = 20
 
@@ -14,14 +14,7 @@ def search(request):
     outcome = search_logic.search(params.q, params.terms)
     hits = outcome.for_kind(params.kind)
 
-    paginator = Paginator(hits, PAGE_SIZE)
-    page_number = params.page
-    if page_number > paginator.num_pages:
-        problems.append(
-            f"There is no page {page_number}; showing page {paginator.num_pages}, the last."
-        )
-        page_number = paginator.num_pages
-    page_obj = paginator.page(page_number)
+    page_obj = page_of(request, hits, per_page=PAGE_SIZE, problems=problems)
 
     context = {
         "search_q": params.q,

@@ -172,7 +172,7 @@ def test_results_are_paginated_and_a_page_out_of_range_shows_the_last(client, db
     assert len(results(second)) == 5
     assert beyond.status_code == 200
     assert results(beyond) == results(second)
-    assert "There is no page 99; showing page 2, the last." in problems(beyond)
+    assert "Page: there is no page 99. Showing page 2, the last." in problems(beyond)
 
 
 # ----------------------------------------------------------------------------------------------
