@@ -7,7 +7,8 @@ finds the offsets, and finds them again after the document's text changes. No da
 
 from dataclasses import dataclass
 
-from evidence.models import CONTEXT_CHARS, context_around
+# How much text either side of a quote is kept as its prefix and suffix (Hypothesis keeps 32).
+CONTEXT_CHARS = 32
 
 
 class AnchorError(ValueError):
@@ -31,6 +32,11 @@ def occurrences(text: str, quote: str) -> list[int]:
         found.append(at)
         at = text.find(quote, at + 1)
     return found
+
+
+def context_around(text: str, start: int, end: int) -> tuple[str, str]:
+    """The prefix and suffix of a span: up to CONTEXT_CHARS characters either side."""
+    return text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS]
 
 
 def anchor_at(text: str, start: int, quote: str) -> Anchor:

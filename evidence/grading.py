@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from evidence.models import Certainty, ClaimDirection, LinkDirection, SortStrength
-from studies.models import RiskOfBias, StudyDesign
+from evidence.vocabulary import Certainty, ClaimDirection, LinkDirection, SortStrength
+from studies.vocabulary import RiskOfBias, StudyDesign
 
 # --- Thresholds: every number and grouping the grade depends on, in one place --------------
 
@@ -423,7 +423,7 @@ def _upgrades(judgements: Judgements, tier: _Tier, risk_levels: int, steps: list
 
 
 def _direction(body: list[LinkedStudy], steps: list[str]) -> tuple[str, bool]:
-    counts = {d: sum(1 for s in body if s.direction == d) for d in LinkDirection.values}
+    counts = {d: sum(1 for s in body if s.direction == d) for d in LinkDirection}
     supports = counts[LinkDirection.SUPPORTS]
     contradicts = counts[LinkDirection.CONTRADICTS]
     mixed = counts[LinkDirection.MIXED]
@@ -434,7 +434,7 @@ def _direction(body: list[LinkedStudy], steps: list[str]) -> tuple[str, bool]:
         else _verb(counts[d], "contradict")
         if d == LinkDirection.CONTRADICTS
         else f"{counts[d]} {d}"
-        for d in LinkDirection.values
+        for d in LinkDirection
         if counts[d]
     )
     if (supports + mixed * MIXED_STUDY_WEIGHT) / pointing >= DIRECTION_MAJORITY:

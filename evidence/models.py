@@ -10,44 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from studies.models import Outcome, ReviewedRecord, Study
+from evidence import vocabulary
+from evidence.anchoring import CONTEXT_CHARS
+from evidence.grading import UNPUBLISHED_NOTE
+from studies.models import Outcome, ReviewedRecord, Study, text_choices
 
-# How much text either side of a quote is kept as its prefix and suffix (Hypothesis keeps 32).
-CONTEXT_CHARS = 32
-
-
-class PublicationStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    REVIEW = "review", "In review"
-    PUBLISHED = "published", "Published"
-
-
-class Certainty(models.TextChoices):
-    HIGH = "high", "High"
-    MODERATE = "moderate", "Moderate"
-    LOW = "low", "Low"
-    VERY_LOW = "very_low", "Very low"
-    NONE = "none", "No evidence graded"
-
-
-class ClaimDirection(models.TextChoices):
-    SUPPORTED = "supported", "Supported"
-    CONTRADICTED = "contradicted", "Contradicted"
-    MIXED = "mixed", "Mixed"
-    INCONCLUSIVE = "inconclusive", "Inconclusive"
-
-
-class SortStrength(models.TextChoices):
-    A = "A", "A: consistent, good-quality patient-oriented evidence"
-    B = "B", "B: inconsistent or limited-quality patient-oriented evidence"
-    C = "C", "C: consensus, disease-oriented or preclinical evidence, case series"
-
-
-class LinkDirection(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    CONTRADICTS = "contradicts", "Contradicts"
-    MIXED = "mixed", "Mixed"
-    NEUTRAL = "neutral", "Neutral"
+PublicationStatus = text_choices(vocabulary.PublicationStatus, module=__name__)
+Certainty = text_choices(vocabulary.Certainty, module=__name__)
+ClaimDirection = text_choices(vocabulary.ClaimDirection, module=__name__)
+SortStrength = text_choices(vocabulary.SortStrength, module=__name__)
+LinkDirection = text_choices(vocabulary.LinkDirection, module=__name__)
 
 
 def text_checksum(text: str) -> str:
@@ -354,8 +326,6 @@ class Claim(ReviewedRecord):
     def public_rationale(self) -> list[str]:
         """The grading steps a reader sees: without the curators' count of unpublished studies,
         so not even the existence of a draft is public."""
-        from evidence.grading import UNPUBLISHED_NOTE
-
         return [step for step in self.rationale or [] if not step.startswith(UNPUBLISHED_NOTE)]
 
     @property
@@ -372,11 +342,6 @@ class Claim(ReviewedRecord):
             raise ValidationError(
                 {"override_justification": "An override needs a written justification."}
             )
-
-
-def context_around(text: str, start: int, end: int) -> tuple[str, str]:
-    """The prefix and suffix of a span: up to CONTEXT_CHARS characters either side."""
-    return text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS]
 
 
 class ClaimMentionQuerySet(models.QuerySet):

@@ -6,6 +6,8 @@ de-duplication, the seed loader), so they live in one place and touch no databas
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import Protocol
 
 _DOI_PREFIXES = re.compile(
     r"^(?:https?://(?:dx\.)?doi\.org/|https?://doi\.org/|doi\.org/|doi:\s*|urn:doi:)",
@@ -92,7 +94,30 @@ def vancouver_pages(pages: str) -> str:
     return f"{start}-{end[common:]}"
 
 
-def format_vancouver(study) -> str:
+class Citable(Protocol):
+    """What a Vancouver reference reads from a study (a Study row has all of it)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def authors(self) -> Sequence[str]: ...
+    @property
+    def journal(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def volume(self) -> str: ...
+    @property
+    def issue(self) -> str: ...
+    @property
+    def pages(self) -> str: ...
+    @property
+    def doi(self) -> str: ...
+    @property
+    def pmid(self) -> str: ...
+
+
+def format_vancouver(study: Citable) -> str:
     """The study's reference in Vancouver style, e.g.
 
     Dhurat R, Sukesh MS, Avhad G, Dandale A, Pal A, Pund P. A randomized … study. Int J

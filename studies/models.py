@@ -7,42 +7,33 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from studies import vocabulary
 from studies.citations import format_vancouver, is_valid_doi, normalize_doi, normalize_pmid
+from studies.vocabulary import Vocabulary
 
 YEAR_MIN = 1800
 YEAR_MAX = 2100
 
 
-class StudyDesign(models.TextChoices):
-    SYSTEMATIC_REVIEW_META_ANALYSIS = (
-        "systematic_review_meta_analysis",
-        "Systematic review with meta-analysis",
+def text_choices(enum_cls: type[Vocabulary], *, module: str) -> type[models.TextChoices]:
+    """The model choices for a pure vocabulary: the same names, values and labels.
+
+    Built with Django's functional API so `StudyDesign.RCT`, `.choices`, `.label` and
+    `get_<field>_display()` work as with a hand-written TextChoices, while the list itself
+    lives in a pure vocabulary module, where code without Django reads it. `module` is the
+    models module that names the result, so the choices pickle by that name.
+    """
+    return models.TextChoices(
+        enum_cls.__name__,
+        [(member.name, (member.value, member.label)) for member in enum_cls],
+        module=module,
+        qualname=enum_cls.__name__,
     )
-    SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
-    RCT = "rct", "Randomised controlled trial"
-    NON_RANDOMIZED_CONTROLLED = "non_randomized_controlled", "Non-randomised controlled study"
-    COHORT = "cohort", "Cohort study"
-    CASE_CONTROL = "case_control", "Case-control study"
-    CASE_SERIES = "case_series", "Case series"
-    CASE_REPORT = "case_report", "Case report"
-    ANIMAL = "animal", "Animal study"
-    IN_VITRO = "in_vitro", "In-vitro / laboratory study"
-    NARRATIVE_REVIEW = "narrative_review", "Narrative review"
-    EXPERT_OPINION = "expert_opinion", "Expert opinion"
 
 
-class RiskOfBias(models.TextChoices):
-    LOW = "low", "Low"
-    SOME_CONCERNS = "some_concerns", "Some concerns"
-    HIGH = "high", "High"
-    NOT_ASSESSED = "not_assessed", "Not assessed"
-
-
-class StudyStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    REVIEW = "review", "In review"
-    PUBLISHED = "published", "Published"
-    RETRACTED = "retracted", "Retracted"
+StudyDesign = text_choices(vocabulary.StudyDesign, module=__name__)
+RiskOfBias = text_choices(vocabulary.RiskOfBias, module=__name__)
+StudyStatus = text_choices(vocabulary.StudyStatus, module=__name__)
 
 
 class ReviewedRecord(models.Model):

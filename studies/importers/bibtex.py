@@ -1,8 +1,9 @@
 """BibTeX read with bibtexparser v2, LaTeX accents and braces decoded by its middleware."""
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
+from bibtexparser.library import Library
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry
+from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry
 
 from studies.importers.records import CitationFileError, CitationRecord, parse_year, person_name
 
@@ -15,7 +16,7 @@ def _field(entry: Entry, *keys: str) -> str:
     return ""
 
 
-def _line(block) -> int | None:
+def _line(block: Block) -> int | None:
     # bibtexparser counts lines from 0.
     return None if block.start_line is None else block.start_line + 1
 
@@ -44,10 +45,8 @@ def _record(entry: Entry, line: int) -> CitationRecord:
     )
 
 
-def _parse(text: str) -> bibtexparser.Library:
-    return bibtexparser.parse_string(
-        text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors()]
-    )
+def _parse(text: str) -> Library:
+    return parse_string(text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors()])
 
 
 def parse(text: str) -> list[CitationRecord]:

@@ -1,11 +1,12 @@
 """CSL-JSON (Zotero "Better CSL JSON", citeproc, Crossref) read with the json module."""
 
 import json
+from typing import Any
 
 from studies.importers.records import CitationFileError, CitationRecord, parse_year
 
 
-def _name(person: dict) -> str:
+def _name(person: dict[str, Any]) -> str:
     if person.get("literal"):
         return str(person["literal"])
     parts = [person.get("given"), person.get("non-dropping-particle"), person.get("family")]
@@ -13,7 +14,7 @@ def _name(person: dict) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def _year(item: dict) -> int | None:
+def _year(item: dict[str, Any]) -> int | None:
     issued = item.get("issued") or {}
     if isinstance(issued, dict):
         parts = issued.get("date-parts") or []
@@ -23,7 +24,7 @@ def _year(item: dict) -> int | None:
     return parse_year(issued)
 
 
-def _record(item: dict, number: int) -> CitationRecord:
+def _record(item: object, number: int) -> CitationRecord:
     if not isinstance(item, dict):
         raise CitationFileError(
             f"Record {number} is not a CSL-JSON item (an object with a title, authors…).",

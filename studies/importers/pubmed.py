@@ -7,7 +7,7 @@ bombs, so an uploaded file cannot reach the network or exhaust memory that way.
 import xml.etree.ElementTree as ET  # noqa: S405 (see the module docstring)
 
 from studies.importers.records import CitationFileError, CitationRecord, parse_year
-from studies.models import StudyDesign
+from studies.vocabulary import StudyDesign
 
 # PubMed publication types that say what design a record is; the most specific wins.
 _DESIGNS = [

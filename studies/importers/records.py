@@ -55,7 +55,7 @@ class CitationRecord:
         first = self.authors[0].split()[-1] if self.authors else "no author"
         return f"{first} {self.year or 'n.d.'}: {self.title[:80] or '(no title)'}"
 
-    def study_values(self) -> dict:
+    def study_values(self) -> dict[str, object]:
         return {
             "title": self.title,
             "authors": list(self.authors),
@@ -76,13 +76,13 @@ _SPACE = re.compile(r"\s+")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d|2100)\b")
 
 
-def clean_text(value) -> str:
+def clean_text(value: object) -> str:
     if value is None:
         return ""
     return _SPACE.sub(" ", str(value)).strip()
 
 
-def parse_year(value) -> int | None:
+def parse_year(value: object) -> int | None:
     """The first plausible four-digit year in a date string ("2013/01/05", "2013 Jan-Mar")."""
     if value is None:
         return None

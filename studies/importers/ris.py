@@ -4,6 +4,8 @@ rispy parses the tags; this module first cuts the file into records itself so th
 without its closing "ER  -" line (a truncated export) is reported with its line, not dropped.
 """
 
+from typing import Any
+
 import rispy
 
 from studies.importers.records import (
@@ -58,7 +60,7 @@ def _split_records(text: str) -> list[tuple[int, str]]:
     return records
 
 
-def _first(entry: dict, *keys: str) -> str:
+def _first(entry: dict[str, Any], *keys: str) -> str:
     for key in keys:
         value = entry.get(key)
         if isinstance(value, list):
@@ -68,7 +70,7 @@ def _first(entry: dict, *keys: str) -> str:
     return ""
 
 
-def _record(entry: dict, line: int) -> CitationRecord:
+def _record(entry: dict[str, Any], line: int) -> CitationRecord:
     authors = [person_name(a) for a in entry.get("first_authors", []) + entry.get("authors", [])]
     urls = entry.get("urls") or []
     doi = _first(entry, "doi")

@@ -1,4 +1,8 @@
-"""The grading rules, case by case: pure logic, no database."""
+"""The grading rules, case by case: pure logic, no database.
+
+Inputs are built from the pure vocabularies; expected results are the stored strings, so a
+renamed value fails here.
+"""
 
 import pytest
 
@@ -8,11 +12,20 @@ from evidence.grading import (
     LinkedStudy,
     grade,
 )
+from evidence.vocabulary import LinkDirection
+from studies.vocabulary import RiskOfBias, StudyDesign
 
 M = "\N{MINUS SIGN}"
 
 
-def study(design="rct", n=200, rob="low", says="supports", indirect=False, label="Test 2020"):
+def study(
+    design=StudyDesign.RCT,
+    n=200,
+    rob=RiskOfBias.LOW,
+    says=LinkDirection.SUPPORTS,
+    indirect=False,
+    label="Test 2020",
+):
     return LinkedStudy(
         design=design,
         participants=n,
@@ -24,7 +37,7 @@ def study(design="rct", n=200, rob="low", says="supports", indirect=False, label
 
 
 def rct(**kwargs):
-    return study("rct", **kwargs)
+    return study(StudyDesign.RCT, **kwargs)
 
 
 NONE = Judgements()
@@ -46,7 +59,7 @@ CASES = [
         id="consistent large trials stay high",
     ),
     pytest.param(
-        [rct(n=200), rct(n=200), rct(n=200, says="contradicts", label="Kumar 2018")],
+        [rct(n=200), rct(n=200), rct(n=200, says=LinkDirection.CONTRADICTS, label="Kumar 2018")],
         NONE,
         "moderate",
         "supported",
@@ -56,7 +69,7 @@ CASES = [
         id="one contradicting trial downgrades one level",
     ),
     pytest.param(
-        [rct(), rct(), rct(says="contradicts"), rct(says="contradicts")],
+        [rct(), rct(), rct(says=LinkDirection.CONTRADICTS), rct(says=LinkDirection.CONTRADICTS)],
         NONE,
         "low",
         "mixed",
@@ -66,7 +79,7 @@ CASES = [
         id="an even split is very serious inconsistency and a mixed direction",
     ),
     pytest.param(
-        [rct(n=84, rob="high"), rct(n=84, rob="high")],
+        [rct(n=84, rob=RiskOfBias.HIGH), rct(n=84, rob=RiskOfBias.HIGH)],
         NONE,
         "low",
         "supported",
@@ -80,7 +93,7 @@ CASES = [
         id="small biased trials end low",
     ),
     pytest.param(
-        [rct(n=60, rob="high")],
+        [rct(n=60, rob=RiskOfBias.HIGH)],
         NONE,
         "very_low",
         "supported",
@@ -93,7 +106,7 @@ CASES = [
         id="a single small biased trial ends very low",
     ),
     pytest.param(
-        [rct(n=60, rob="high")],
+        [rct(n=60, rob=RiskOfBias.HIGH)],
         Judgements(publication_bias_suspected=True),
         "very_low",
         "supported",
@@ -126,7 +139,7 @@ CASES = [
         id="suspected publication bias downgrades one level",
     ),
     pytest.param(
-        [rct(n=250, rob="high"), rct(n=250, rob="low")],
+        [rct(n=250, rob=RiskOfBias.HIGH), rct(n=250, rob=RiskOfBias.LOW)],
         NONE,
         "moderate",
         "supported",
@@ -136,7 +149,11 @@ CASES = [
         id="half the trials at high risk is serious risk of bias",
     ),
     pytest.param(
-        [rct(n=250, rob="some_concerns"), rct(n=250, rob="some_concerns"), rct(n=250)],
+        [
+            rct(n=250, rob=RiskOfBias.SOME_CONCERNS),
+            rct(n=250, rob=RiskOfBias.SOME_CONCERNS),
+            rct(n=250),
+        ],
         NONE,
         "moderate",
         "supported",
@@ -146,7 +163,7 @@ CASES = [
         id="fewer than half the trials at low risk is serious risk of bias",
     ),
     pytest.param(
-        [rct(n=250, rob="high"), rct(n=250), rct(n=250)],
+        [rct(n=250, rob=RiskOfBias.HIGH), rct(n=250), rct(n=250)],
         NONE,
         "high",
         "supported",
@@ -156,7 +173,7 @@ CASES = [
         id="a minority of biased trials does not downgrade",
     ),
     pytest.param(
-        [rct(n=250, rob="some_concerns"), rct(n=250, rob="some_concerns")],
+        [rct(n=250, rob=RiskOfBias.SOME_CONCERNS), rct(n=250, rob=RiskOfBias.SOME_CONCERNS)],
         NONE,
         "moderate",
         "supported",
@@ -186,7 +203,10 @@ CASES = [
         id="one indirect trial in three does not downgrade",
     ),
     pytest.param(
-        [study("animal", n=None, rob="not_assessed"), study("animal", n=None)],
+        [
+            study(StudyDesign.ANIMAL, n=None, rob=RiskOfBias.NOT_ASSESSED),
+            study(StudyDesign.ANIMAL, n=None),
+        ],
         NONE,
         "very_low",
         "supported",
@@ -201,7 +221,10 @@ CASES = [
         id="animal-only evidence is very low and preclinical",
     ),
     pytest.param(
-        [study("in_vitro", n=None), study("animal", n=None, says="contradicts")],
+        [
+            study(StudyDesign.IN_VITRO, n=None),
+            study(StudyDesign.ANIMAL, n=None, says=LinkDirection.CONTRADICTS),
+        ],
         NONE,
         "very_low",
         "mixed",
@@ -211,7 +234,10 @@ CASES = [
         id="animal and cell studies together are preclinical",
     ),
     pytest.param(
-        [study("case_series", n=40, rob="high"), study("animal", n=None)],
+        [
+            study(StudyDesign.CASE_SERIES, n=40, rob=RiskOfBias.HIGH),
+            study(StudyDesign.ANIMAL, n=None),
+        ],
         NONE,
         "very_low",
         "supported",
@@ -224,7 +250,7 @@ CASES = [
         id="human case series outrank animal studies and are not preclinical",
     ),
     pytest.param(
-        [study("expert_opinion", n=None), study("narrative_review", n=None)],
+        [study(StudyDesign.EXPERT_OPINION, n=None), study(StudyDesign.NARRATIVE_REVIEW, n=None)],
         NONE,
         "very_low",
         "supported",
@@ -234,7 +260,7 @@ CASES = [
         id="opinion and narrative reviews start very low",
     ),
     pytest.param(
-        [study("cohort", n=300), study("case_control", n=300)],
+        [study(StudyDesign.COHORT, n=300), study(StudyDesign.CASE_CONTROL, n=300)],
         NONE,
         "low",
         "supported",
@@ -244,7 +270,7 @@ CASES = [
         id="controlled observational evidence starts low",
     ),
     pytest.param(
-        [study("cohort", n=300), study("cohort", n=300)],
+        [study(StudyDesign.COHORT, n=300), study(StudyDesign.COHORT, n=300)],
         Judgements(large_effect=True),
         "moderate",
         "supported",
@@ -254,7 +280,7 @@ CASES = [
         id="a large effect upgrades observational evidence",
     ),
     pytest.param(
-        [study("cohort", n=300), study("cohort", n=300)],
+        [study(StudyDesign.COHORT, n=300), study(StudyDesign.COHORT, n=300)],
         Judgements(large_effect=True, dose_response=True),
         "high",
         "supported",
@@ -267,7 +293,10 @@ CASES = [
         id="large effect and dose-response together upgrade two levels",
     ),
     pytest.param(
-        [study("cohort", n=300, rob="high"), study("cohort", n=300, rob="high")],
+        [
+            study(StudyDesign.COHORT, n=300, rob=RiskOfBias.HIGH),
+            study(StudyDesign.COHORT, n=300, rob=RiskOfBias.HIGH),
+        ],
         Judgements(large_effect=True),
         "very_low",
         "supported",
@@ -280,7 +309,7 @@ CASES = [
         id="no upgrade for observational evidence at serious risk of bias",
     ),
     pytest.param(
-        [study("non_randomized_controlled", n=100)],
+        [study(StudyDesign.NON_RANDOMIZED_CONTROLLED, n=100)],
         Judgements(dose_response=True),
         "very_low",
         "supported",
@@ -307,7 +336,7 @@ CASES = [
         id="randomised evidence is never upgraded",
     ),
     pytest.param(
-        [study("case_series", n=500), study("case_series", n=500)],
+        [study(StudyDesign.CASE_SERIES, n=500), study(StudyDesign.CASE_SERIES, n=500)],
         Judgements(large_effect=True),
         "very_low",
         "supported",
@@ -321,7 +350,7 @@ CASES = [
     ),
     pytest.param(
         [
-            study("systematic_review_meta_analysis", n=472),
+            study(StudyDesign.SYSTEMATIC_REVIEW_META_ANALYSIS, n=472),
             rct(n=100),
             rct(n=60),
         ],
@@ -340,7 +369,7 @@ CASES = [
         id="a meta-analysis counts as randomised and its pooled total is not added twice",
     ),
     pytest.param(
-        [study("systematic_review_meta_analysis", n=300)],
+        [study(StudyDesign.SYSTEMATIC_REVIEW_META_ANALYSIS, n=300)],
         NONE,
         "moderate",
         "supported",
@@ -350,7 +379,7 @@ CASES = [
         id="a single meta-analysis is not a single study but can be small",
     ),
     pytest.param(
-        [study("systematic_review", n=1127)],
+        [study(StudyDesign.SYSTEMATIC_REVIEW, n=1127)],
         NONE,
         "low",
         "supported",
@@ -364,7 +393,11 @@ CASES = [
         id="a systematic review without meta-analysis starts low",
     ),
     pytest.param(
-        [rct(n=250), rct(n=250), study("case_series", n=30, says="contradicts")],
+        [
+            rct(n=250),
+            rct(n=250),
+            study(StudyDesign.CASE_SERIES, n=30, says=LinkDirection.CONTRADICTS),
+        ],
         NONE,
         "high",
         "supported",
@@ -384,7 +417,7 @@ CASES = [
         id="an unknown design never raises and counts as uncontrolled",
     ),
     pytest.param(
-        [rct(n=250, says="contradicts"), rct(n=250, says="contradicts")],
+        [rct(n=250, says=LinkDirection.CONTRADICTS), rct(n=250, says=LinkDirection.CONTRADICTS)],
         NONE,
         "high",
         "contradicted",
@@ -394,7 +427,7 @@ CASES = [
         id="consistent contradicting trials give a confident contradicted",
     ),
     pytest.param(
-        [rct(n=250, says="neutral"), rct(n=250, says="neutral")],
+        [rct(n=250, says=LinkDirection.NEUTRAL), rct(n=250, says=LinkDirection.NEUTRAL)],
         NONE,
         "none",
         "inconclusive",
@@ -404,7 +437,11 @@ CASES = [
         id="neutral links alone leave nothing to grade and an inconclusive direction",
     ),
     pytest.param(
-        [study("case_series", n=500), rct(n=250, says="neutral"), rct(n=250, says="neutral")],
+        [
+            study(StudyDesign.CASE_SERIES, n=500),
+            rct(n=250, says=LinkDirection.NEUTRAL),
+            rct(n=250, says=LinkDirection.NEUTRAL),
+        ],
         NONE,
         "very_low",
         "supported",
@@ -418,7 +455,7 @@ CASES = [
         id="neutral trials do not set the starting level nor weigh on the direction",
     ),
     pytest.param(
-        [rct(n=250), rct(n=250, says="mixed")],
+        [rct(n=250), rct(n=250, says=LinkDirection.MIXED)],
         NONE,
         "high",
         "supported",
@@ -431,7 +468,12 @@ CASES = [
         id="a mixed link weighs half each way and is no disagreement",
     ),
     pytest.param(
-        [rct(n=250), rct(n=250, says="mixed"), rct(n=250, says="mixed"), rct(says="mixed")],
+        [
+            rct(n=250),
+            rct(n=250, says=LinkDirection.MIXED),
+            rct(n=250, says=LinkDirection.MIXED),
+            rct(says=LinkDirection.MIXED),
+        ],
         NONE,
         "high",
         "mixed",
@@ -441,7 +483,7 @@ CASES = [
         id="mostly mixed links give a mixed direction",
     ),
     pytest.param(
-        [rct(n=250, says="contradicts"), rct(n=250, says="mixed")],
+        [rct(n=250, says=LinkDirection.CONTRADICTS), rct(n=250, says=LinkDirection.MIXED)],
         NONE,
         "high",
         "contradicted",
@@ -451,7 +493,7 @@ CASES = [
         id="mixed links weigh toward a contradiction too",
     ),
     pytest.param(
-        [rct(n=250), rct(n=250), rct(n=250, says="mixed")],
+        [rct(n=250), rct(n=250), rct(n=250, says=LinkDirection.MIXED)],
         NONE,
         "high",
         "supported",
@@ -487,7 +529,7 @@ CASES = [
         id="a single trial without participant numbers is very imprecise",
     ),
     pytest.param(
-        [rct(n=250, rob="not_assessed", label="Anon 2019"), rct(n=250)],
+        [rct(n=250, rob=RiskOfBias.NOT_ASSESSED, label="Anon 2019"), rct(n=250)],
         NONE,
         "high",
         "supported",
@@ -500,7 +542,7 @@ CASES = [
         id="an unassessed risk of bias is assumed some concerns and said so",
     ),
     pytest.param(
-        [rct(n=250, rob="not_assessed"), rct(n=250, rob="not_assessed")],
+        [rct(n=250, rob=RiskOfBias.NOT_ASSESSED), rct(n=250, rob=RiskOfBias.NOT_ASSESSED)],
         NONE,
         "moderate",
         "supported",
@@ -511,9 +553,9 @@ CASES = [
     ),
     pytest.param(
         [
-            rct(n=50, rob="high", indirect=True),
-            rct(n=50, rob="high", says="contradicts"),
-            rct(n=50, rob="high"),
+            rct(n=50, rob=RiskOfBias.HIGH, indirect=True),
+            rct(n=50, rob=RiskOfBias.HIGH, says=LinkDirection.CONTRADICTS),
+            rct(n=50, rob=RiskOfBias.HIGH),
         ],
         Judgements(publication_bias_suspected=True),
         "very_low",
@@ -560,13 +602,16 @@ def test_no_published_study_gives_none_with_a_reason():
 
 
 def test_a_link_without_a_known_direction_is_set_aside_like_a_neutral_one():
-    result = grade([rct(n=500, says=""), rct(n=500, rob="high", says=None)])
+    result = grade([rct(n=500, says=""), rct(n=500, rob=RiskOfBias.HIGH, says=None)])
     assert (result.certainty, result.direction) == ("none", "inconclusive")
     assert result.rationale[0].startswith("No linked study tests the claim: 2 randomised trials")
 
 
 def test_the_rationale_reads_in_order_start_downgrades_upgrades_result():
-    result = grade([study("cohort", n=150), study("cohort", n=150)], Judgements(large_effect=True))
+    result = grade(
+        [study(StudyDesign.COHORT, n=150), study(StudyDesign.COHORT, n=150)],
+        Judgements(large_effect=True),
+    )
     assert result.rationale == (
         "Start: low — 2 cohort studies",
         "Risk of bias: no downgrade, both studies at low risk",

@@ -143,6 +143,23 @@ def test_a_study_reads_as_first_author_year_and_title():
     assert str(study) == "Dhurat 2013: Pilot"
 
 
+def test_a_study_gives_its_vancouver_reference_from_its_own_fields():
+    study = StudyFactory.build(
+        authors=["Rachita Dhurat", "MS Sukesh"],
+        title="Pilot",
+        journal="International Journal of Trichology",
+        year=2013,
+        volume="5",
+        issue="1",
+        pages="6-11",
+        doi="10.4103/0974-7753.114700",
+    )
+    assert study.formatted_reference() == (
+        "Dhurat R, Sukesh MS. Pilot. International Journal of Trichology. 2013;5(1):6-11. "
+        "doi:10.4103/0974-7753.114700"
+    )
+
+
 def test_only_a_draft_may_wait_without_a_design():
     StudyFactory(design="", status=StudyStatus.DRAFT)
     with pytest.raises(IntegrityError), transaction.atomic():
