@@ -870,7 +870,8 @@ def _imprecision(
 
 
 def _ois(measure: Measure, n: int | None) -> tuple[int, str]:
-    if measure not in (Measure.MD, Measure.SMD):
+    # A direction-only body of hair counts is still a continuous outcome: the same rule of thumb.
+    if measure not in (Measure.MD, Measure.SMD, Measure.DIRECTION_ONLY):
         return 0, (
             "the optimal information size of a binary outcome needs event counts, "
             "which are not given: not checked"
@@ -1062,13 +1063,15 @@ def informative_statement(
         return f"The evidence is very uncertain about the effect of {who}{compared} on {what}."
     hedge = {Certainty.HIGH: "", Certainty.MODERATE: "probably ", Certainty.LOW: "may "}[certainty]
     size, up = _size(question, studies, pool, vote)
+    # "may" takes the bare verb; "probably" and no hedge take the third person.
+    bare = certainty == Certainty.LOW
     if size == "none":
-        verb = "results" if certainty == Certainty.HIGH else "result"
+        verb = "result" if bare else "results"
         return f"{who}{compared} {hedge}{verb} in little to no difference in {what}."
-    if certainty == Certainty.HIGH:
-        verb = "increases" if up else "reduces"
-    else:
+    if bare:
         verb = "increase" if up else "reduce"
+    else:
+        verb = "increases" if up else "reduces"
     slightly = "slightly " if size == "small" else ""
     return f"{who}{compared} {hedge}{slightly}{verb} {what}."
 
