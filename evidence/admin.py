@@ -3,6 +3,9 @@
 Mentions are entered by pasting the quote (evidence.forms.ClaimMentionForm); editing a
 document's text re-anchors its mentions (evidence.workflow.document_text_update). A published
 claim, with its mentions and links, is read-only until a reviewer unpublishes it.
+
+The study admin (studies.admin, which knows nothing of claims) gets its links inline and its
+"claims" column from here, through StudyAdmin.extend().
 """
 
 from django.contrib import admin, messages
@@ -29,7 +32,8 @@ from evidence.workflow import (
     document_suggestions,
     document_text_update,
 )
-from studies.admin import ReviewedRecordAdminMixin, run_workflow
+from studies.admin import LockedInlineMixin, ReviewedRecordAdminMixin, StudyAdmin, run_workflow
+from studies.models import Study
 
 OVERRIDE_FIELDS = {"certainty_override", "direction_override", "override_justification"}
 
@@ -51,6 +55,29 @@ class ClaimLockedInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return not claim_locked(request, obj) and super().has_delete_permission(request, obj)
+
+
+class StudyEvidenceLinkInline(LockedInlineMixin, admin.TabularInline):
+    """On the study page; regrading after the save is evidence.receivers' job."""
+
+    model = EvidenceLink
+    extra = 0
+    fields = ["claim", "direction", "finding", "indirect", "indirectness_note"]
+    autocomplete_fields = ["claim"]
+    verbose_name = "claim this study bears on"
+    verbose_name_plural = "claims this study bears on"
+
+
+@admin.display(description="claims", ordering="n_claims")
+def claim_count(study: Study) -> int:
+    return study.n_claims
+
+
+StudyAdmin.extend(
+    inlines=[StudyEvidenceLinkInline],
+    list_display=[claim_count],
+    annotations={"n_claims": Count("evidence_links")},
+)
 
 
 @admin.register(SourceDocument)

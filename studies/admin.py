@@ -3,19 +3,23 @@
 Status changes only through the actions (which call studies.services); a published or
 retracted study is read-only until a reviewer unpublishes it, so every public change passes
 a second pair of eyes. Superusers are exempt.
+
+Apps built on the literature add their own inlines and columns to the study admin from their
+side with StudyAdmin.extend() (evidence adds the claims a study bears on), and learn of saved
+studies through studies.signals: this module never imports them.
 """
+
+from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Model
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from evidence.models import EvidenceLink
-from evidence.services import regrade_affected
 from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
 from studies.importers import CitationFileError
@@ -28,6 +32,7 @@ from studies.services import (
     study_submit,
     study_unpublish,
 )
+from studies.signals import studies_changed, study_saving
 
 LOCKED_STUDY_STATUSES = {StudyStatus.PUBLISHED, StudyStatus.RETRACTED}
 
@@ -93,19 +98,15 @@ class OutcomeInline(LockedInlineMixin, admin.TabularInline):
     ]
 
 
-class StudyEvidenceLinkInline(LockedInlineMixin, admin.TabularInline):
-    model = EvidenceLink
-    extra = 0
-    fields = ["claim", "direction", "finding", "indirect", "indirectness_note"]
-    autocomplete_fields = ["claim"]
-    verbose_name = "claim this study bears on"
-    verbose_name_plural = "claims this study bears on"
+def records_author(instance: Model) -> bool:
+    """Whether the row keeps who last saved it in `updated_by` (evidence links do)."""
+    return any(field.name == "updated_by" for field in instance._meta.concrete_fields)
 
 
 class ReviewedRecordAdminMixin:
     """For studies and claims: every save records who made it (for the history and the "not
-    your own change" rule), inline evidence links included; no bulk delete except for
-    superusers, since it would not check that each row is a draft."""
+    your own change" rule), inline rows that keep an `updated_by` included; no bulk delete
+    except for superusers, since it would not check that each row is a draft."""
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -120,7 +121,7 @@ class ReviewedRecordAdminMixin:
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
-            if isinstance(instance, EvidenceLink):
+            if records_author(instance):
                 instance.updated_by = request.user
             instance.save()
         for instance in formset.deleted_objects:
@@ -139,14 +140,15 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
         "participants",
         "risk_of_bias",
         "status",
-        "claim_count",
     ]
     list_display_links = ["title_short"]
     list_filter = ["status", "design", "risk_of_bias", "condition", "year"]
     search_fields = ["title", "doi", "pmid", "citation_key", "journal", "authors"]
     list_per_page = 50
     ordering = ["-year", "title"]
-    inlines = [OutcomeInline, StudyEvidenceLinkInline]
+    inlines = [OutcomeInline]
+    # Extra columns' annotations, added by extend().
+    queryset_annotations: dict[str, Any] = {}
     readonly_fields = [
         "status",
         "retraction_reason",
@@ -210,8 +212,20 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
         "export_ris",
     ]
 
+    @classmethod
+    def extend(cls, *, inlines=(), list_display=(), annotations=None) -> None:
+        """Add inlines, changelist columns (callables taking a study) and the queryset
+        annotations those columns read, from an app built on studies. Adding one twice is a
+        no-op."""
+        cls.inlines = [*cls.inlines, *(i for i in inlines if i not in cls.inlines)]
+        cls.list_display = [
+            *cls.list_display,
+            *(c for c in list_display if c not in cls.list_display),
+        ]
+        cls.queryset_annotations = {**cls.queryset_annotations, **(annotations or {})}
+
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_claims=Count("evidence_links"))
+        return super().get_queryset(request).annotate(**self.queryset_annotations)
 
     @admin.display(description="title", ordering="title")
     def title_short(self, study: Study) -> str:
@@ -223,10 +237,6 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
             return "—"
         family = study.authors[0].split()[-1]
         return f"{family} et al." if len(study.authors) > 1 else family
-
-    @admin.display(description="claims", ordering="n_claims")
-    def claim_count(self, study: Study) -> int:
-        return study.n_claims
 
     @admin.display(description="Vancouver reference")
     def formatted_reference(self, study: Study) -> str:
@@ -251,13 +261,12 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     # Saving: who changed it is recorded by the mixin.
 
     def save_related(self, request, form, formsets, change):
-        # Once the study and its inlines are saved, regrade every claim it bears on, including
-        # claims whose link to it was just deleted inline.
-        linked_before = list(
-            EvidenceLink.objects.filter(study=form.instance).values_list("claim_id", flat=True)
-        )
+        # Once the study and its inlines are saved, its grades must follow (evidence regrades
+        # every claim it bears on, and those an inline just unlinked it from, noted beforehand).
+        context: dict[str, Any] = {}
+        study_saving.send(sender=Study, study=form.instance, context=context)
         super().save_related(request, form, formsets, change)
-        regrade_affected(studies=[form.instance], claims=linked_before)
+        studies_changed.send(sender=Study, studies=[form.instance], context=context)
 
     # Actions.
 

@@ -5,8 +5,8 @@ acting user attached as the history user, and raises WorkflowError with a messag
 shows as is when an action is not allowed.
 
 Publishing, unpublishing and retracting change which studies count towards grades, so each
-regrades the claims linked to the study (evidence.services.regrade_affected) in the same
-transaction. Imported studies start as drafts with no links: they change no grade.
+sends studies.signals.studies_changed in the same transaction (evidence regrades the claims
+linked to the study). Imported studies start as drafts with no links: they change no grade.
 """
 
 from collections.abc import Iterable
@@ -19,10 +19,10 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
-from evidence.services import regrade_affected
 from studies.citations import is_valid_doi, normalize_title
 from studies.importers import FORMATS, CitationRecord, read_citations
-from studies.models import Outcome, OutcomeArm, Study, StudyStatus
+from studies.models import Study, StudyStatus
+from studies.signals import studies_changed, study_part_histories
 
 # Fields a workflow step or the grading changes by itself: they are not "a change someone made"
 # when deciding whether a reviewer is publishing their own work.
@@ -85,14 +85,9 @@ def edited_by(instance: Model, user, parts: Iterable[QuerySet] = ()) -> bool:
 
 
 def study_parts(study: Study) -> list[QuerySet]:
-    """The history of what hangs off a study: its outcomes, their arms, its evidence links."""
-    from evidence.models import EvidenceLink
-
-    return [
-        Outcome.history.filter(study_id=study.pk),
-        OutcomeArm.history.filter(outcome__study_id=study.pk),
-        EvidenceLink.history.filter(study_id=study.pk),
-    ]
+    """The history of what hangs off a study: its outcomes and their arms, and whatever other
+    apps registered (evidence: its links), see studies.signals.register_study_part."""
+    return study_part_histories(study)
 
 
 def check_can_publish(
@@ -141,7 +136,7 @@ def study_publish(*, study: Study, by) -> Study:
     workflow_save(
         study, by=by, status=StudyStatus.PUBLISHED, published_at=timezone.now(), published_by=by
     )
-    regrade_affected(studies=[study])
+    studies_changed.send(sender=Study, studies=[study], context={})
     return study
 
 
@@ -153,7 +148,7 @@ def study_unpublish(*, study: Study, by) -> Study:
     if study.status not in (StudyStatus.PUBLISHED, StudyStatus.REVIEW):
         raise WorkflowError(f"“{study}” is {study.get_status_display().lower()}.")
     workflow_save(study, by=by, status=StudyStatus.DRAFT, published_at=None, published_by=None)
-    regrade_affected(studies=[study])
+    studies_changed.send(sender=Study, studies=[study], context={})
     return study
 
 
@@ -167,7 +162,7 @@ def study_retract(*, study: Study, by, reason: str) -> Study:
     if study.status == StudyStatus.RETRACTED:
         raise WorkflowError(f"“{study}” is already retracted.")
     workflow_save(study, by=by, status=StudyStatus.RETRACTED, retraction_reason=reason.strip())
-    regrade_affected(studies=[study])
+    studies_changed.send(sender=Study, studies=[study], context={})
     return study
 
 
