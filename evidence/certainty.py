@@ -42,33 +42,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from studies.vocabulary import Vocabulary
+
 # --- Vocabulary --------------------------------------------------------------------------------
 
 
-class ClaimKind(StrEnum):
-    EFFECT = "effect"
-    MECHANISM = "mechanism"
-    BACKGROUND = "background"
-    DEFINITIONAL = "definitional"
-    EVIDENCE_STATE = "evidence_state"
+class ClaimKind(Vocabulary):
+    EFFECT = "effect", "Effect of an intervention"
+    MECHANISM = "mechanism", "Mechanism (disease-oriented)"
+    BACKGROUND = "background", "Established background"
+    DEFINITIONAL = "definitional", "Definition"
+    EVIDENCE_STATE = "evidence_state", "State of the evidence"
 
 
-class Importance(StrEnum):
-    CRITICAL = "critical"
-    IMPORTANT = "important"
-    NOT_IMPORTANT = "not_important"
+class Importance(Vocabulary):
+    CRITICAL = "critical", "Critical"
+    IMPORTANT = "important", "Important"
+    NOT_IMPORTANT = "not_important", "Not important"
 
 
-class OutcomeKind(StrEnum):
-    PATIENT_IMPORTANT = "patient_important"
-    SURROGATE = "surrogate"
+class OutcomeKind(Vocabulary):
+    PATIENT_IMPORTANT = "patient_important", "Patient-important"
+    SURROGATE = "surrogate", "Surrogate (disease-oriented)"
 
 
-class Benefit(StrEnum):
+class Benefit(Vocabulary):
     """Which way is good for the patient: higher values (hair count) or lower (pain)."""
 
-    HIGHER = "higher"
-    LOWER = "lower"
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
 
 
 class Certainty(StrEnum):
@@ -78,25 +80,25 @@ class Certainty(StrEnum):
     VERY_LOW = "very_low"
 
 
-class Measure(StrEnum):
-    MD = "MD"
-    SMD = "SMD"
-    RR = "RR"
-    OR = "OR"
-    RD = "RD"
-    DIRECTION_ONLY = "direction_only"
+class Measure(Vocabulary):
+    MD = "MD", "Mean difference"
+    SMD = "SMD", "Standardised mean difference (Hedges' g)"
+    RR = "RR", "Risk ratio"
+    OR = "OR", "Odds ratio"
+    RD = "RD", "Risk difference"
+    DIRECTION_ONLY = "direction_only", "Direction only (no usable numbers)"
 
 
-class InterventionRole(StrEnum):
-    ADD_ON = "add_on"
-    ALONE = "alone"
-    OTHER = "other"
+class InterventionRole(Vocabulary):
+    ADD_ON = "add_on", "Added to another treatment"
+    ALONE = "alone", "Alone"
+    OTHER = "other", "Other"
 
 
-class Direction(StrEnum):
-    FAVOURS_INTERVENTION = "favours_intervention"
-    FAVOURS_COMPARATOR = "favours_comparator"
-    NO_DIFFERENCE = "no_difference"
+class Direction(Vocabulary):
+    FAVOURS_INTERVENTION = "favours_intervention", "Favours the intervention"
+    FAVOURS_COMPARATOR = "favours_comparator", "Favours the comparator"
+    NO_DIFFERENCE = "no_difference", "No difference"
 
 
 class RiskOfBias(StrEnum):

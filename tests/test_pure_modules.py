@@ -48,11 +48,12 @@ for name in sys.argv[1:]:
 """
 
 
-def test_the_pure_module_list_covers_grading_anchoring_citations_importers_and_vocabularies():
+def test_the_pure_module_list_covers_grading_certainty_anchoring_citations_importers_vocabularies():
     names = pure_modules()
     for expected in (
         "evidence.grading",
         "evidence.anchoring",
+        "evidence.certainty",
         "evidence.vocabulary",
         "studies.vocabulary",
         "studies.citations",
