@@ -1,4 +1,5 @@
 import hashlib
+import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,16 +11,26 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from evidence import certainty as grade_vocabulary
 from evidence import vocabulary
 from evidence.anchoring import CONTEXT_CHARS
 from evidence.grading import UNPUBLISHED_NOTE
-from studies.models import Outcome, ReviewedRecord, Study, text_choices
+from studies.models import Outcome, ReviewedRecord, RiskOfBias, Study, StudyStatus, text_choices
 
 PublicationStatus = text_choices(vocabulary.PublicationStatus, module=__name__)
 Certainty = text_choices(vocabulary.Certainty, module=__name__)
 ClaimDirection = text_choices(vocabulary.ClaimDirection, module=__name__)
 SortStrength = text_choices(vocabulary.SortStrength, module=__name__)
 LinkDirection = text_choices(vocabulary.LinkDirection, module=__name__)
+# The GRADE engine's vocabulary (evidence.certainty): claim kinds, outcome importance and kind,
+# effect measures, which way is benefit, and how a comparison uses the intervention.
+ClaimKind = text_choices(grade_vocabulary.ClaimKind, module=__name__)
+Importance = text_choices(grade_vocabulary.Importance, module=__name__)
+OutcomeKind = text_choices(grade_vocabulary.OutcomeKind, module=__name__)
+Benefit = text_choices(grade_vocabulary.Benefit, module=__name__)
+Measure = text_choices(grade_vocabulary.Measure, module=__name__)
+InterventionRole = text_choices(grade_vocabulary.InterventionRole, module=__name__)
+ResultDirection = text_choices(grade_vocabulary.Direction, module=__name__)
 
 
 def text_checksum(text: str) -> str:
@@ -217,6 +228,29 @@ class Claim(ReviewedRecord):
         default=PublicationStatus.DRAFT,
         help_text="Only published claims are public.",
     )
+    kind = models.CharField(
+        "kind of claim",
+        max_length=20,
+        choices=ClaimKind.choices,
+        default=ClaimKind.EFFECT,
+        help_text="How the claim reaches a verdict: an effect or a mechanism is graded per "
+        "outcome; established background is not graded; a definitional claim is checked "
+        "against accepted definitions; a claim about the state of the evidence is answered "
+        "from the grades of the related claims.",
+    )
+    related_claims = models.ManyToManyField(
+        "self",
+        verbose_name="related claims",
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+        help_text="For a claim about the state of the evidence: the effect claims it speaks of.",
+    )
+    accepted_definition = models.TextField(
+        "accepted definition",
+        blank=True,
+        help_text="For a definitional claim: the definition the literature uses, in your words.",
+    )
     plain_summary = models.TextField(
         "plain-language bottom line",
         blank=True,
@@ -242,6 +276,13 @@ class Claim(ReviewedRecord):
         "rationale", default=list, blank=True, help_text="The grading steps, in order."
     )
     graded_at = models.DateTimeField("graded", null=True, blank=True)
+    grade_detail = models.JSONField(
+        "grade detail",
+        default=dict,
+        blank=True,
+        help_text="Filled by grading: per comparison and outcome, the effect, the five GRADE "
+        "domains with their reasons and numbers, and what the claim page draws.",
+    )
 
     # Curator judgements at the level of the body of evidence, which feed the grade.
     publication_bias_suspected = models.BooleanField(
@@ -501,3 +542,383 @@ class EvidenceLink(models.Model):
         super().clean()
         if self.outcome_id and self.study_id and self.outcome.study_id != self.study_id:
             raise ValidationError({"outcome": "This outcome belongs to another study."})
+
+
+# --- The question behind a graded claim: comparisons, outcomes, results, pooled estimates ---
+
+
+class Comparison(models.Model):
+    """Population, intervention and comparator: the P, I and C of a PICO question."""
+
+    slug = models.SlugField("slug", max_length=120, unique=True)
+    label = models.CharField(
+        "label",
+        max_length=300,
+        help_text="How pages name it, e.g. microneedling + minoxidil vs minoxidil alone.",
+    )
+    population = models.TextField("population", blank=True)
+    intervention = models.TextField("intervention", blank=True)
+    comparator = models.TextField("comparator", blank=True)
+    intervention_role = models.CharField(
+        "how the intervention is tested",
+        max_length=20,
+        choices=InterventionRole.choices,
+        help_text="Alone, or added to another treatment that both arms get (an add-on trial "
+        "says nothing direct about the intervention alone).",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "comparison"
+        verbose_name_plural = "comparisons"
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class OutcomeMeasure(models.Model):
+    """The O of a PICO question: what is measured, which way is good, and what change matters."""
+
+    slug = models.SlugField("slug", max_length=120, unique=True)
+    name = models.CharField("name", max_length=200, help_text="e.g. hair count, adverse events.")
+    unit = models.CharField("unit", max_length=100, blank=True)
+    kind = models.CharField(
+        "kind",
+        max_length=20,
+        choices=OutcomeKind.choices,
+        help_text="Patient-important (what patients feel or see) or a surrogate "
+        "(disease-oriented: a lab value, a mechanism).",
+    )
+    benefit = models.CharField(
+        "benefit is", max_length=10, choices=Benefit.choices, default=Benefit.HIGHER
+    )
+    mid = models.FloatField(
+        "minimal important difference",
+        null=True,
+        blank=True,
+        help_text="In the outcome's unit, only when a source gives one.",
+    )
+    mid_source = models.TextField("source of the MID", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "outcome measure"
+        verbose_name_plural = "outcome measures"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mid__isnull=True) | Q(mid__gt=0), name="evidence_outcome_mid_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.mid is not None and not self.mid_source.strip():
+            raise ValidationError(
+                {"mid_source": "Say where the minimal important difference comes from."}
+            )
+
+
+class ClaimOutcome(models.Model):
+    """One row of a claim's Summary of Findings: a comparison, an outcome and its importance."""
+
+    claim = models.ForeignKey(
+        Claim, verbose_name="claim", on_delete=models.CASCADE, related_name="claim_outcomes"
+    )
+    comparison = models.ForeignKey(
+        Comparison, verbose_name="comparison", on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.ForeignKey(
+        OutcomeMeasure, verbose_name="outcome", on_delete=models.PROTECT, related_name="+"
+    )
+    importance = models.CharField(
+        "importance",
+        max_length=20,
+        choices=Importance.choices,
+        help_text="As GRADE rates outcomes: the claim's certainty is set by its critical ones.",
+    )
+    order = models.PositiveSmallIntegerField("order", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "claim outcome"
+        verbose_name_plural = "claim outcomes"
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "comparison", "outcome"], name="evidence_claimoutcome_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} — {self.comparison}"
+
+
+def _is_finite(value: float | None) -> bool:
+    return value is None or math.isfinite(value)
+
+
+class StudyResultQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(study__status=StudyStatus.PUBLISHED)
+
+
+class StudyResult(models.Model):
+    """What one study found for one comparison and one outcome, at one timepoint.
+
+    Either an effect with its 95% CI (or SE) as reported, or the arm-level numbers the effect
+    is computed from (n, mean and SD per arm; or events and totals), or, when the source gives
+    no usable numbers, only the direction of the effect.
+    """
+
+    study = models.ForeignKey(
+        Study, verbose_name="study", on_delete=models.CASCADE, related_name="results"
+    )
+    comparison = models.ForeignKey(
+        Comparison, verbose_name="comparison", on_delete=models.PROTECT, related_name="results"
+    )
+    outcome = models.ForeignKey(
+        OutcomeMeasure, verbose_name="outcome", on_delete=models.PROTECT, related_name="results"
+    )
+    timepoint_weeks = models.PositiveSmallIntegerField("timepoint (weeks)", null=True, blank=True)
+    measure = models.CharField(
+        "effect measure",
+        max_length=20,
+        choices=Measure.choices,
+        help_text="MD and SMD for continuous outcomes; RR, OR or RD for events; direction only "
+        "when the source gives no usable numbers.",
+    )
+    estimate = models.FloatField("estimate", null=True, blank=True)
+    ci_low = models.FloatField("95% CI, lower", null=True, blank=True)
+    ci_high = models.FloatField("95% CI, upper", null=True, blank=True)
+    se = models.FloatField("standard error", null=True, blank=True)
+    n1 = models.PositiveIntegerField("intervention n", null=True, blank=True)
+    mean1 = models.FloatField("intervention mean", null=True, blank=True)
+    sd1 = models.FloatField("intervention SD", null=True, blank=True)
+    n2 = models.PositiveIntegerField("comparator n", null=True, blank=True)
+    mean2 = models.FloatField("comparator mean", null=True, blank=True)
+    sd2 = models.FloatField("comparator SD", null=True, blank=True)
+    events1 = models.PositiveIntegerField("intervention events", null=True, blank=True)
+    total1 = models.PositiveIntegerField("intervention total", null=True, blank=True)
+    events2 = models.PositiveIntegerField("comparator events", null=True, blank=True)
+    total2 = models.PositiveIntegerField("comparator total", null=True, blank=True)
+    direction = models.CharField(
+        "direction", max_length=30, choices=ResultDirection.choices, blank=True
+    )
+    p_value = models.CharField("p-value", max_length=120, blank=True, help_text="As printed.")
+    source_study = models.ForeignKey(
+        Study,
+        verbose_name="numbers taken from",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the numbers come from the paper itself; otherwise the review "
+        "whose table they were read from.",
+    )
+    source_location = models.TextField("where the numbers are", blank=True)
+    risk_of_bias = models.CharField(
+        "risk of bias for this outcome",
+        max_length=20,
+        choices=RiskOfBias.choices,
+        default=RiskOfBias.NOT_ASSESSED,
+        help_text="A study can be at low risk for an objective count and high for a "
+        "self-rated outcome.",
+    )
+    risk_of_bias_note = models.TextField("risk of bias note", blank=True)
+    indirect_population = models.BooleanField("indirect population", default=False)
+    indirect_intervention = models.BooleanField("indirect intervention", default=False)
+    indirect_comparator = models.BooleanField("indirect comparator", default=False)
+    indirect_outcome = models.BooleanField("indirect outcome", default=False)
+    indirectness_note = models.TextField("indirectness note", blank=True)
+    extraction_note = models.TextField(
+        "extraction note (curators only)",
+        blank=True,
+        help_text="How the numbers were read. Never shown on a public page.",
+    )
+
+    history = HistoricalRecords()
+    objects = StudyResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "study result"
+        verbose_name_plural = "study results"
+        ordering = ["study", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ci_low__isnull=True)
+                | Q(ci_high__isnull=True)
+                | Q(ci_low__lte=F("ci_high")),
+                name="evidence_result_ci_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimate__isnull=True)
+                | Q(ci_low__isnull=True)
+                | Q(ci_high__isnull=True)
+                | (Q(ci_low__lte=F("estimate")) & Q(estimate__lte=F("ci_high"))),
+                name="evidence_result_ci_contains_estimate",
+            ),
+            models.CheckConstraint(
+                condition=(Q(sd1__isnull=True) | Q(sd1__gt=0))
+                & (Q(sd2__isnull=True) | Q(sd2__gt=0))
+                & (Q(se__isnull=True) | Q(se__gt=0)),
+                name="evidence_result_dispersion_positive",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(events1__isnull=True) | Q(total1__isnull=True) | Q(events1__lte=F("total1"))
+                )
+                & (Q(events2__isnull=True) | Q(total2__isnull=True) | Q(events2__lte=F("total2"))),
+                name="evidence_result_events_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(measure__in=[m.value for m in grade_vocabulary.Measure]),
+                name="evidence_result_measure_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["comparison", "outcome"], name="evidence_result_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study.short_label()}: {self.outcome} ({self.comparison})"
+
+    def clean(self) -> None:
+        super().clean()
+        result_problems(self)
+
+
+MEASURE_VALUES = frozenset(m.value for m in grade_vocabulary.Measure)
+RESULT_NUMBER_FIELDS = (
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "se",
+    "mean1",
+    "sd1",
+    "mean2",
+    "sd2",
+)
+
+
+def result_problems(result: "StudyResult") -> None:
+    """Refuse numbers no effect can come from, each with a message a curator understands."""
+    errors: dict[str, str] = {}
+    for name in RESULT_NUMBER_FIELDS:
+        value = getattr(result, name)
+        if not _is_finite(value):
+            errors[name] = "Enter a finite number."
+    if result.measure and result.measure not in MEASURE_VALUES:
+        errors["measure"] = f"“{result.measure}” is not an effect measure this app knows."
+    est, low, high = result.estimate, result.ci_low, result.ci_high
+    if low is not None and high is not None and low > high:
+        errors["ci_high"] = "The upper limit of the CI is below the lower limit."
+    elif est is not None and low is not None and high is not None and not low <= est <= high:
+        errors["estimate"] = (
+            f"The estimate {est:g} lies outside its own 95% CI ({low:g} to {high:g}): check "
+            "the numbers or their order."
+        )
+    for name in ("sd1", "sd2", "se"):
+        value = getattr(result, name)
+        if value is not None and math.isfinite(value) and value <= 0:
+            errors[name] = "A standard deviation or error must be greater than zero."
+    for events, total in (("events1", "total1"), ("events2", "total2")):
+        e, t = getattr(result, events), getattr(result, total)
+        if e is not None and t is not None and e > t:
+            errors[events] = f"{e} events cannot come from {t} people."
+    if result.measure in ("RR", "OR") and est is not None and est <= 0:
+        errors["estimate"] = "A ratio is greater than zero."
+    if errors:
+        raise ValidationError(errors)
+
+
+class PooledEstimateQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(review__status=StudyStatus.PUBLISHED)
+
+
+class PooledEstimate(models.Model):
+    """A pooled effect reported by a published systematic review, for one comparison and outcome."""
+
+    review = models.ForeignKey(
+        Study, verbose_name="review", on_delete=models.CASCADE, related_name="pooled_estimates"
+    )
+    comparison = models.ForeignKey(
+        Comparison, verbose_name="comparison", on_delete=models.PROTECT, related_name="pooled"
+    )
+    outcome = models.ForeignKey(
+        OutcomeMeasure, verbose_name="outcome", on_delete=models.PROTECT, related_name="pooled"
+    )
+    measure = models.CharField("effect measure", max_length=20, choices=Measure.choices)
+    estimate = models.FloatField("estimate")
+    ci_low = models.FloatField("95% CI, lower", null=True, blank=True)
+    ci_high = models.FloatField("95% CI, upper", null=True, blank=True)
+    k_studies = models.PositiveIntegerField("studies pooled", null=True, blank=True)
+    participants = models.PositiveIntegerField(
+        "participants in this analysis",
+        null=True,
+        blank=True,
+        help_text="Only this analysis's own participants, never the review's or a network's total.",
+    )
+    i2 = models.FloatField("I² (%)", null=True, blank=True)
+    tau2 = models.FloatField("τ²", null=True, blank=True)
+    model = models.CharField("model", max_length=100, blank=True)
+    timepoint = models.CharField("timepoint", max_length=200, blank=True)
+    included_studies = models.ManyToManyField(
+        Study,
+        verbose_name="studies pooled",
+        blank=True,
+        related_name="+",
+        help_text="The primary studies this analysis pooled, when the review says which.",
+    )
+    note = models.TextField("note", blank=True, help_text="Caveats a reader should see.")
+    extraction_note = models.TextField("extraction note (curators only)", blank=True)
+
+    history = HistoricalRecords()
+    objects = PooledEstimateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "pooled estimate"
+        verbose_name_plural = "pooled estimates"
+        ordering = ["-review__year", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ci_low__isnull=True)
+                | Q(ci_high__isnull=True)
+                | (Q(ci_low__lte=F("estimate")) & Q(estimate__lte=F("ci_high"))),
+                name="evidence_pooled_ci_contains_estimate",
+            ),
+            models.CheckConstraint(
+                condition=Q(i2__isnull=True) | (Q(i2__gte=0) & Q(i2__lte=100)),
+                name="evidence_pooled_i2_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(tau2__isnull=True) | Q(tau2__gte=0),
+                name="evidence_pooled_tau2_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review.short_label()}: {self.outcome} ({self.comparison})"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        for name in ("estimate", "ci_low", "ci_high", "i2", "tau2"):
+            if not _is_finite(getattr(self, name)):
+                errors[name] = "Enter a finite number."
+        low, high, est = self.ci_low, self.ci_high, self.estimate
+        if not errors and est is not None and low is not None and high is not None:
+            if not low <= est <= high:
+                errors["estimate"] = (
+                    f"The estimate {est:g} lies outside its own 95% CI ({low:g} to {high:g})."
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -201,6 +201,15 @@ class Study(ReviewedRecord):
         default=StudyStatus.DRAFT,
         help_text="Only published studies are public and count towards grades.",
     )
+    included_studies = models.ManyToManyField(
+        "self",
+        verbose_name="primary studies included",
+        symmetrical=False,
+        blank=True,
+        related_name="included_in_reviews",
+        help_text="For a systematic review: the primary studies it included, when it says "
+        "which. A study inside a review is not counted again beside the review's estimate.",
+    )
     retraction_reason = models.TextField(
         "retraction reason", blank=True, help_text="Required when a study is retracted."
     )
