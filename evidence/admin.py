@@ -20,9 +20,14 @@ from evidence.models import (
     Claim,
     ClaimCategory,
     ClaimMention,
+    ClaimOutcome,
+    Comparison,
     EvidenceLink,
+    OutcomeMeasure,
+    PooledEstimate,
     PublicationStatus,
     SourceDocument,
+    StudyResult,
 )
 from evidence.services import regrade_affected
 from evidence.workflow import (
@@ -73,8 +78,68 @@ def claim_count(study: Study) -> int:
     return study.n_claims
 
 
+class StudyResultInline(LockedInlineMixin, admin.StackedInline):
+    """A study's results per comparison and outcome: what the GRADE engine pools and judges."""
+
+    model = StudyResult
+    fk_name = "study"
+    extra = 0
+    autocomplete_fields = ["comparison", "outcome", "source_study"]
+    fieldsets = [
+        (
+            None,
+            {"fields": [("comparison", "outcome", "timepoint_weeks"), ("measure", "direction")]},
+        ),
+        ("Effect as reported", {"fields": [("estimate", "ci_low", "ci_high", "se"), "p_value"]}),
+        (
+            "Arm-level numbers (the effect is computed from them)",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("n1", "mean1", "sd1", "events1", "total1"),
+                    ("n2", "mean2", "sd2", "events2", "total2"),
+                ],
+            },
+        ),
+        (
+            "Source, risk of bias and indirectness for this outcome",
+            {
+                "fields": [
+                    ("source_study", "source_location"),
+                    ("risk_of_bias", "risk_of_bias_note"),
+                    (
+                        "indirect_population",
+                        "indirect_intervention",
+                        "indirect_comparator",
+                        "indirect_outcome",
+                    ),
+                    "indirectness_note",
+                    "extraction_note",
+                ]
+            },
+        ),
+    ]
+
+
+class PooledEstimateInline(LockedInlineMixin, admin.StackedInline):
+    """On a review's page: the pooled effects it reports."""
+
+    model = PooledEstimate
+    extra = 0
+    autocomplete_fields = ["comparison", "outcome", "included_studies"]
+    fields = [
+        ("comparison", "outcome", "measure"),
+        ("estimate", "ci_low", "ci_high"),
+        ("k_studies", "participants", "i2", "tau2"),
+        ("model", "timepoint"),
+        "included_studies",
+        "note",
+        "extraction_note",
+    ]
+
+
 StudyAdmin.extend(
-    inlines=[StudyEvidenceLinkInline],
+    inlines=[StudyEvidenceLinkInline, StudyResultInline, PooledEstimateInline],
     list_display=[claim_count],
     annotations={"n_claims": Count("evidence_links")},
 )
@@ -181,6 +246,33 @@ class ClaimEvidenceLinkInline(ClaimLockedInlineMixin, admin.TabularInline):
     autocomplete_fields = ["study", "outcome"]
 
 
+class ClaimOutcomeInline(ClaimLockedInlineMixin, admin.TabularInline):
+    """The rows of the claim's Summary of Findings: comparison × outcome, with importance."""
+
+    model = ClaimOutcome
+    extra = 0
+    autocomplete_fields = ["comparison", "outcome"]
+    fields = ["comparison", "outcome", "importance", "order"]
+    verbose_name = "outcome graded for this claim"
+    verbose_name_plural = "outcomes graded for this claim (the Summary of Findings rows)"
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "intervention_role", "slug"]
+    list_filter = ["intervention_role"]
+    search_fields = ["label", "slug", "population", "intervention", "comparator"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+@admin.register(OutcomeMeasure)
+class OutcomeMeasureAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "unit", "kind", "benefit", "mid"]
+    list_filter = ["kind", "benefit"]
+    search_fields = ["name", "slug", "unit"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
 @admin.register(Claim)
 class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = [
@@ -195,9 +287,9 @@ class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["category"]
     list_filter = ["status", "category", "certainty", "direction", "preclinical_only"]
     search_fields = ["statement", "slug", "plain_summary"]
-    autocomplete_fields = ["category"]
+    autocomplete_fields = ["category", "related_claims"]
     prepopulated_fields = {"slug": ["statement"]}
-    inlines = [ClaimMentionInline, ClaimEvidenceLinkInline]
+    inlines = [ClaimOutcomeInline, ClaimMentionInline, ClaimEvidenceLinkInline]
     readonly_fields = [
         "status",
         "certainty",
@@ -215,7 +307,11 @@ class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
         "published_by",
     ]
     fieldsets = [
-        (None, {"fields": ["statement", "slug", "category", "plain_summary"]}),
+        (None, {"fields": ["statement", "slug", "category", "kind", "plain_summary"]}),
+        (
+            "For a definitional claim, or one about the state of the evidence",
+            {"classes": ["collapse"], "fields": ["accepted_definition", "related_claims"]},
+        ),
         (
             "Computed grade",
             {

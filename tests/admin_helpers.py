@@ -9,6 +9,7 @@ STUDY_FIELDS = [name for name in StudyForm.Meta.fields if name != "authors"]
 CLAIM_FIELDS = [
     "statement",
     "slug",
+    "kind",
     "plain_summary",
     "publication_bias_suspected",
     "large_effect",
@@ -42,6 +43,8 @@ def study_form_data(study, **changes) -> dict:
     data["authors"] = "\n".join(study.authors)
     data.update(empty_inline("outcomes"))
     data.update(empty_inline("evidence_links"))
+    data.update(empty_inline("results"))
+    data.update(empty_inline("pooled_estimates"))
     data.update(changes)
     return {k: v for k, v in data.items() if v != "" or k in changes}
 
@@ -49,6 +52,7 @@ def study_form_data(study, **changes) -> dict:
 def claim_form_data(claim, **changes) -> dict:
     data = {name: _value(getattr(claim, name)) for name in CLAIM_FIELDS}
     data["category"] = str(claim.category_id)
+    data.update(empty_inline("claim_outcomes"))
     data.update(empty_inline("mentions"))
     data.update(empty_inline("evidence_links"))
     data.update(changes)

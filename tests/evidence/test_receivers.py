@@ -103,4 +103,4 @@ def test_extending_the_study_admin_again_adds_nothing_twice():
     before = (list(study_admin.inlines), list(study_admin.list_display))
     type(study_admin).extend(inlines=[StudyEvidenceLinkInline], list_display=[claim_count])
     assert (list(study_admin.inlines), list(study_admin.list_display)) == before
-    assert before[0][-1] is StudyEvidenceLinkInline and before[1][-1] is claim_count
+    assert StudyEvidenceLinkInline in before[0] and before[1][-1] is claim_count

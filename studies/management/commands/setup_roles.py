@@ -14,6 +14,11 @@ CURATED_MODELS = [
     ("evidence", "claimmention"),
     ("evidence", "evidencelink"),
     ("evidence", "sourcedocument"),
+    ("evidence", "comparison"),
+    ("evidence", "outcomemeasure"),
+    ("evidence", "claimoutcome"),
+    ("evidence", "studyresult"),
+    ("evidence", "pooledestimate"),
 ]
 READ_ONLY_MODELS = [("evidence", "claimcategory")]
 
