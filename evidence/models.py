@@ -1,4 +1,5 @@
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from studies.models import Outcome, ReviewedRecord, Study
+
+if TYPE_CHECKING:
+    from evidence.grading import LinkedStudy
 
 # How much text either side of a quote is kept as its prefix and suffix (Hypothesis keeps 32).
 CONTEXT_CHARS = 32
@@ -199,7 +203,7 @@ class ClaimQuerySet(models.QuerySet):
             .order_by("category__order", "category__name", "slug")
         )
 
-    # --- The claim page (evidence/views/claim_detail.py) ---
+    # --- The claim page (public/views/claim_detail.py) ---
 
     def for_detail(self):
         """Everything the claim page shows, in a fixed number of queries however many rows:
@@ -531,6 +535,19 @@ class EvidenceLink(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.claim.get_absolute_url()
+
+    def as_linked_study(self) -> "LinkedStudy":
+        """This link and its study as grading sees them (a pure value: reads, never writes)."""
+        from evidence import grading  # grading reads this module's choices
+
+        return grading.LinkedStudy(
+            design=self.study.design,
+            participants=self.study.participants,
+            risk_of_bias=self.study.risk_of_bias,
+            direction=self.direction,
+            indirect=self.indirect,
+            label=self.study.short_label(),
+        )
 
     def clean(self) -> None:
         super().clean()
