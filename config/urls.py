@@ -7,6 +7,5 @@ admin.site.index_title = "Studies, claims and evidence"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("studies/", include("studies.urls")),
-    path("", include("evidence.urls")),
+    path("", include("public.urls")),
 ]

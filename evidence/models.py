@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from evidence import certainty as grade_vocabulary
-from evidence import vocabulary
+from evidence import grading, vocabulary
 from evidence.anchoring import CONTEXT_CHARS
 from evidence.grading import UNPUBLISHED_NOTE
 from studies.models import Outcome, ReviewedRecord, RiskOfBias, Study, StudyStatus, text_choices
@@ -182,7 +182,7 @@ class ClaimQuerySet(models.QuerySet):
             .order_by("category__order", "category__name", "slug")
         )
 
-    # --- The claim page (evidence/views/claim_detail.py) ---
+    # --- The claim page (public/views/claim_detail.py) ---
 
     def for_detail(self):
         """Everything the claim page shows, in a fixed number of queries however many rows:
@@ -537,6 +537,17 @@ class EvidenceLink(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.claim.get_absolute_url()
+
+    def as_linked_study(self) -> grading.LinkedStudy:
+        """This link and its study as grading sees them (a pure value: reads, never writes)."""
+        return grading.LinkedStudy(
+            design=self.study.design,
+            participants=self.study.participants,
+            risk_of_bias=self.study.risk_of_bias,
+            direction=self.direction,
+            indirect=self.indirect,
+            label=self.study.short_label(),
+        )
 
     def clean(self) -> None:
         super().clean()

@@ -76,18 +76,6 @@ class RegradeSummary:
         return "\n".join(lines)
 
 
-def linked_study(link: EvidenceLink) -> grading.LinkedStudy:
-    """A link to a published study, as grading sees it."""
-    return grading.LinkedStudy(
-        design=link.study.design,
-        participants=link.study.participants,
-        risk_of_bias=link.study.risk_of_bias,
-        direction=link.direction,
-        indirect=link.indirect,
-        label=link.study.short_label(),
-    )
-
-
 def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     """The claims with their published links and studies prefetched: two queries in all."""
     published_links = (
@@ -120,7 +108,7 @@ def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
 
 
 def _compute(claim: Claim) -> grading.Grade:
-    studies = [linked_study(link) for link in claim._graded]
+    studies = [link.as_linked_study() for link in claim._graded]
     judgements = grading.Judgements(
         publication_bias_suspected=claim.publication_bias_suspected,
         large_effect=claim.large_effect,

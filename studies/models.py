@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -71,40 +71,11 @@ class StudyQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=StudyStatus.PUBLISHED)
 
-    # Public lists and pages (issue 5).
-
-    def with_published_claim_count(self):
-        """Annotates `published_claim_count`: the published claims this study bears on."""
-        from evidence.models import EvidenceLink, PublicationStatus
-
-        claims = (
-            EvidenceLink.objects.filter(
-                study=OuterRef("pk"), claim__status=PublicationStatus.PUBLISHED
-            )
-            .order_by()
-            .values("study")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(published_claim_count=Coalesce(Subquery(claims), 0))
-
-    def for_list(self):
-        """One bundle for the public study list."""
-        return self.with_published_claim_count()
-
     def for_detail(self):
-        """The study page: outcomes with their arms, and the links to published claims only."""
-        from evidence.models import EvidenceLink, PublicationStatus
-
-        links = (
-            EvidenceLink.objects.filter(claim__status=PublicationStatus.PUBLISHED)
-            .select_related("claim", "claim__category", "outcome")
-            .order_by("claim__category__order", "claim__slug")
-        )
+        """The study page's own records: outcomes in order, each with its arms in order."""
         return self.prefetch_related(
             Prefetch("outcomes", queryset=Outcome.objects.order_by("order", "pk")),
             Prefetch("outcomes__arms", queryset=OutcomeArm.objects.order_by("order", "pk")),
-            Prefetch("evidence_links", queryset=links, to_attr="published_links"),
         )
 
 

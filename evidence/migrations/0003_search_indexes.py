@@ -8,7 +8,7 @@ RunPython leaves the state untouched, so `makemigrations --check` stays clean.
 The index expressions are built with the same Django expressions the search issues
 (SearchVector(field, config="english") compiles to
 `to_tsvector('english'::regconfig, COALESCE(field, ''))`), so the planner can match them.
-The text search configuration must stay equal to evidence.search.FTS_CONFIG.
+The text search configuration must stay equal to public.search.FTS_CONFIG.
 
 Creating the pg_trgm extension needs a role allowed to create extensions (a superuser, or on
 PostgreSQL 13+ a database owner, since pg_trgm is a trusted extension).
@@ -21,7 +21,7 @@ from django.db import migrations
 FTS_CONFIG = "english"
 
 # (app label, model, field, index name prefix, trigram too?). Summaries get no trigram index:
-# the search does not trigram-match them (see evidence/search.py for why).
+# the search does not trigram-match them (see public/search.py for why).
 SEARCHED_COLUMNS = [
     ("evidence", "Claim", "statement", "evidence_claim_statement", True),
     ("evidence", "ClaimMention", "quote", "evidence_mention_quote", True),

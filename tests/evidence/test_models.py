@@ -81,3 +81,20 @@ def test_a_study_cited_by_a_claim_cannot_be_deleted_out_from_under_it():
     link = EvidenceLinkFactory()
     with pytest.raises(ProtectedError):
         link.study.delete()
+
+
+def test_a_link_hands_grading_its_study_design_size_bias_and_its_own_direction():
+    study = StudyFactory(
+        authors=["Ada Tester", "Ben Example"],
+        year=2013,
+        design="cohort",
+        participants=100,
+        risk_of_bias="high",
+    )
+    link = EvidenceLinkFactory(study=study, direction="contradicts", indirect=True)
+
+    linked = link.as_linked_study()
+
+    assert (linked.design, linked.participants, linked.risk_of_bias) == ("cohort", 100, "high")
+    assert (linked.direction, linked.indirect) == ("contradicts", True)
+    assert linked.label == "Tester 2013"

@@ -1,0 +1,263 @@
+"""Filters for the public claim and study lists, kept apart from the views so an API can reuse
+them.
+
+Every filter looks only at published records: a claim's designs and conditions are those of
+its *published* linked studies, a study's claim categories those of its *published* claims.
+Certainty and direction are the effective ones (a curator's override wins). Bad values never
+raise: the form rejects them and the filter is left out. Study numbers are whole and within the
+model's own bounds (years 1800-2100, participants not negative).
+"""
+
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
+from django_filters import CharFilter, ChoiceFilter, FilterSet, NumberFilter
+
+from evidence.models import (
+    Certainty,
+    Claim,
+    ClaimCategory,
+    ClaimDirection,
+    ClaimQuerySet,
+    EvidenceLink,
+    PublicationStatus,
+)
+from public.facets import Facet
+from studies.models import YEAR_MAX, YEAR_MIN, RiskOfBias, Study, StudyDesign, StudyStatus
+
+Q_MAX_LENGTH = 200
+Q_MAX_WORDS = 12
+PARTICIPANTS_MAX = 10_000_000
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return list(ClaimCategory.objects.values_list("slug", "name"))
+
+
+def published_condition_choices() -> list[tuple[str, str]]:
+    conditions = (
+        Study.objects.published()
+        .exclude(condition="")
+        .order_by("condition")
+        .values_list("condition", flat=True)
+        .distinct()
+    )
+    return [(c, c) for c in conditions]
+
+
+def words(text: str) -> list[str]:
+    return text.split()[:Q_MAX_WORDS]
+
+
+def search_words(queryset, fields: list[str], text: str):
+    """Rows where every word appears (case-insensitively) in at least one of the fields."""
+    for word in words(text):
+        match = Q()
+        for name in fields:
+            match |= Q(**{f"{name}__icontains": word})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def words_filter(label: str) -> CharFilter:
+    """A `q` box: every word must appear (the FilterSet's `filter_q` says where)."""
+    return CharFilter(
+        label=label, method="filter_q", max_length=Q_MAX_LENGTH, widget=forms.TextInput
+    )
+
+
+def sort_filter(sorts: dict[str, tuple[str, object]]) -> ChoiceFilter:
+    """A `sort` choice from a FilterSet's SORTS table ({key: (label, ordering)})."""
+    return ChoiceFilter(
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in sorts.items()],
+        method="sort_by",
+        empty_label=None,
+    )
+
+
+def published_links(**conditions):
+    """Links from the outer claim to published studies matching `conditions`."""
+    return EvidenceLink.objects.filter(
+        claim=OuterRef("pk"), study__status=StudyStatus.PUBLISHED, **conditions
+    )
+
+
+class ClaimFilter(FilterSet):
+    SORTS = {
+        "category": ("Category", ["category__order", "category__name", "slug"]),
+        "certainty": ("Certainty, strongest first", None),
+        "studies": ("Most studies", None),
+        "statement": ("Statement, A to Z", ["statement", "slug"]),
+    }
+
+    category = ChoiceFilter(
+        label="Category", field_name="category__slug", choices=category_choices, empty_label="Any"
+    )
+    certainty = ChoiceFilter(
+        label="Certainty", choices=Certainty.choices, method="filter_certainty", empty_label="Any"
+    )
+    direction = ChoiceFilter(
+        label="Direction",
+        choices=ClaimDirection.choices,
+        method="filter_direction",
+        empty_label="Any",
+    )
+    design = ChoiceFilter(
+        label="Study design",
+        choices=StudyDesign.choices,
+        method="filter_design",
+        empty_label="Any",
+    )
+    condition = ChoiceFilter(
+        label="Condition studied",
+        choices=published_condition_choices,
+        method="filter_condition",
+        empty_label="Any",
+    )
+    q = words_filter("Words in the claim")
+    sort = sort_filter(SORTS)
+
+    facets = {
+        "category": Facet("category__slug"),
+        "certainty": Facet(ClaimQuerySet.effective_certainty_expression()),
+        "direction": Facet(ClaimQuerySet.effective_direction_expression()),
+        "design": Facet(
+            "evidence_links__study__design",
+            Q(evidence_links__study__status=StudyStatus.PUBLISHED),
+        ),
+        "condition": Facet(
+            "evidence_links__study__condition",
+            Q(evidence_links__study__status=StudyStatus.PUBLISHED),
+        ),
+    }
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_certainty(self, queryset, name, value):
+        return queryset.alias(_certainty=ClaimQuerySet.effective_certainty_expression()).filter(
+            _certainty=value
+        )
+
+    def filter_direction(self, queryset, name, value):
+        return queryset.alias(_direction=ClaimQuerySet.effective_direction_expression()).filter(
+            _direction=value
+        )
+
+    def filter_design(self, queryset, name, value):
+        return queryset.filter(Exists(published_links(study__design=value)))
+
+    def filter_condition(self, queryset, name, value):
+        return queryset.filter(Exists(published_links(study__condition=value)))
+
+    def filter_q(self, queryset, name, value):
+        return search_words(queryset, ["statement"], value)
+
+    def sort_by(self, queryset, name, value):
+        if value == "certainty":
+            return queryset.alias(_rank=ClaimQuerySet.certainty_rank_expression()).order_by(
+                "-_rank", "category__order", "slug"
+            )
+        if value == "studies":
+            if "published_study_count" not in queryset.query.annotations:
+                queryset = queryset.with_public_counts()
+            return queryset.order_by("-published_study_count", "category__order", "slug")
+        return queryset.order_by(*self.SORTS[value][1])
+
+
+class WholeNumberFilter(NumberFilter):
+    field_class = forms.IntegerField
+
+
+def _year(label: str, lookup: str) -> WholeNumberFilter:
+    return WholeNumberFilter(
+        label=label,
+        field_name="year",
+        lookup_expr=lookup,
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
+    )
+
+
+def _participants(label: str, lookup: str) -> WholeNumberFilter:
+    return WholeNumberFilter(
+        label=label,
+        field_name="participants",
+        lookup_expr=lookup,
+        min_value=0,
+        max_value=PARTICIPANTS_MAX,
+    )
+
+
+class StudyFilterForm(forms.Form):
+    """Ranges given the wrong way round: the upper bound is reported and left out."""
+
+    RANGES = [("year_min", "year_max"), ("participants_min", "participants_max")]
+
+    def clean(self):
+        cleaned = super().clean()
+        for low, high in self.RANGES:
+            if cleaned.get(low) is not None and cleaned.get(high) is not None:
+                if cleaned[low] > cleaned[high]:
+                    self.add_error(high, f"It is below the lower bound, {cleaned[low]}.")
+        return cleaned
+
+
+class StudyFilter(FilterSet):
+    SORTS = {
+        "newest": ("Newest first", ["-year", "title"]),
+        "oldest": ("Oldest first", ["year", "title"]),
+        "participants": (
+            "Most participants",
+            [F("participants").desc(nulls_last=True), "-year", "title"],
+        ),
+        "title": ("Title, A to Z", ["title"]),
+    }
+
+    design = ChoiceFilter(label="Study design", choices=StudyDesign.choices, empty_label="Any")
+    condition = ChoiceFilter(
+        label="Condition studied", choices=published_condition_choices, empty_label="Any"
+    )
+    risk_of_bias = ChoiceFilter(label="Risk of bias", choices=RiskOfBias.choices, empty_label="Any")
+    category = ChoiceFilter(
+        label="Claim category",
+        choices=category_choices,
+        method="filter_category",
+        empty_label="Any",
+    )
+    year_min = _year("Published from (year)", "gte")
+    year_max = _year("Published up to (year)", "lte")
+    participants_min = _participants("At least (participants)", "gte")
+    participants_max = _participants("At most (participants)", "lte")
+    q = words_filter("Words in title, authors or journal")
+    sort = sort_filter(SORTS)
+
+    facets = {
+        "design": Facet("design"),
+        "condition": Facet("condition"),
+        "risk_of_bias": Facet("risk_of_bias"),
+        "category": Facet(
+            "evidence_links__claim__category__slug",
+            Q(evidence_links__claim__status=PublicationStatus.PUBLISHED),
+        ),
+    }
+
+    class Meta:
+        model = Study
+        form = StudyFilterForm
+        fields: list[str] = []
+
+    def filter_category(self, queryset, name, value):
+        links = EvidenceLink.objects.filter(
+            study=OuterRef("pk"),
+            claim__status=PublicationStatus.PUBLISHED,
+            claim__category__slug=value,
+        )
+        return queryset.filter(Exists(links))
+
+    def filter_q(self, queryset, name, value):
+        return search_words(queryset, ["title", "authors", "journal"], value)
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*self.SORTS[value][1])

@@ -1,0 +1,29 @@
+"""The public pages. Two namespaces, kept from when each app had its own pages: `evidence:`
+(home, claims, documents, the evidence map, search) and `studies:` (the study list and pages).
+Models' get_absolute_url() reverse these names."""
+
+from django.urls import include, path
+
+from public import views
+
+evidence_patterns = [
+    path("", views.home, name="home"),
+    path("claims/", views.claim_list, name="claim_list"),
+    path("claims.csv", views.claim_list_csv, name="claim_list_csv"),
+    path("claims/<slug:slug>/", views.claim_detail, name="claim_detail"),
+    path("documents/<slug:slug>/", views.document_detail, name="document_detail"),
+    path("evidence-map/", views.evidence_map, name="evidence_map"),
+    path("search/", views.search, name="search"),
+]
+
+study_patterns = [
+    path("", views.study_list, name="list"),
+    path("<int:pk>/", views.study_detail, name="detail"),
+    path("<int:pk>/reference.bib", views.study_bibtex, name="bibtex"),
+    path("<int:pk>/reference.ris", views.study_ris, name="ris"),
+]
+
+urlpatterns = [
+    path("studies/", include((study_patterns, "studies"))),
+    path("", include((evidence_patterns, "evidence"))),
+]

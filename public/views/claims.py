@@ -1,0 +1,81 @@
+"""The public claim list: facets, filters in the URL, and the same result as CSV."""
+
+import csv
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from evidence.models import Claim
+from public.facets import faceted_filters, filterset_problems, page_of
+from public.filters import ClaimFilter
+from public.templatetags.evidence_tags import certainty_label, direction_label
+
+PER_PAGE = 20
+
+
+def _claim_filter(request) -> ClaimFilter:
+    return ClaimFilter(request.GET, queryset=Claim.objects.published().for_list())
+
+
+def claim_list(request):
+    filterset = _claim_filter(request)
+    problems = filterset_problems(filterset)
+    page_obj = page_of(request, filterset.qs, per_page=PER_PAGE, problems=problems)
+    cleaned = filterset.form.cleaned_data
+    active = {k: v for k, v in cleaned.items() if v and k != "sort"}
+    return render(
+        request,
+        "public/claim_list.html",
+        {
+            "nav": "claims",
+            "filterset": filterset,
+            "facets": faceted_filters(filterset),
+            "sort_choices": ClaimFilter.SORTS,
+            "sort": cleaned.get("sort") or "category",
+            "q": cleaned.get("q") or "",
+            "active_filters": active,
+            "page_obj": page_obj,
+            "claims": page_obj.object_list,
+            "problems": problems,
+        },
+    )
+
+
+CSV_COLUMNS = [
+    "statement",
+    "category",
+    "certainty",
+    "direction",
+    "SORT strength",
+    "published studies",
+    "mentions",
+    "url",
+]
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (OWASP's CSV injection advice)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def claim_list_csv(request):
+    """Every claim of the current filtered result (not only one page), one row each."""
+    filterset = _claim_filter(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for claim in filterset.qs:
+        writer.writerow(
+            [
+                _cell(claim.statement),
+                _cell(claim.category.name),
+                certainty_label(claim.certainty_shown),
+                direction_label(claim.direction_shown),
+                claim.sort_strength,
+                claim.published_study_count,
+                claim.mention_count,
+                request.build_absolute_uri(claim.get_absolute_url()),
+            ]
+        )
+    return response

@@ -1,0 +1,205 @@
+"""The home page, the annotated article and the evidence map: the overviews of the evidence."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from itertools import groupby
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+
+from evidence.models import (
+    Claim,
+    ClaimCategory,
+    ClaimMention,
+    EvidenceLink,
+    LinkDirection,
+    PublicationStatus,
+    SourceDocument,
+)
+from public.annotate import Highlight, annotate, usable
+from public.templatetags.evidence_tags import DIRECTION_SYMBOLS
+from studies.models import Study, StudyDesign, StudyStatus
+
+# How a cell's number of studies maps to its shade; the legend on the page is built from this.
+SHADE_BUCKETS = [(0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 3, 4), (4, 5, None)]  # shade, min, max
+# Link directions in the order a cell lists them, with the verb its accessible text uses for
+# one study and for several ("1 supports", "2 support").
+CELL_DIRECTIONS = [
+    (LinkDirection.SUPPORTS, "supports", "support"),
+    (LinkDirection.CONTRADICTS, "contradicts", "contradict"),
+    (LinkDirection.MIXED, "mixed", "mixed"),
+    (LinkDirection.NEUTRAL, "neutral", "neutral"),
+]
+MAX_SHOWN_INPUT = 80
+
+
+def _grouped_by_category(claims):
+    return [(category, list(rows)) for category, rows in groupby(claims, key=lambda c: c.category)]
+
+
+def home(request):
+    claims = list(Claim.objects.for_overview())
+    documents = list(
+        SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
+            "title", "slug", "source"
+        )
+    )
+    return render(
+        request,
+        "public/home.html",
+        {
+            "groups": _grouped_by_category(claims),
+            "claim_count": len(claims),
+            "study_count": Study.objects.published().count(),
+            "documents": documents,
+        },
+    )
+
+
+def _public_mentions(document: SourceDocument) -> list[ClaimMention]:
+    """The document's mentions of published claims, in reading order, claims fetched alongside."""
+    return list(ClaimMention.objects.public().filter(document=document).select_related("claim"))
+
+
+def document_detail(request, slug: str):
+    document = get_object_or_404(SourceDocument, slug=slug, status=PublicationStatus.PUBLISHED)
+    # A mention whose quote no longer sits at its offsets waits for a curator: not highlighted.
+    mentions = {m.pk: m for m in _public_mentions(document) if m.is_anchored(document.text)}
+    urls = {m.claim_id: m.claim.get_absolute_url() for m in mentions.values()}
+
+    # Claims numbered in order of first appearance; each mark carries its claim's number.
+    claims: dict[int, dict] = {}
+    highlights = []
+    for h in usable((_highlight(m, urls[m.claim_id]) for m in mentions.values()), document.text):
+        claim = mentions[h.pk].claim
+        entry = claims.setdefault(
+            claim.pk,
+            {"claim": claim, "number": len(claims) + 1, "first_mention": h.pk, "mentions": 0},
+        )
+        entry["mentions"] += 1
+        highlights.append(replace(h, number=entry["number"]))
+    return render(
+        request,
+        "public/document_detail.html",
+        {
+            "document": document,
+            "annotated": annotate(document.text, highlights),
+            "claims": list(claims.values()),
+            "mention_count": len(highlights),
+        },
+    )
+
+
+def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
+    claim = mention.claim
+    return Highlight(
+        pk=mention.pk,
+        start=mention.start,
+        end=mention.end,
+        claim_slug=claim.slug,
+        claim_url=claim_url,
+        certainty=claim.effective_certainty,
+        number=0,
+        statement=claim.statement,
+    )
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    directions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def shade(self) -> int:
+        for shade, low, high in SHADE_BUCKETS:
+            if self.count >= low and (high is None or self.count <= high):
+                return shade
+        return 0
+
+    @property
+    def parts(self) -> list[dict]:
+        """Each direction present: its symbol, count and accessible words, in a fixed order."""
+        return [
+            {
+                "direction": direction,
+                "symbol": DIRECTION_SYMBOLS.get(direction, ""),
+                "n": self.directions[direction],
+                "words": singular if self.directions[direction] == 1 else plural,
+            }
+            for direction, singular, plural in CELL_DIRECTIONS
+            if self.directions.get(direction)
+        ]
+
+
+def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
+    """Published studies per (claim, design), by link direction: one grouped query."""
+    rows = (
+        EvidenceLink.objects.filter(claim_id__in=claim_ids, study__status=StudyStatus.PUBLISHED)
+        .values("claim_id", "study__design", "direction")
+        .annotate(n=Count("study_id", distinct=True))
+        .order_by()
+    )
+    cells: dict[tuple[int, str], Cell] = defaultdict(Cell)
+    for row in rows:
+        cell = cells[(row["claim_id"], row["study__design"])]
+        cell.count += row["n"]
+        cell.directions[row["direction"]] = cell.directions.get(row["direction"], 0) + row["n"]
+    return cells
+
+
+def _bucket_words(low: int, high: int | None) -> str:
+    if high is None:
+        return f"{low} or more studies"
+    if low == high:
+        return f"{low} {'study' if low == 1 else 'studies'}"
+    return f"{low}–{high} studies"
+
+
+def evidence_map(request):
+    problems = []
+    categories = list(ClaimCategory.objects.all())
+    claims = Claim.objects.for_overview()
+    wanted = request.GET.get("category", "").strip()
+    selected = None
+    if wanted:
+        selected = next((c for c in categories if c.slug == wanted), None)
+        if selected is None:
+            shown = wanted[:MAX_SHOWN_INPUT]
+            problems.append(f"There is no category “{shown}”, so every category is shown.")
+        else:
+            claims = claims.filter(category=selected)
+    claims = list(claims)
+
+    cells = _cells([c.pk for c in claims])
+    present = {design for _, design in cells}
+    designs = [(d.value, d.label) for d in StudyDesign if d.value in present]
+    designs += [(d, d or "Design not set") for d in sorted(present - set(StudyDesign.values))]
+
+    rows = [
+        {
+            "claim": claim,
+            "cells": [cells.get((claim.pk, design), Cell()) for design, _ in designs],
+        }
+        for claim in claims
+    ]
+    groups = [
+        (category, list(group))
+        for category, group in groupby(rows, key=lambda row: row["claim"].category)
+    ]
+    return render(
+        request,
+        "public/evidence_map.html",
+        {
+            "nav": "map",
+            "problems": problems,
+            "categories": categories,
+            "selected": selected,
+            "designs": designs,
+            "groups": groups,
+            "claim_count": len(claims),
+            "shade_legend": [
+                (shade, _bucket_words(low, high)) for shade, low, high in SHADE_BUCKETS
+            ],
+            "direction_key": [(DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
+        },
+    )

@@ -1,0 +1,89 @@
+"""Public study pages: the filtered list, one study, and its citation downloads.
+
+Only published studies are public: a draft, in-review or retracted study is a 404 on every
+page here, downloads included, exactly like a missing one.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from public.facets import faceted_filters, filterset_problems, page_of
+from public.filters import StudyFilter
+from public.queries import studies_for_detail, studies_for_list
+from studies.exporters import to_bibtex, to_ris
+from studies.models import Study
+
+PER_PAGE = 20
+NUMBER_FILTERS = ["year_min", "year_max", "participants_min", "participants_max"]
+
+
+def _published_study(pk: int, queryset=None) -> Study:
+    """The published study with this pk; anything else is the same 404 as a missing one."""
+    queryset = Study.objects.all() if queryset is None else queryset
+    return get_object_or_404(queryset.published(), pk=pk)
+
+
+def study_list(request):
+    filterset = StudyFilter(request.GET, queryset=studies_for_list(Study.objects.published()))
+    problems = filterset_problems(filterset)
+    page_obj = page_of(request, filterset.qs, per_page=PER_PAGE, problems=problems)
+    cleaned = filterset.form.cleaned_data
+    numbers = [
+        {
+            "name": name,
+            "label": filterset.form.fields[name].label,
+            "value": "" if cleaned.get(name) is None else cleaned[name],
+            "min": filterset.form.fields[name].min_value,
+            "max": filterset.form.fields[name].max_value,
+        }
+        for name in NUMBER_FILTERS
+    ]
+    return render(
+        request,
+        "public/study_list.html",
+        {
+            "nav": "studies",
+            "filterset": filterset,
+            "facets": faceted_filters(filterset),
+            "numbers": numbers,
+            "sort_choices": StudyFilter.SORTS,
+            "sort": cleaned.get("sort") or "newest",
+            "q": cleaned.get("q") or "",
+            "page_obj": page_obj,
+            "studies": page_obj.object_list,
+            "problems": problems,
+        },
+    )
+
+
+def study_detail(request, pk: int):
+    study = _published_study(pk, studies_for_detail(Study.objects.all()))
+    return render(request, "public/study_detail.html", {"nav": "studies", "study": study})
+
+
+def _download(text: str, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _filename(study: Study, extension: str) -> str:
+    return f"{study.citation_key or f'study-{study.pk}'}.{extension}"
+
+
+def study_bibtex(request, pk: int):
+    study = _published_study(pk)
+    return _download(
+        to_bibtex([study]),
+        content_type="application/x-bibtex; charset=utf-8",
+        filename=_filename(study, "bib"),
+    )
+
+
+def study_ris(request, pk: int):
+    study = _published_study(pk)
+    return _download(
+        to_ris([study]),
+        content_type="application/x-research-info-systems; charset=utf-8",
+        filename=_filename(study, "ris"),
+    )

@@ -1,0 +1,432 @@
+"""/search/?q=: one search over published claims, article passages and studies.
+
+Tests marked `postgresql_only` exercise full-text ranking, trigram similarity and the GIN
+indexes; tests marked `sqlite_only` exercise the fallback. The rest hold on both databases.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from evidence.models import PublicationStatus
+from public import search as search_logic
+from studies.models import StudyStatus
+from tests.factories import (
+    ClaimFactory,
+    ClaimMentionFactory,
+    SourceDocumentFactory,
+    StudyFactory,
+)
+
+URL = reverse("evidence:search")
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: full-text search, pg_trgm and the GIN indexes exist only there",
+)
+sqlite_only = pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="tests the simple fallback, which runs only when the database is not PostgreSQL",
+)
+
+
+def results(response) -> list[tuple[str, str]]:
+    """(kind, first link href) of each result, in order."""
+    html = response.content.decode()
+    items = re.findall(r'<li class="result result-(\w+)">(.*?)</li>', html, re.DOTALL)
+    return [
+        (kind, re.search(r'class="result-link" href="([^"]+)"', body)[1]) for kind, body in items
+    ]
+
+
+def result_links(response, kind: str) -> list[str]:
+    return [href for k, href in results(response) if k == kind]
+
+
+def problems(response) -> list[str]:
+    return [str(p) for p in response.context["problems"]]
+
+
+# ----------------------------------------------------------------------------------------------
+# Finding, on both databases
+
+
+def test_a_search_finds_claims_passages_and_studies_with_links_to_each(client, db):
+    claim = ClaimFactory(statement="Microneedling induces collagen in the scalp.")
+    document = SourceDocumentFactory()
+    mention = ClaimMentionFactory(claim=claim, document=document)
+    study = StudyFactory(title="Collagen after needling", summary="Collagen rose.")
+
+    response = client.get(URL, {"q": "collagen"})
+
+    assert response.status_code == 200
+    assert result_links(response, "claim") == [claim.get_absolute_url()]
+    assert result_links(response, "mention") == [
+        f"/documents/{document.slug}/#mention-{mention.pk}"
+    ]
+    assert result_links(response, "study") == [f"/studies/{study.pk}/"]
+    assert b'<ol id="search-results"' in response.content
+    assert response.content.count(b'<p class="snippet') == 3
+
+
+def test_the_header_search_box_keeps_the_query(client, db):
+    response = client.get(URL, {"q": "collagen"})
+
+    assert re.search(rb'id="site-search-q"[^>]*value="collagen"', response.content)
+
+
+def test_a_statement_hit_ranks_above_a_quote_above_a_title_above_a_summary(client, db):
+    summary_hit = StudyFactory(title="Needling trial", summary="Keratin levels were measured.")
+    title_hit = StudyFactory(title="Keratin and needling", summary="Nothing else.")
+    document = SourceDocumentFactory(text="Needling raises keratin, they say.")
+    quote_hit = ClaimMentionFactory(
+        document=document, quote="raises keratin", claim=ClaimFactory(statement="Other words.")
+    )
+    statement_hit = ClaimFactory(statement="Microneedling raises keratin.")
+
+    response = client.get(URL, {"q": "keratin"})
+
+    assert results(response) == [
+        ("claim", statement_hit.get_absolute_url()),
+        ("mention", quote_hit.get_absolute_url()),
+        ("study", title_hit.get_absolute_url()),
+        ("study", summary_hit.get_absolute_url()),
+    ]
+
+
+def test_every_word_must_match_somewhere(client, db):
+    both = ClaimFactory(statement="Needling improves scalp blood flow.")
+    ClaimFactory(statement="Needling improves hair density.")
+
+    response = client.get(URL, {"q": "scalp blood"})
+
+    assert results(response) == [("claim", both.get_absolute_url())]
+
+
+def test_drafts_retracted_studies_and_unpublished_documents_are_never_found(client, db):
+    word = "zebrafish"
+    ClaimFactory(statement=f"A draft {word} claim.", status=PublicationStatus.DRAFT)
+    ClaimFactory(statement=f"A {word} claim in review.", status=PublicationStatus.REVIEW)
+    StudyFactory(title=f"Draft {word} study", status=StudyStatus.DRAFT)
+    StudyFactory(
+        title=f"Retracted {word} study",
+        status=StudyStatus.RETRACTED,
+        retraction_reason="Data fabricated.",
+    )
+    StudyFactory(title="Study in review", summary=f"About {word}.", status=StudyStatus.REVIEW)
+    text = f"Here a {word} quote sits."
+    hidden_document = SourceDocumentFactory(text=text, status=PublicationStatus.DRAFT)
+    ClaimMentionFactory(document=hidden_document, quote=f"{word} quote")
+    draft_claim = ClaimFactory(statement="Unrelated.", status=PublicationStatus.DRAFT)
+    ClaimMentionFactory(document=SourceDocumentFactory(text=text), quote=f"{word} quote",
+                        claim=draft_claim)  # fmt: skip
+    visible = ClaimFactory(statement=f"A published {word} claim.")
+
+    response = client.get(URL, {"q": word})
+
+    assert results(response) == [("claim", visible.get_absolute_url())]
+    assert response.context["outcome"].counts == {"claim": 1, "mention": 0, "study": 0}
+
+
+def test_snippets_escape_html_from_the_data_and_mark_only_the_matched_words(client, db):
+    ClaimFactory(statement="Collagen <img src=x onerror=alert(1)> rises & falls.")
+    StudyFactory(title="<b>Collagen</b> study", summary="<script>alert('collagen')</script>")
+    document = SourceDocumentFactory(text="Before <i>collagen</i> after.")
+    ClaimMentionFactory(document=document, quote="<i>collagen</i>")
+
+    response = client.get(URL, {"q": "collagen"})
+    html = response.content.decode()
+
+    assert len(results(response)) == 3
+    assert "<img src=x" not in html
+    assert "<script>alert" not in html
+    assert "<i>collagen" not in html
+    assert "<b>Collagen" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;script&gt;" in html
+    assert html.count("<mark>") >= 4
+
+
+def test_a_kind_filter_keeps_one_kind_and_the_counts_of_all(client, db):
+    ClaimFactory(statement="Collagen claim.")
+    study = StudyFactory(title="Collagen study")
+
+    response = client.get(URL, {"q": "collagen", "kind": "study"})
+
+    assert results(response) == [("study", study.get_absolute_url())]
+    assert response.context["outcome"].counts["claim"] == 1
+    assert 'Claims <span class="count">(1)</span>' in response.content.decode()
+
+
+def test_results_are_paginated_and_a_page_out_of_range_shows_the_last(client, db):
+    for n in range(25):
+        ClaimFactory(statement=f"Collagen claim {n}.")
+
+    first = client.get(URL, {"q": "collagen"})
+    second = client.get(URL, {"q": "collagen", "page": "2"})
+    beyond = client.get(URL, {"q": "collagen", "page": "99"})
+
+    assert len(results(first)) == 20
+    assert len(results(second)) == 5
+    assert beyond.status_code == 200
+    assert results(beyond) == results(second)
+    assert "Page: there is no page 99. Showing page 2, the last." in problems(beyond)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bad input, on both databases
+
+
+def test_an_empty_search_shows_hints_and_no_results(client, db):
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert b'id="search-results"' not in response.content
+    assert b"What you can search" in response.content
+    assert problems(response) == []
+
+
+def test_a_very_long_query_is_cut_to_200_characters_and_says_so(client, db):
+    ClaimFactory(statement="Collagen rises.")
+
+    response = client.get(URL, {"q": "collagen " + "x" * 500})
+
+    assert response.status_code == 200
+    assert len(response.context["q"]) <= 200
+    assert "longer than 200 characters" in problems(response)[0]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"collagen',
+        "collagen'",
+        "&|!:*()",
+        "collagen & | ! : * ( )",
+        "'; DROP TABLE evidence_claim; --",
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "colla\x00gen",
+        "\x00",
+        "collagen:* | !blood",
+        "-",
+        '""',
+        "%_\\",
+    ],
+)
+def test_hostile_queries_give_a_normal_page(client, db, q):
+    ClaimFactory(statement="Collagen rises.")
+
+    response = client.get(URL, {"q": q})
+
+    assert response.status_code == 200
+    assert b"<script>alert(1)</script>" not in response.content
+    assert "\x00" not in response.context["q"]
+
+
+def test_a_nul_byte_is_dropped_and_the_words_still_found(client, db):
+    claim = ClaimFactory(statement="Collagen rises.")
+
+    response = client.get(URL, {"q": "\x00collagen\x00"})
+
+    assert results(response) == [("claim", claim.get_absolute_url())]
+
+
+def test_a_query_without_letters_or_digits_says_there_is_nothing_to_search(client, db):
+    response = client.get(URL, {"q": "&|!:*()"})
+
+    assert response.status_code == 200
+    assert "has no letters or digits to search for" in problems(response)[0]
+
+
+@pytest.mark.parametrize(("kind", "page"), [("drug", "1"), ("claim", "abc"), ("", "-3")])
+def test_unknown_kinds_and_malformed_pages_are_named_as_problems(client, db, kind, page):
+    ClaimFactory(statement="Collagen rises.")
+
+    response = client.get(URL, {"q": "collagen", "kind": kind, "page": page})
+
+    assert response.status_code == 200
+    assert len(problems(response)) == 1
+    assert len(results(response)) == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# Query counts
+
+
+def _matching_rows(n: int) -> None:
+    for i in range(n):
+        claim = ClaimFactory(statement=f"Needling induces collagen, finding {i}.")
+        ClaimMentionFactory(claim=claim)
+        StudyFactory(title=f"Collagen study {i}", summary="Collagen was measured.")
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+@pytest.mark.parametrize("kind", ["", "claim", "mention", "study"])
+def test_the_number_of_queries_does_not_grow_with_the_results(
+    client, db, django_assert_max_num_queries, rows, kind
+):
+    _matching_rows(rows)
+
+    # 3 ranking queries (one per kind) + at most 3 to load the page's records, inside the
+    # savepoint and release of ATOMIC_REQUESTS.
+    with django_assert_max_num_queries(8):
+        response = client.get(URL, {"q": "collagen", "kind": kind})
+
+    assert len(results(response)) == min(20, rows * (1 if kind else 3))
+
+
+# ----------------------------------------------------------------------------------------------
+# Highlighting (pure functions)
+
+
+def test_highlight_escapes_text_and_marks_exact_partial_and_misspelt_words():
+    html = search_logic.highlight("Collagen <b> & minoxidil-based Collagens", ["colagen", "minox"])
+
+    assert html == (
+        "<mark>Collagen</mark> &lt;b&gt; &amp; <mark>minoxidil</mark>-based <mark>Collagens</mark>"
+    )
+
+
+def test_highlight_keeps_a_window_around_the_first_match():
+    text = (
+        " ".join(f"w{i}" for i in range(100)) + " collagen " + " ".join("tail" for _ in range(50))
+    )
+
+    html = search_logic.highlight(text, ["collagen"], max_words=20)
+
+    assert html.startswith("…w95 ")
+    assert "<mark>collagen</mark>" in html
+    assert html.endswith("…")
+
+
+def test_a_headline_is_escaped_before_its_markers_become_marks():
+    start, stop = search_logic.START_SEL, search_logic.STOP_SEL
+    html = search_logic.headline_html(f"<i>{start}collagen{stop}</i> {start}unclosed")
+
+    assert html == "&lt;i&gt;<mark>collagen</mark>&lt;/i&gt; unclosed"
+
+
+# ----------------------------------------------------------------------------------------------
+# PostgreSQL: full-text ranking, trigram typos, indexes
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("typo", "claim_slugs"),
+    [
+        ("colagen", {"microneedling-induces-collagen-elastin", "collagen-gives-skin-and-follicles-structure"}),  # noqa: E501
+        ("minoxidl", {"improves-topical-absorption"}),
+    ],
+)  # fmt: skip
+def test_misspelt_words_still_find_on_postgresql(client, seeded, typo, claim_slugs):
+    response = client.get(URL, {"q": typo})
+
+    assert response.context["outcome"].corrected_from == ""  # found by trigram, not a suggestion
+    found = {href.split("/")[2] for href in result_links(response, "claim")}
+    assert claim_slugs <= found
+    assert results(response)[0][0] == "claim"
+    assert "<mark>" in response.content.decode()
+
+
+@postgresql_only
+def test_a_misspelt_drug_finds_its_claim_passage_and_studies_on_postgresql(client, seeded):
+    response = client.get(URL, {"q": "minoxidl", "kind": ""})
+    counts = response.context["outcome"].counts
+
+    assert counts["claim"] >= 1
+    assert counts["mention"] >= 1
+    assert counts["study"] >= 1
+
+
+@postgresql_only
+def test_web_search_syntax_works_on_postgresql(client, db):
+    phrase = ClaimFactory(statement="Needling improves blood flow in the scalp.")
+    ClaimFactory(statement="Flow of blood is not measured here.")
+
+    response = client.get(URL, {"q": '"blood flow" -density'})
+
+    assert result_links(response, "claim") == [phrase.get_absolute_url()]
+
+
+@postgresql_only
+def test_stemming_finds_other_forms_of_a_word_on_postgresql(client, db):
+    claim = ClaimFactory(statement="Microneedling stimulates follicles.")
+
+    response = client.get(URL, {"q": "stimulating follicle"})
+
+    assert result_links(response, "claim") == [claim.get_absolute_url()]
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("table", "column", "kinds"),
+    [
+        ("evidence_claim", "statement", ["fts", "trgm"]),
+        ("evidence_claimmention", "quote", ["fts", "trgm"]),
+        ("studies_study", "title", ["fts", "trgm"]),
+        ("studies_study", "summary", ["fts"]),  # summaries are not trigram-matched
+    ],
+)
+def test_the_search_conditions_can_use_the_gin_indexes(db, table, column, kinds):
+    from django.contrib.postgres.search import SearchQuery
+
+    from evidence.models import Claim, ClaimMention
+    from studies.models import Study
+
+    model = {"evidence_claim": Claim, "evidence_claimmention": ClaimMention}.get(table, Study)
+    query = SearchQuery("collagen", config=search_logic.FTS_CONFIG, search_type="websearch")
+    with connection.cursor() as cursor:
+        # On a near-empty table the planner rightly prefers a scan; forbid the plain scans so
+        # the plan shows whether the condition can use a GIN index (only via bitmap scans).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        for kind in kinds:
+            lookup, value = ("search", query) if kind == "fts" else ("trigram_word_similar", "x")
+            queryset = model.objects.filter(**{f"{column}__{lookup}": value}).order_by()
+            sql, params = queryset.values("pk").query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert re.search(rf"Bitmap Index Scan on \w+_{column}_{kind}\b", plan), plan
+
+
+# ----------------------------------------------------------------------------------------------
+# SQLite: the fallback
+
+
+@sqlite_only
+def test_the_fallback_finds_by_words_in_any_case(client, db):
+    claim = ClaimFactory(statement="Needling improves SCALP Blood flow.")
+
+    response = client.get(URL, {"q": "blood scalp"})
+
+    assert results(response) == [("claim", claim.get_absolute_url())]
+    assert response.context["outcome"].backend == "simple"
+
+
+@sqlite_only
+def test_the_fallback_suggests_a_spelling_and_searches_it(client, seeded):
+    response = client.get(URL, {"q": "colagen"})
+
+    outcome = response.context["outcome"]
+    assert outcome.corrected_from == "colagen"
+    assert outcome.q == "collagen"
+    assert "Showing results for" in response.content.decode()
+    found = {href.split("/")[2] for href in result_links(response, "claim")}
+    assert {
+        "microneedling-induces-collagen-elastin",
+        "collagen-gives-skin-and-follicles-structure",
+    } <= found  # noqa: E501
+    assert "<mark>collagen</mark>" in response.content.decode().lower()
+
+
+@sqlite_only
+def test_the_fallback_says_nothing_when_no_word_is_close(client, seeded):
+    response = client.get(URL, {"q": "qwxyzzy"})
+
+    assert response.status_code == 200
+    assert results(response) == []
+    assert response.context["outcome"].corrected_from == ""
+    assert b"Try another search" in response.content
