@@ -238,6 +238,14 @@ class Claim(ReviewedRecord):
         "against accepted definitions; a claim about the state of the evidence is answered "
         "from the grades of the related claims.",
     )
+    intervention_role = models.CharField(
+        "the claim speaks of the intervention",
+        max_length=20,
+        choices=InterventionRole.choices,
+        default=InterventionRole.ALONE,
+        help_text="“Microneedling increases hair density” speaks of microneedling alone: trials "
+        "that add it to minoxidil answer that only indirectly.",
+    )
     related_claims = models.ManyToManyField(
         "self",
         verbose_name="related claims",
@@ -576,6 +584,12 @@ class Comparison(models.Model):
         choices=InterventionRole.choices,
         help_text="Alone, or added to another treatment that both arms get (an add-on trial "
         "says nothing direct about the intervention alone).",
+    )
+    is_benchmark = models.BooleanField(
+        "benchmark",
+        default=False,
+        help_text="A comparison of an accepted treatment (e.g. 5% minoxidil vs placebo), shown "
+        "beside a claim's rows as a yardstick of a clinically accepted effect; never pooled.",
     )
 
     history = HistoricalRecords()
