@@ -78,6 +78,11 @@ class Finding:
     egger_p: str = ""
 
     @property
+    def comment(self) -> str:
+        """The plain-words comment, else the row's bottom-line sentence."""
+        return _text(self.data.get("comment")) or _text(self.data.get("statement"))
+
+    @property
     def measured(self) -> bool:
         return self.certainty is not None
 
