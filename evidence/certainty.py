@@ -1060,9 +1060,28 @@ def informative_statement(
 ) -> str:
     """The GRADE informative statement (Santesso et al. 2020, Table 1 wording)."""
     who, what = question.intervention, question.name
+    if question.comparison_role == InterventionRole.ADD_ON and question.add_on_to:
+        who = f"{who} added to {question.add_on_to}"
     compared = f" compared with {question.comparator}" if question.comparator else ""
     if certainty == Certainty.VERY_LOW:
         return f"The evidence is very uncertain about the effect of {who}{compared} on {what}."
+    return _capitalised(_statement(question, certainty, pool, studies, vote, who, compared, what))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _statement(
+    question: OutcomeQuestion,
+    certainty: Certainty,
+    pool: PoolInput | None,
+    studies: Sequence[StudyResultInput],
+    vote: VoteCount | None,
+    who: str,
+    compared: str,
+    what: str,
+) -> str:
     hedge = {Certainty.HIGH: "", Certainty.MODERATE: "probably ", Certainty.LOW: "may "}[certainty]
     size, up = _size(question, studies, pool, vote)
     # "may" takes the bare verb; "probably" and no hedge take the third person.
