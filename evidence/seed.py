@@ -1,12 +1,19 @@
 """Loading the seed evidence base from fixtures/seed/ into the database.
 
-The seed is the article verbatim, the reference bibliography and outcome table exactly as
-verified (copies of shared/reference), and the curated layer written for this project
-(evidence.json: categories, claims with the places the article makes them, study summaries
-and judgements, evidence links). Loading is idempotent: a record is created when missing and
-saved only when a field differs, so a second run writes nothing and leaves no history.
+The seed is the article verbatim, the reference bibliography, outcome table and their
+December 2026 update exactly as verified (byte-identical copies of shared/reference), and the
+curated layer written for this project (evidence.json: categories, claims with the places the
+article makes them, study summaries and judgements, evidence links). The literature is the
+bibliography merged with the update: its new studies and outcome rows are added, and each of
+its corrections replaces a field only while the stored value still equals the correction's
+`old` value. Loading is idempotent: a record is created when missing and saved only when a
+field differs, so a second run writes nothing and leaves no history.
+
+fixtures/seed/synthesis.json (the per-outcome PICO layer) is not loaded here yet; see
+docs/seed.md.
 """
 
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +42,8 @@ class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     grades: RegradeSummary = field(default_factory=RegradeSummary)
+    # Corrections left alone because the stored value no longer equals their `old` value.
+    skipped_corrections: list[str] = field(default_factory=list)
 
     def count(self, kind: str, model: type[models.Model]) -> None:
         bucket = self.created if kind == "created" else self.updated
@@ -55,17 +64,66 @@ class SeedReport:
         return "Seed evidence base loaded: " + ", ".join(parts) + "."
 
 
+UPDATE_FILE = "update-2026-12.json"
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def read_seed(seed_dir: Path = SEED_DIR) -> dict[str, Any]:
-    curated = json.loads((seed_dir / "evidence.json").read_text(encoding="utf-8"))
+    curated = _json(seed_dir / "evidence.json")
     return {
         "curated": curated,
-        "bibliography": json.loads((seed_dir / "bibliography.json").read_text(encoding="utf-8")),
-        "outcomes": json.loads((seed_dir / "outcomes.json").read_text(encoding="utf-8")),
+        "bibliography": _json(seed_dir / "bibliography.json"),
+        "outcomes": _json(seed_dir / "outcomes.json"),
+        "update": _json(seed_dir / UPDATE_FILE),
         "texts": {
             doc["slug"]: (seed_dir / doc["text_file"]).read_text(encoding="utf-8")
             for doc in curated["documents"]
         },
     }
+
+
+def apply_corrections(
+    records: list[dict[str, Any]], corrections: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records with each correction applied where the field still holds `old`.
+
+    Returns new records (the input is left as it is) and a line for every correction that was
+    not applied: its study is unknown, or its field no longer holds `old` (someone fixed it
+    another way, or the reference file moved on), so replacing it could undo a newer value.
+    """
+    corrected = copy.deepcopy(records)
+    by_key = {record["short_key"]: record for record in corrected}
+    skipped = []
+    for correction in corrections:
+        key, name = correction["short_key"], correction["field"]
+        record = by_key.get(key)
+        if record is None:
+            skipped.append(f"{key}.{name}: no such study")
+        elif record.get(name) != correction["old"]:
+            skipped.append(f"{key}.{name}: stored value is no longer the one corrected")
+        else:
+            record[name] = copy.deepcopy(correction["new"])
+    return corrected, skipped
+
+
+def literature(
+    seed: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """The bibliography merged with the update: (study records, outcome rows, skipped).
+
+    Update rows come after the existing ones, so a study's existing outcome rows keep their
+    order (and their stored rows) and its new rows are numbered after them.
+    """
+    update = seed["update"]
+    records, skipped = apply_corrections(seed["bibliography"], update["corrections"])
+    known = {record["short_key"] for record in records}
+    clashes = sorted(known & {record["short_key"] for record in update["add_studies"]})
+    if clashes:
+        raise ValueError(f"update adds studies that already exist: {', '.join(clashes)}")
+    return records + update["add_studies"], seed["outcomes"] + update["add_outcomes"], skipped
 
 
 def _upsert(report: SeedReport, model, lookup: dict[str, Any], values: dict[str, Any]):
@@ -227,8 +285,9 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
                 },
             )
 
+    records, outcome_rows, report.skipped_corrections = literature(seed)
     studies = {}
-    for record in seed["bibliography"]:
+    for record in records:
         key = record["short_key"]
         studies[key] = _upsert(
             report,
@@ -238,7 +297,7 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
         )
 
     orders: dict[str, int] = {}
-    for row in seed["outcomes"]:
+    for row in outcome_rows:
         study = studies[row["short_key"]]
         order = orders.get(row["short_key"], 0)
         orders[row["short_key"]] = order + 1
