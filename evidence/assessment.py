@@ -52,6 +52,10 @@ DOMAIN_LABELS = {
     "plausible_confounding": "Plausible confounding",
 }
 
+# A claim with no outcome rows is graded from its linked studies, counted by direction.
+LINKED_STUDIES = "The studies linked to this claim, counted by the direction of their findings"
+LINKED_OUTCOME = "What this claim describes"
+
 # A link's direction, read as the direction of a study's effect for vote counting.
 LINK_DIRECTIONS = {
     "supports": gr.Direction.FAVOURS_INTERVENTION,
@@ -218,9 +222,8 @@ def assess(claim: ClaimInput) -> Assessment:
     setting = _setting_row(result, graded_rows)
     statement = _bottom_line(kind, result, setting)
     direction = _direction(kind, result, setting)
-    preclinical = bool(claim.links) and all(link.design in PRECLINICAL for link in claim.links)
-    if kind in (gr.ClaimKind.EFFECT, gr.ClaimKind.MECHANISM) and graded_rows:
-        preclinical = all(r.get("_preclinical", False) for r in graded_rows)
+    # "Preclinical only" speaks of a graded body of evidence, never of a definition or a fact.
+    preclinical = bool(graded_rows) and all(r.get("_preclinical", False) for r in graded_rows)
     for row in rows:
         row.pop("_preclinical", None)
 
@@ -552,6 +555,10 @@ def _assess_question(
         key=lambda p: (p.year, p.k or 0),
         reverse=True,
     )
+    if not results and not reviews:
+        row["other_reviews"] = [_review_summary(p, q.unit) for p in q.pooled]
+        row["comment"] = "Only pooled estimates without a confidence interval: not graded."
+        return row, None
     grade: gr.OutcomeGrade
     if len(usable) >= 2:
         measure = gr.Measure(str(pool_measure))
@@ -669,9 +676,9 @@ def _assess_links(
         else gr.OutcomeKind.PATIENT_IMPORTANT
     )
     q = QuestionRow(
-        comparison="What the linked studies show vs without microneedling",
+        comparison=LINKED_STUDIES,
         comparison_role=claim.intervention_role,
-        outcome="What the claim asserts",
+        outcome=LINKED_OUTCOME,
         unit="",
         outcome_kind=outcome_kind.value,
         benefit=gr.Benefit.HIGHER.value,
@@ -692,7 +699,7 @@ def _assess_links(
         for link in pointing
     ]
     question = gr.OutcomeQuestion(
-        name="what the claim asserts",
+        name=LINKED_OUTCOME.lower(),
         intervention="microneedling",
         importance=gr.Importance.CRITICAL,
         kind=outcome_kind,

@@ -669,6 +669,15 @@ def _judge_inconsistency(
             "others show harm",
             numbers,
         )
+    if i2 >= I2_CONSIDERABLE and len(ests) <= 1:
+        # A review's pool seen without its trials: nothing shows that they differ only in size.
+        return DomainJudgement(
+            Domain.INCONSISTENCY,
+            -1,
+            "serious: considerable heterogeneity that the source does not explain, and the "
+            "studies' own estimates are not available to show that they differ only in size",
+            numbers,
+        )
     if i2 >= I2_SUBSTANTIAL and (both_sides or pi_crosses):
         why = (
             f"point estimates fall on both sides of {line}"

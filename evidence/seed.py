@@ -9,8 +9,9 @@ its corrections replaces a field only while the stored value still equals the co
 `old` value. Loading is idempotent: a record is created when missing and saved only when a
 field differs, so a second run writes nothing and leaves no history.
 
-fixtures/seed/synthesis.json (the per-outcome PICO layer) is not loaded here yet; see
-docs/seed.md.
+fixtures/seed/synthesis.json is the per-outcome PICO layer the grades are computed from: each
+claim's kind, the comparisons and outcome measures, the Summary-of-Findings rows of each claim,
+the trials' results as printed, the reviews' pooled estimates and the benchmark (docs/seed.md).
 """
 
 import copy
@@ -27,9 +28,14 @@ from evidence.models import (
     Claim,
     ClaimCategory,
     ClaimMention,
+    ClaimOutcome,
+    Comparison,
     EvidenceLink,
+    OutcomeMeasure,
+    PooledEstimate,
     PublicationStatus,
     SourceDocument,
+    StudyResult,
 )
 from evidence.services import RegradeSummary, claims_regrade
 from studies.models import Outcome, OutcomeArm, Study, StudyDesign, StudyStatus
@@ -65,6 +71,165 @@ class SeedReport:
 
 
 UPDATE_FILE = "update-2026-12.json"
+SYNTHESIS_FILE = "synthesis.json"
+ARM_FIELDS = (
+    "n1",
+    "mean1",
+    "sd1",
+    "n2",
+    "mean2",
+    "sd2",
+    "events1",
+    "total1",
+    "events2",
+    "total2",
+)
+BENCHMARK_SLUG = "benchmark-{study}-{outcome}"
+
+
+def load_synthesis(
+    report: "SeedReport",
+    synthesis: dict[str, Any],
+    *,
+    claims: dict[str, Claim],
+    studies: dict[str, Study],
+) -> None:
+    """The PICO layer: claim kinds, comparisons, outcome measures, each claim's Summary-of-Findings
+    rows, results as printed, reviews' pooled estimates and benchmarks. Idempotent like the rest."""
+    for slug, kind in synthesis["claim_kinds"].items():
+        values: dict[str, Any] = {"kind": kind}
+        definition = synthesis.get("definitional", {}).get(slug)
+        if definition:
+            values["accepted_definition"] = definition["accepted_definition"]
+        claims[slug] = _upsert(report, Claim, {"slug": slug}, values)
+    for slug, related in synthesis.get("evidence_state_related", {}).items():
+        claim = claims[slug]
+        wanted = {claims[r].pk for r in related}
+        if set(claim.related_claims.values_list("pk", flat=True)) != wanted:
+            claim.related_claims.set(wanted)
+            report.count("updated", Claim)
+
+    comparisons = {
+        spec["slug"]: _upsert(
+            report,
+            Comparison,
+            {"slug": spec["slug"]},
+            {k: spec[k] for k in ("label", "population", "intervention", "comparator")}
+            | {"intervention_role": spec["intervention_role"]},
+        )
+        for spec in synthesis["comparisons"]
+    }
+    outcomes = {
+        spec["slug"]: _upsert(
+            report,
+            OutcomeMeasure,
+            {"slug": spec["slug"]},
+            {
+                "name": spec["name"],
+                "unit": spec.get("unit") or "",
+                "kind": spec["kind"],
+                "benefit": spec["benefit"],
+                "mid": spec.get("mid"),
+                "mid_source": spec.get("mid_source") or "",
+            },
+        )
+        for spec in synthesis["outcomes"]
+    }
+    for order, row in enumerate(synthesis["claim_outcomes"]):
+        _upsert(
+            report,
+            ClaimOutcome,
+            {
+                "claim": claims[row["claim"]],
+                "comparison": comparisons[row["comparison"]],
+                "outcome": outcomes[row["outcome"]],
+            },
+            {"importance": row["importance"], "order": order},
+        )
+    for row in synthesis["study_results"]:
+        indirect = row.get("indirectness") or {}
+        source = row.get("source") or row["study"]
+        _upsert(
+            report,
+            StudyResult,
+            {
+                "study": studies[row["study"]],
+                "comparison": comparisons[row["comparison"]],
+                "outcome": outcomes[row["outcome"]],
+                "timepoint_weeks": row.get("timepoint_weeks"),
+            },
+            {
+                "measure": row["measure"],
+                **{k: row.get(k) for k in ("estimate", "ci_low", "ci_high", "se")},
+                **{k: (row.get("arms") or {}).get(k) for k in ARM_FIELDS},
+                "direction": row.get("direction") or "",
+                "p_value": _text(row.get("p_value")),
+                "source_study": None if source == row["study"] else studies[source],
+                "source_location": _text(row.get("source_location")),
+                "risk_of_bias": row.get("risk_of_bias") or "not_assessed",
+                "risk_of_bias_note": _text(row.get("risk_of_bias_note")),
+                "indirect_population": bool(indirect.get("population")),
+                "indirect_intervention": bool(indirect.get("intervention")),
+                "indirect_comparator": bool(indirect.get("comparator")),
+                "indirect_outcome": bool(indirect.get("outcome")),
+                "indirectness_note": _text(indirect.get("note")),
+                "extraction_note": _text(row.get("extraction_note")),
+            },
+        )
+    for row in synthesis["pooled_estimates"]:
+        pooled = _upsert(
+            report,
+            PooledEstimate,
+            {
+                "review": studies[row["source"]],
+                "comparison": comparisons[row["comparison"]],
+                "outcome": outcomes[row["outcome"]],
+                "measure": row["measure"],
+                # One review may report several estimates for one question (Pei 2024's MDs).
+                "estimate": row["estimate"],
+            },
+            {
+                "ci_low": row.get("ci_low"),
+                "ci_high": row.get("ci_high"),
+                "k_studies": row.get("k_studies"),
+                "participants": row.get("n_participants"),
+                "i2": row.get("i2_percent"),
+                "tau2": row.get("tau2"),
+                "model": _text(row.get("model")),
+                "timepoint": _text(row.get("timepoint")),
+                "note": _text(row.get("note")),
+            },
+        )
+        wanted = {studies[k].pk for k in row.get("included") or []}
+        if set(pooled.included_studies.values_list("pk", flat=True)) != wanted:
+            pooled.included_studies.set(wanted)
+    for row in synthesis.get("benchmarks", []):
+        comparison = _upsert(
+            report,
+            Comparison,
+            {"slug": BENCHMARK_SLUG.format(study=row["study"], outcome=row["outcome"])},
+            {
+                "label": row["comparison_label"],
+                "intervention_role": "alone",
+                "is_benchmark": True,
+            },
+        )
+        arms = row.get("arms") or {}
+        _upsert(
+            report,
+            StudyResult,
+            {
+                "study": studies[row["study"]],
+                "comparison": comparison,
+                "outcome": outcomes[row["outcome"]],
+                "timepoint_weeks": row.get("timepoint_weeks"),
+            },
+            {
+                "measure": "MD",
+                **{k: arms.get(k) for k in ARM_FIELDS},
+                "extraction_note": _text(row.get("note")),
+            },
+        )
 
 
 def _json(path: Path) -> Any:
@@ -322,6 +487,7 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
                 "indirectness_note": link.get("indirectness_note", ""),
             },
         )
+    load_synthesis(report, _json(seed_dir / SYNTHESIS_FILE), claims=claims, studies=studies)
     # Writes only grades that differ, so a second load still writes nothing.
     report.grades = claims_regrade()
     return report
