@@ -270,7 +270,7 @@ class PoolInput:
     ci_low: float
     ci_high: float
     measure: Measure
-    k: int
+    k: int  # 0 when the source does not say
     source: str = "computed in the app"
     pi_low: float | None = None
     pi_high: float | None = None
@@ -584,8 +584,9 @@ def _inconsistency(
             "or not significant, are not counted against)",
             numbers,
         )
+    # A pool's k of 0 means the source does not say how many studies it pooled: not one.
     k = pool.k if pool else sum(1 for s in studies if s.estimate is not None)
-    if k <= 1:
+    if k == 1 or (pool is None and k == 0):
         return _single_study_inconsistency()
     measure = pool.measure if pool else question.measure
     return _judge_inconsistency(question, studies, pool, measure)
