@@ -7,15 +7,16 @@ from django.core.management import call_command
 
 from evidence.models import Claim, ClaimCategory, ClaimMention, EvidenceLink, SourceDocument
 from studies.models import Outcome, Study
-from tests.conftest import SEED_DIR, SHARED_REFERENCE
+from tests.conftest import SEED_DIR, SHARED_REFERENCE, reference_copy
 
 pytestmark = pytest.mark.django_db
 
 FOUR_CATEGORIES = ["collagen-induction", "blood-flow", "topical-absorption", "density-thickness"]
 
 
-@pytest.mark.skipif(not SHARED_REFERENCE.exists(), reason="shared/reference is not beside the repo")
-@pytest.mark.parametrize("name", ["bibliography.json", "outcomes.json"])
+@pytest.mark.parametrize(
+    "name", [reference_copy("bibliography.json"), reference_copy("outcomes.json")]
+)
 def test_the_seed_copies_of_the_reference_files_are_unchanged(name):
     assert filecmp.cmp(SEED_DIR / name, SHARED_REFERENCE / name, shallow=False)
 
