@@ -52,6 +52,8 @@ DOMAIN_LABELS = {
     "plausible_confounding": "Plausible confounding",
 }
 
+NOTHING_TO_GRADE = "No published study bears on this claim, so there is nothing to grade."
+
 # A claim with no outcome rows is graded from its linked studies, counted by direction.
 LINKED_STUDIES = "The studies linked to this claim, counted by the direction of their findings"
 LINKED_OUTCOME = "What this claim describes"
@@ -229,6 +231,8 @@ def assess(claim: ClaimInput) -> Assessment:
 
     certainty = result.certainty.value if result.certainty else "none"
     rationale = [*result.reasons]
+    if kind in (gr.ClaimKind.EFFECT, gr.ClaimKind.MECHANISM) and not grades:
+        rationale = [NOTHING_TO_GRADE]
     for row in rows:
         if row["certainty"] is None:
             rationale.append(f"{row['outcome']} ({row['comparison']}): no study measured it.")
@@ -317,17 +321,17 @@ def _direction(kind: gr.ClaimKind, result: gr.ClaimGrade, row: dict[str, Any] | 
             return "contradicted" if good_up else "supported"
         return "inconclusive"
     if vote:
-        if vote["p"] < gr.SIGN_TEST_ALPHA:
-            return (
-                "supported"
-                if vote["favour_intervention"] > vote["favour_comparator"]
-                else ("contradicted")
-            )
-        return (
-            "mixed"
-            if vote["favour_intervention"] and vote["favour_comparator"]
-            else ("inconclusive")
-        )
+        # Which way the studies point; how sure that is, is the certainty's job.
+        for_claim, against = vote["favour_intervention"], vote["favour_comparator"]
+        if not good_up:
+            for_claim, against = against, for_claim
+        if for_claim and against and vote["p"] >= gr.SIGN_TEST_ALPHA:
+            return "mixed"
+        if for_claim > against:
+            return "supported"
+        if against > for_claim:
+            return "contradicted"
+        return "mixed" if for_claim else "inconclusive"
     return "inconclusive"
 
 
