@@ -2,21 +2,58 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-requirements
+# Installed from the hashed locks: `make run` needs only the runtime set, the tests and tools
+# need the dev set (the runtime set plus pytest, Playwright, ruff, ...). One stamp each, so a
+# `make run` never pulls in the test tools and a changed lock reinstalls on the next command.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --require-hashes
+# Regenerating the locks (`make lock`): pip-compile from pip-tools (in the dev set), with every
+# transitive version and its hashes, nothing of this machine's own package sources in the files.
+# `make lock LOCK_ARGS=--upgrade` moves the unpinned ones to their newest releases.
+LOCK_ARGS ?=
+PIP_COMPILE := $(BIN)/pip-compile --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(LOCK_ARGS)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint fmt migrations-check seed regrade benchmark screenshots clean
+.PHONY: run test install install-runtime lint fmt migrations-check lock seed regrade benchmark \
+	bench-startup screenshots clean
 
-$(STAMP): requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@touch $(STAMP)
+$(BIN)/python:
+	@echo "== Creating the virtual environment $(VENV) with $(PYTHON) (once)"
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "This project needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1)."; \
+		echo "Point PYTHON at one: make run PYTHON=python3.12"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "Could not create $(VENV): Python's venv module is missing (on Debian or Ubuntu:"; \
+		echo "apt-get install python3-venv)."; exit 1; }
 
-install: $(STAMP)
+$(RUNTIME_STAMP): requirements.lock | $(BIN)/python
+	@echo "== Installing the app's packages from requirements.lock into $(VENV)"
+	@echo "   (the first time takes about a minute: Django, statsmodels with numpy, scipy, pandas)"
+	$(PIP) -r requirements.lock
+	@touch $@
 
-run: $(STAMP)
+$(DEV_STAMP): requirements-dev.lock | $(BIN)/python
+	@echo "== Installing the app's packages and the test tools from requirements-dev.lock into $(VENV)"
+	@echo "   (the first time takes a minute or two: also pytest, Playwright, ruff, mypy)"
+	$(PIP) -r requirements-dev.lock
+	@touch $@
+
+# For us and CI: everything, tests and tools included.
+install: $(DEV_STAMP)
+
+install-runtime: $(RUNTIME_STAMP)
+
+lock: $(DEV_STAMP)
+	@echo "== Locking requirements.txt into requirements.lock"
+	$(PIP_COMPILE) --output-file=requirements.lock requirements.txt
+	@echo "== Locking requirements-dev.txt into requirements-dev.lock (runtime versions as locked)"
+	$(PIP_COMPILE) --constraint=requirements.lock --output-file=requirements-dev.lock \
+		requirements-dev.txt
+
+run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed --if-empty
 	$(BIN)/python manage.py setup_roles
@@ -27,34 +64,38 @@ run: $(STAMP)
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-fmt: $(STAMP)
+fmt: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-migrations-check: $(STAMP)
+migrations-check: $(DEV_STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-seed: $(STAMP)
+seed: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed
 
-regrade: $(STAMP)
+regrade: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py regrade
 
-benchmark: $(STAMP)
+benchmark: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py benchmark_pages
 
+# How long a command takes to start (`manage.py check`, the median of several runs).
+bench-startup: $(RUNTIME_STAMP)
+	$(BIN)/python tools/bench_startup.py
+
 # Full-page screenshots of the main pages, taken by the browser tests, for the README.
-screenshots: $(STAMP)
+screenshots: $(DEV_STAMP)
 	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
 clean:

@@ -270,7 +270,7 @@ class PoolInput:
     ci_low: float
     ci_high: float
     measure: Measure
-    k: int
+    k: int  # 0 when the source does not say
     source: str = "computed in the app"
     pi_low: float | None = None
     pi_high: float | None = None
@@ -584,8 +584,9 @@ def _inconsistency(
             "or not significant, are not counted against)",
             numbers,
         )
+    # A pool's k of 0 means the source does not say how many studies it pooled: not one.
     k = pool.k if pool else sum(1 for s in studies if s.estimate is not None)
-    if k <= 1:
+    if k == 1 or (pool is None and k == 0):
         return _single_study_inconsistency()
     measure = pool.measure if pool else question.measure
     return _judge_inconsistency(question, studies, pool, measure)
@@ -667,6 +668,15 @@ def _judge_inconsistency(
             -2,
             "very serious: considerable heterogeneity, and some studies show benefit while "
             "others show harm",
+            numbers,
+        )
+    if i2 >= I2_CONSIDERABLE and len(ests) <= 1:
+        # A review's pool seen without its trials: nothing shows that they differ only in size.
+        return DomainJudgement(
+            Domain.INCONSISTENCY,
+            -1,
+            "serious: considerable heterogeneity that the source does not explain, and the "
+            "studies' own estimates are not available to show that they differ only in size",
             numbers,
         )
     if i2 >= I2_SUBSTANTIAL and (both_sides or pi_crosses):
@@ -1060,9 +1070,28 @@ def informative_statement(
 ) -> str:
     """The GRADE informative statement (Santesso et al. 2020, Table 1 wording)."""
     who, what = question.intervention, question.name
+    if question.comparison_role == InterventionRole.ADD_ON and question.add_on_to:
+        who = f"{who} added to {question.add_on_to}"
     compared = f" compared with {question.comparator}" if question.comparator else ""
     if certainty == Certainty.VERY_LOW:
         return f"The evidence is very uncertain about the effect of {who}{compared} on {what}."
+    return _capitalised(_statement(question, certainty, pool, studies, vote, who, compared, what))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _statement(
+    question: OutcomeQuestion,
+    certainty: Certainty,
+    pool: PoolInput | None,
+    studies: Sequence[StudyResultInput],
+    vote: VoteCount | None,
+    who: str,
+    compared: str,
+    what: str,
+) -> str:
     hedge = {Certainty.HIGH: "", Certainty.MODERATE: "probably ", Certainty.LOW: "may "}[certainty]
     size, up = _size(question, studies, pool, vote)
     # "may" takes the bare verb; "probably" and no hedge take the third person.

@@ -27,9 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from statsmodels.stats.meta_analysis import combine_effects
-
 # The 0.975 quantile of the standard normal distribution (scipy.stats.norm.ppf(0.975)).
 Z_95 = 1.959963984540054
 
@@ -128,6 +125,11 @@ def pool(effects: Sequence[Effect]) -> Pooled:
     """
     if len(effects) < 2:
         raise ValueError("Pooling needs at least two results.")
+    # Imported here, not at the top: numpy and statsmodels take over a second to import, and
+    # every command (manage.py check, migrate) would pay for it through the URL map.
+    import numpy as np
+    from statsmodels.stats.meta_analysis import combine_effects
+
     with np.errstate(invalid="ignore", divide="ignore"):
         result = combine_effects(
             np.array([e.estimate for e in effects]),

@@ -1,12 +1,20 @@
 """Loading the seed evidence base from fixtures/seed/ into the database.
 
-The seed is the article verbatim, the reference bibliography and outcome table exactly as
-verified (copies of shared/reference), and the curated layer written for this project
-(evidence.json: categories, claims with the places the article makes them, study summaries
-and judgements, evidence links). Loading is idempotent: a record is created when missing and
-saved only when a field differs, so a second run writes nothing and leaves no history.
+The seed is the article verbatim, the reference bibliography, outcome table and their
+December 2026 update exactly as verified (byte-identical copies of shared/reference), and the
+curated layer written for this project (evidence.json: categories, claims with the places the
+article makes them, study summaries and judgements, evidence links). The literature is the
+bibliography merged with the update: its new studies and outcome rows are added, and each of
+its corrections replaces a field only while the stored value still equals the correction's
+`old` value. Loading is idempotent: a record is created when missing and saved only when a
+field differs, so a second run writes nothing and leaves no history.
+
+fixtures/seed/synthesis.json is the per-outcome PICO layer the grades are computed from: each
+claim's kind, the comparisons and outcome measures, the Summary-of-Findings rows of each claim,
+the trials' results as printed, the reviews' pooled estimates and the benchmark (docs/seed.md).
 """
 
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +28,14 @@ from evidence.models import (
     Claim,
     ClaimCategory,
     ClaimMention,
+    ClaimOutcome,
+    Comparison,
     EvidenceLink,
+    OutcomeMeasure,
+    PooledEstimate,
     PublicationStatus,
     SourceDocument,
+    StudyResult,
 )
 from evidence.services import RegradeSummary, claims_regrade
 from studies.models import Outcome, OutcomeArm, Study, StudyDesign, StudyStatus
@@ -35,6 +48,8 @@ class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     grades: RegradeSummary = field(default_factory=RegradeSummary)
+    # Corrections left alone because the stored value no longer equals their `old` value.
+    skipped_corrections: list[str] = field(default_factory=list)
 
     def count(self, kind: str, model: type[models.Model]) -> None:
         bucket = self.created if kind == "created" else self.updated
@@ -55,17 +70,225 @@ class SeedReport:
         return "Seed evidence base loaded: " + ", ".join(parts) + "."
 
 
+UPDATE_FILE = "update-2026-12.json"
+SYNTHESIS_FILE = "synthesis.json"
+ARM_FIELDS = (
+    "n1",
+    "mean1",
+    "sd1",
+    "n2",
+    "mean2",
+    "sd2",
+    "events1",
+    "total1",
+    "events2",
+    "total2",
+)
+BENCHMARK_SLUG = "benchmark-{study}-{outcome}"
+
+
+def load_synthesis(
+    report: "SeedReport",
+    synthesis: dict[str, Any],
+    *,
+    claims: dict[str, Claim],
+    studies: dict[str, Study],
+) -> None:
+    """The PICO layer: claim kinds, comparisons, outcome measures, each claim's Summary-of-Findings
+    rows, results as printed, reviews' pooled estimates and benchmarks. Idempotent like the rest."""
+    for slug, kind in synthesis["claim_kinds"].items():
+        values: dict[str, Any] = {"kind": kind}
+        definition = synthesis.get("definitional", {}).get(slug)
+        if definition:
+            values["accepted_definition"] = definition["accepted_definition"]
+        claims[slug] = _upsert(report, Claim, {"slug": slug}, values)
+    for slug, related in synthesis.get("evidence_state_related", {}).items():
+        claim = claims[slug]
+        wanted = {claims[r].pk for r in related}
+        if set(claim.related_claims.values_list("pk", flat=True)) != wanted:
+            claim.related_claims.set(wanted)
+            report.count("updated", Claim)
+
+    comparisons = {
+        spec["slug"]: _upsert(
+            report,
+            Comparison,
+            {"slug": spec["slug"]},
+            {k: spec[k] for k in ("label", "population", "intervention", "comparator")}
+            | {"intervention_role": spec["intervention_role"]},
+        )
+        for spec in synthesis["comparisons"]
+    }
+    outcomes = {
+        spec["slug"]: _upsert(
+            report,
+            OutcomeMeasure,
+            {"slug": spec["slug"]},
+            {
+                "name": spec["name"],
+                "unit": spec.get("unit") or "",
+                "kind": spec["kind"],
+                "benefit": spec["benefit"],
+                "mid": spec.get("mid"),
+                "mid_source": spec.get("mid_source") or "",
+            },
+        )
+        for spec in synthesis["outcomes"]
+    }
+    for order, row in enumerate(synthesis["claim_outcomes"]):
+        _upsert(
+            report,
+            ClaimOutcome,
+            {
+                "claim": claims[row["claim"]],
+                "comparison": comparisons[row["comparison"]],
+                "outcome": outcomes[row["outcome"]],
+            },
+            {"importance": row["importance"], "order": order},
+        )
+    for row in synthesis["study_results"]:
+        indirect = row.get("indirectness") or {}
+        source = row.get("source") or row["study"]
+        _upsert(
+            report,
+            StudyResult,
+            {
+                "study": studies[row["study"]],
+                "comparison": comparisons[row["comparison"]],
+                "outcome": outcomes[row["outcome"]],
+                "timepoint_weeks": row.get("timepoint_weeks"),
+            },
+            {
+                "measure": row["measure"],
+                **{k: row.get(k) for k in ("estimate", "ci_low", "ci_high", "se")},
+                **{k: (row.get("arms") or {}).get(k) for k in ARM_FIELDS},
+                "direction": row.get("direction") or "",
+                "p_value": _text(row.get("p_value")),
+                "source_study": None if source == row["study"] else studies[source],
+                "source_location": _text(row.get("source_location")),
+                "risk_of_bias": row.get("risk_of_bias") or "not_assessed",
+                "risk_of_bias_note": _text(row.get("risk_of_bias_note")),
+                "indirect_population": bool(indirect.get("population")),
+                "indirect_intervention": bool(indirect.get("intervention")),
+                "indirect_comparator": bool(indirect.get("comparator")),
+                "indirect_outcome": bool(indirect.get("outcome")),
+                "indirectness_note": _text(indirect.get("note")),
+                "extraction_note": _text(row.get("extraction_note")),
+            },
+        )
+    for row in synthesis["pooled_estimates"]:
+        pooled = _upsert(
+            report,
+            PooledEstimate,
+            {
+                "review": studies[row["source"]],
+                "comparison": comparisons[row["comparison"]],
+                "outcome": outcomes[row["outcome"]],
+                "measure": row["measure"],
+                # One review may report several estimates for one question (Pei 2024's MDs).
+                "estimate": row["estimate"],
+            },
+            {
+                "ci_low": row.get("ci_low"),
+                "ci_high": row.get("ci_high"),
+                "k_studies": row.get("k_studies"),
+                "participants": row.get("n_participants"),
+                "i2": row.get("i2_percent"),
+                "tau2": row.get("tau2"),
+                "model": _text(row.get("model")),
+                "timepoint": _text(row.get("timepoint")),
+                "note": _text(row.get("note")),
+            },
+        )
+        wanted = {studies[k].pk for k in row.get("included") or []}
+        if set(pooled.included_studies.values_list("pk", flat=True)) != wanted:
+            pooled.included_studies.set(wanted)
+    for row in synthesis.get("benchmarks", []):
+        comparison = _upsert(
+            report,
+            Comparison,
+            {"slug": BENCHMARK_SLUG.format(study=row["study"], outcome=row["outcome"])},
+            {
+                "label": row["comparison_label"],
+                "intervention_role": "alone",
+                "is_benchmark": True,
+            },
+        )
+        arms = row.get("arms") or {}
+        _upsert(
+            report,
+            StudyResult,
+            {
+                "study": studies[row["study"]],
+                "comparison": comparison,
+                "outcome": outcomes[row["outcome"]],
+                "timepoint_weeks": row.get("timepoint_weeks"),
+            },
+            {
+                "measure": "MD",
+                **{k: arms.get(k) for k in ARM_FIELDS},
+                "extraction_note": _text(row.get("note")),
+            },
+        )
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def read_seed(seed_dir: Path = SEED_DIR) -> dict[str, Any]:
-    curated = json.loads((seed_dir / "evidence.json").read_text(encoding="utf-8"))
+    curated = _json(seed_dir / "evidence.json")
     return {
         "curated": curated,
-        "bibliography": json.loads((seed_dir / "bibliography.json").read_text(encoding="utf-8")),
-        "outcomes": json.loads((seed_dir / "outcomes.json").read_text(encoding="utf-8")),
+        "bibliography": _json(seed_dir / "bibliography.json"),
+        "outcomes": _json(seed_dir / "outcomes.json"),
+        "update": _json(seed_dir / UPDATE_FILE),
         "texts": {
             doc["slug"]: (seed_dir / doc["text_file"]).read_text(encoding="utf-8")
             for doc in curated["documents"]
         },
     }
+
+
+def apply_corrections(
+    records: list[dict[str, Any]], corrections: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records with each correction applied where the field still holds `old`.
+
+    Returns new records (the input is left as it is) and a line for every correction that was
+    not applied: its study is unknown, or its field no longer holds `old` (someone fixed it
+    another way, or the reference file moved on), so replacing it could undo a newer value.
+    """
+    corrected = copy.deepcopy(records)
+    by_key = {record["short_key"]: record for record in corrected}
+    skipped = []
+    for correction in corrections:
+        key, name = correction["short_key"], correction["field"]
+        record = by_key.get(key)
+        if record is None:
+            skipped.append(f"{key}.{name}: no such study")
+        elif record.get(name) != correction["old"]:
+            skipped.append(f"{key}.{name}: stored value is no longer the one corrected")
+        else:
+            record[name] = copy.deepcopy(correction["new"])
+    return corrected, skipped
+
+
+def literature(
+    seed: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """The bibliography merged with the update: (study records, outcome rows, skipped).
+
+    Update rows come after the existing ones, so a study's existing outcome rows keep their
+    order (and their stored rows) and its new rows are numbered after them.
+    """
+    update = seed["update"]
+    records, skipped = apply_corrections(seed["bibliography"], update["corrections"])
+    known = {record["short_key"] for record in records}
+    clashes = sorted(known & {record["short_key"] for record in update["add_studies"]})
+    if clashes:
+        raise ValueError(f"update adds studies that already exist: {', '.join(clashes)}")
+    return records + update["add_studies"], seed["outcomes"] + update["add_outcomes"], skipped
 
 
 def _upsert(report: SeedReport, model, lookup: dict[str, Any], values: dict[str, Any]):
@@ -227,8 +450,9 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
                 },
             )
 
+    records, outcome_rows, report.skipped_corrections = literature(seed)
     studies = {}
-    for record in seed["bibliography"]:
+    for record in records:
         key = record["short_key"]
         studies[key] = _upsert(
             report,
@@ -238,7 +462,7 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
         )
 
     orders: dict[str, int] = {}
-    for row in seed["outcomes"]:
+    for row in outcome_rows:
         study = studies[row["short_key"]]
         order = orders.get(row["short_key"], 0)
         orders[row["short_key"]] = order + 1
@@ -263,6 +487,7 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
                 "indirectness_note": link.get("indirectness_note", ""),
             },
         )
+    load_synthesis(report, _json(seed_dir / SYNTHESIS_FILE), claims=claims, studies=studies)
     # Writes only grades that differ, so a second load still writes nothing.
     report.grades = claims_regrade()
     return report

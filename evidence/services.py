@@ -9,6 +9,7 @@ only the claims whose stored grade actually changes, with a history record for e
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,16 +17,33 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from evidence import grading
-from evidence.models import Certainty, Claim, ClaimDirection, EvidenceLink
+from evidence import assessment
+from evidence.grading import UNPUBLISHED_NOTE
+from evidence.models import (
+    Certainty,
+    Claim,
+    ClaimDirection,
+    ClaimKind,
+    ClaimOutcome,
+    EvidenceLink,
+    PooledEstimate,
+    StudyResult,
+)
 from studies.models import Study, StudyStatus
 
 # The stored fields grading computes; a claim is saved only when one of them differs.
-GRADE_FIELDS = ("certainty", "direction", "preclinical_only", "sort_strength", "rationale")
+GRADE_FIELDS = (
+    "certainty",
+    "direction",
+    "preclinical_only",
+    "sort_strength",
+    "rationale",
+    "grade_detail",
+)
 REGRADE_CHANGE_REASON = "Regraded from its linked published studies"
 
 
@@ -77,21 +95,11 @@ class RegradeSummary:
 
 
 def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
-    """The claims with their published links and studies prefetched: two queries in all."""
+    """The claims with their published links and studies, their Summary-of-Findings rows and
+    their related claims prefetched: four queries in all."""
     published_links = (
         EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
         .select_related("study")
-        .only(
-            "claim_id",
-            "direction",
-            "indirect",
-            "study__design",
-            "study__participants",
-            "study__risk_of_bias",
-            "study__authors",
-            "study__year",
-            "study__citation_key",
-        )
         .order_by("study__year", "study_id")
     )
     return (
@@ -103,18 +111,181 @@ def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         )
         # Meta.ordering is dropped from aggregate queries; keep the summary in a stable order.
         .order_by("category__order", "slug")
-        .prefetch_related(Prefetch("evidence_links", queryset=published_links, to_attr="_graded"))
+        .prefetch_related(
+            Prefetch("evidence_links", queryset=published_links, to_attr="_graded"),
+            Prefetch(
+                "claim_outcomes",
+                queryset=ClaimOutcome.objects.select_related("comparison", "outcome"),
+                to_attr="_questions",
+            ),
+            Prefetch(
+                "related_claims",
+                queryset=Claim.objects.only("pk", "slug", "statement", "certainty"),
+                to_attr="_related",
+            ),
+        )
     )
 
 
-def _compute(claim: Claim) -> grading.Grade:
-    studies = [link.as_linked_study() for link in claim._graded]
-    judgements = grading.Judgements(
+@dataclass
+class _Evidence:
+    """The published results and pooled estimates behind a set of claims' questions."""
+
+    results: dict[tuple[int, int], list[assessment.ResultRow]] = field(default_factory=dict)
+    pooled: dict[tuple[int, int], list[assessment.PooledRow]] = field(default_factory=dict)
+    benchmarks: dict[int, list[tuple[str, assessment.ResultRow]]] = field(default_factory=dict)
+
+
+def _result_row(result: StudyResult) -> assessment.ResultRow:
+    study = result.study
+    return assessment.ResultRow(
+        study_id=study.pk,
+        label=study.short_label(),
+        design=study.design,
+        participants=study.participants,
+        measure=result.measure,
+        timepoint_weeks=result.timepoint_weeks,
+        estimate=result.estimate,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        se=result.se,
+        n1=result.n1,
+        mean1=result.mean1,
+        sd1=result.sd1,
+        n2=result.n2,
+        mean2=result.mean2,
+        sd2=result.sd2,
+        events1=result.events1,
+        total1=result.total1,
+        events2=result.events2,
+        total2=result.total2,
+        direction=result.direction,
+        risk_of_bias=result.risk_of_bias,
+        indirect_population=result.indirect_population,
+        indirect_intervention=result.indirect_intervention,
+        indirect_comparator=result.indirect_comparator,
+        indirect_outcome=result.indirect_outcome,
+    )
+
+
+def _evidence_for(claims: list[Claim]) -> _Evidence:
+    """Three queries (four with pooled estimates' inclusion lists) for any number of claims."""
+    pairs = {(q.comparison_id, q.outcome_id) for c in claims for q in c._questions}
+    evidence = _Evidence()
+    if not pairs:
+        return evidence
+    comparisons = {c for c, _ in pairs}
+    outcomes = {o for _, o in pairs}
+    results = (
+        StudyResult.objects.published()
+        .filter(comparison_id__in=comparisons, outcome_id__in=outcomes)
+        .select_related("study")
+        .order_by("study__year", "study_id", "pk")
+    )
+    for result in results:
+        key = (result.comparison_id, result.outcome_id)
+        if key in pairs:
+            evidence.results.setdefault(key, []).append(_result_row(result))
+    pooled = (
+        PooledEstimate.objects.published()
+        .filter(comparison_id__in=comparisons, outcome_id__in=outcomes)
+        .select_related("review")
+        .prefetch_related("included_studies")
+    )
+    for estimate in pooled:
+        key = (estimate.comparison_id, estimate.outcome_id)
+        if key in pairs:
+            evidence.pooled.setdefault(key, []).append(
+                assessment.PooledRow(
+                    review_id=estimate.review_id,
+                    label=estimate.review.short_label(),
+                    year=estimate.review.year,
+                    measure=estimate.measure,
+                    estimate=estimate.estimate,
+                    ci_low=estimate.ci_low,
+                    ci_high=estimate.ci_high,
+                    k=estimate.k_studies,
+                    participants=estimate.participants,
+                    i2=estimate.i2,
+                    tau2=estimate.tau2,
+                    risk_of_bias=estimate.review.risk_of_bias,
+                    included_ids=tuple(s.pk for s in estimate.included_studies.all()),
+                    note=estimate.note,
+                )
+            )
+    benchmarks = (
+        StudyResult.objects.published()
+        .filter(comparison__is_benchmark=True, outcome_id__in=outcomes)
+        .select_related("study", "comparison")
+    )
+    for result in benchmarks:
+        evidence.benchmarks.setdefault(result.outcome_id, []).append(
+            (result.comparison.label, _result_row(result))
+        )
+    return evidence
+
+
+def _claim_input(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assessment.ClaimInput:
+    questions = []
+    for q in claim._questions:
+        key = (q.comparison_id, q.outcome_id)
+        questions.append(
+            assessment.QuestionRow(
+                comparison=q.comparison.label,
+                comparison_role=q.comparison.intervention_role,
+                outcome=q.outcome.name,
+                unit=q.outcome.unit,
+                outcome_kind=q.outcome.kind,
+                benefit=q.outcome.benefit,
+                importance=q.importance,
+                mid=q.outcome.mid,
+                mid_source=q.outcome.mid_source,
+                results=tuple(evidence.results.get(key, ())),
+                pooled=tuple(evidence.pooled.get(key, ())),
+                benchmarks=tuple(evidence.benchmarks.get(q.outcome_id, ())),
+            )
+        )
+    links = tuple(
+        assessment.LinkRow(
+            study_id=link.study_id,
+            label=link.study.short_label(),
+            design=link.study.design,
+            participants=link.study.participants,
+            risk_of_bias=link.study.risk_of_bias,
+            direction=link.direction,
+            indirect=link.indirect,
+        )
+        for link in claim._graded
+    )
+    related = tuple(
+        assessment.RelatedClaim(
+            slug=r.slug, statement=r.statement, certainty=fresh.get(r.pk, r.certainty)
+        )
+        for r in claim._related
+    )
+    return assessment.ClaimInput(
+        kind=claim.kind,
+        statement=claim.statement,
+        intervention_role=claim.intervention_role,
+        questions=tuple(questions),
+        links=links,
+        related=related,
         publication_bias_suspected=claim.publication_bias_suspected,
         large_effect=claim.large_effect,
         dose_response=claim.dose_response,
     )
-    return grading.grade(studies, judgements, not_counted=claim.links_not_counted)
+
+
+def _compute(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assessment.Assessment:
+    result = assessment.assess(_claim_input(claim, evidence, fresh))
+    if claim.links_not_counted:
+        n = claim.links_not_counted
+        note = (
+            f"{UNPUBLISHED_NOTE} {n} linked {'study is' if n == 1 else 'studies are'} not "
+            "published (draft, in review or retracted)."
+        )
+        result = dataclasses.replace(result, rationale=(*result.rationale, note))
+    return result
 
 
 def _regrade(claims: QuerySet[Claim]) -> tuple[RegradeSummary, dict[int, Claim]]:
@@ -122,15 +293,22 @@ def _regrade(claims: QuerySet[Claim]) -> tuple[RegradeSummary, dict[int, Claim]]
     changed: dict[int, Claim] = {}
     now = timezone.now()
     with transaction.atomic():
-        for claim in _claims_for_grading(claims):
+        batch = list(_claims_for_grading(claims))
+        evidence = _evidence_for(batch)
+        # Claims about the state of the evidence are answered from the others' fresh grades.
+        batch.sort(key=lambda c: c.kind == ClaimKind.EVIDENCE_STATE)
+        fresh: dict[int, str] = {}
+        for claim in batch:
             summary.checked += 1
-            result = _compute(claim)
+            result = _compute(claim, evidence, fresh)
+            fresh[claim.pk] = result.certainty
             new: dict[str, Any] = {
                 "certainty": result.certainty,
                 "direction": result.direction,
                 "preclinical_only": result.preclinical_only,
                 "sort_strength": result.sort_strength,
                 "rationale": list(result.rationale),
+                "grade_detail": result.detail,
             }
             if all(getattr(claim, name) == value for name, value in new.items()):
                 continue
@@ -214,10 +392,32 @@ def regrade_affected(
     study_pks, claim_pks = _pks(studies), _pks(claims)
     if not study_pks and not claim_pks:
         return RegradeSummary()
-    affected = Claim.objects.filter(
+    answered_by_results = ClaimOutcome.objects.filter(
+        Exists(
+            StudyResult.objects.filter(
+                study__in=study_pks,
+                comparison=OuterRef("comparison"),
+                outcome=OuterRef("outcome"),
+            )
+        )
+        | Exists(
+            PooledEstimate.objects.filter(
+                review__in=study_pks,
+                comparison=OuterRef("comparison"),
+                outcome=OuterRef("outcome"),
+            )
+        )
+    ).values("claim_id")
+    base = (
         Q(pk__in=claim_pks)
         | Q(pk__in=EvidenceLink.objects.filter(study__in=study_pks).values("claim_id"))
+        | Q(pk__in=answered_by_results)
     )
+    # A claim about the state of the evidence is answered from its related claims' grades.
+    related = Claim.related_claims.through.objects.filter(
+        to_claim__in=Claim.objects.filter(base)
+    ).values("from_claim_id")
+    affected = Claim.objects.filter(base | Q(pk__in=related))
     summary, changed = _regrade(affected)
     _refresh_given(claims, changed)
     return summary

@@ -159,6 +159,7 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
         "published_at",
         "published_by",
     ]
+    autocomplete_fields = ["included_studies"]
     fieldsets = [
         (
             "Citation",
@@ -190,6 +191,10 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
             },
         ),
         ("Findings", {"fields": ["summary", "adverse_events", "funding"]}),
+        (
+            "For a systematic review: the primary studies it included",
+            {"classes": ["collapse"], "fields": ["included_studies"]},
+        ),
         ("Risk of bias", {"fields": ["risk_of_bias", "risk_of_bias_note"]}),
         (
             "Review and publishing",

@@ -56,6 +56,7 @@ class StudyForm(forms.ModelForm):
             "funding",
             "risk_of_bias",
             "risk_of_bias_note",
+            "included_studies",
         ]
 
 

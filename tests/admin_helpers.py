@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from studies.forms import StudyForm
 
-STUDY_FIELDS = [name for name in StudyForm.Meta.fields if name != "authors"]
+STUDY_FIELDS = [
+    name for name in StudyForm.Meta.fields if name not in ("authors", "included_studies")
+]
 CLAIM_FIELDS = [
     "statement",
     "slug",

@@ -54,6 +54,8 @@ def test_the_pure_module_list_covers_grading_certainty_anchoring_citations_impor
         "evidence.grading",
         "evidence.anchoring",
         "evidence.certainty",
+        "evidence.synthesis",
+        "evidence.assessment",
         "evidence.vocabulary",
         "studies.vocabulary",
         "studies.citations",

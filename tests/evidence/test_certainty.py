@@ -158,6 +158,19 @@ def test_prediction_interval_across_the_null_makes_substantial_heterogeneity_ser
     assert judged(grade_outcome(QUESTION, s, p), Domain.INCONSISTENCY).levels == -1
 
 
+@pytest.mark.parametrize(("i2", "levels"), [(I2_CONSIDERABLE, -1), (I2_CONSIDERABLE - 1, 0)])
+def test_a_review_pool_with_considerable_unexplained_heterogeneity_is_inconsistent(i2, levels):
+    review = StudyResultInput(
+        label="Ahmed 2025", design="systematic_review_meta_analysis", estimate=1.32,
+        ci_low=0.73, ci_high=1.92,
+    )  # fmt: skip
+    p = pool(1.32, 0.73, 1.92, k=11, measure=Measure.SMD, i2=i2)
+    q = replace(QUESTION, measure=Measure.SMD)
+    d = judged(grade_outcome(q, [review], p), Domain.INCONSISTENCY)
+    assert d.levels == levels
+    assert f"I² {i2:.0f}%" in d.numbers
+
+
 def test_a_non_significant_study_pointing_the_same_way_is_not_inconsistent():
     s = [trial("A", est=12.0, lo=6.0, hi=18.0), trial("B", est=2.0, lo=-3.0, hi=7.0)]
     d = judged(grade_outcome(QUESTION, s, pool(8, 3, 13, i2=60.0)), Domain.INCONSISTENCY)

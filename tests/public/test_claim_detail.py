@@ -59,7 +59,7 @@ def test_the_density_claim_not_yet_regraded_shows_its_rationale_and_mentions_fro
     assert "⊕⊕◯◯" in bottom and ">Low<" in bottom and "SORT B" in bottom
     assert "Supported" in bottom
     assert (
-        "Low-certainty evidence from 10 studies (1,110 participants) suggests that the claim "
+        "Low-certainty evidence from 11 studies (1,110 participants) suggests that the claim "
         "may be true." in bottom
     )
     rationale = _section(html, "rationale")
