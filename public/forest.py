@@ -94,6 +94,10 @@ class Plot:
     favours_right: str
     unplotted: tuple[str, ...]  # rows without a full estimate and CI: named in the text only
 
+    @property
+    def has_weights(self) -> bool:
+        return any(row.weight for row in self.rows)
+
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high], about `count` of them (1, 2 or 5 times a power
@@ -158,6 +162,12 @@ def _interval(item: Mapping[str, Any] | None, *, log: bool) -> tuple[float, floa
         return None
     estimate, low, high = (float(v) for v in values)
     return estimate, min(low, high), max(low, high)
+
+
+def _fit(text: str, room: float) -> str:
+    """The text cut with an ellipsis to fit `room` pixels at the labels' 11px font."""
+    chars = max(int(room / 6.2), 6)
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
 
 
 class _Scale:
@@ -289,8 +299,9 @@ def layout(plot: Mapping[str, Any], *, width: int = WIDTH) -> Plot | None:
         rows=tuple(rows),
         diamond=diamond,
         pi=interval,
-        favours_left=str(plot.get("favours_left") or ""),
-        favours_right=str(plot.get("favours_right") or ""),
+        # Each label gets the room on its side of the null line (about 6px a character).
+        favours_left=_fit(str(plot.get("favours_left") or ""), scale.x(null) - 8),
+        favours_right=_fit(str(plot.get("favours_right") or ""), width - scale.x(null) - 8),
         unplotted=tuple(unplotted),
     )
 

@@ -108,6 +108,15 @@ class ClaimPage:
     findings: list[Finding]
 
     @property
+    def sort_line(self) -> str:
+        """ "B: inconsistent or limited-quality patient-oriented evidence", the letter first."""
+        if not self.sort:
+            return ""
+        if not self.sort_label or self.sort_label.startswith(self.sort):
+            return self.sort_label or self.sort
+        return f"{self.sort}: {self.sort_label}"
+
+    @property
     def footnotes(self) -> list[Footnote]:
         return [note for finding in self.findings for note in finding.footnotes]
 

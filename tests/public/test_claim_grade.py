@@ -413,3 +413,9 @@ def test_the_graded_page_takes_the_same_number_of_queries_for_5_or_50_rows(
 
     assert html.count('<g class="forest-row">') == rows * (rows // 5)
     assert html.count('<li class="mention">') == rows
+
+
+def test_the_sort_line_puts_the_letter_first_when_the_label_lacks_it(client):
+    bottom = _section(_page(client, sort="B", sort_label="inconsistent evidence"), "bottom-line")
+
+    assert "SORT</abbr> B: inconsistent evidence" in bottom

@@ -141,3 +141,11 @@ def test_a_funnel_on_a_ratio_measure_uses_a_log_axis():
 
     assert funnel.log
     assert math.isfinite(funnel.points[0].x)
+
+
+def test_a_long_favours_label_is_cut_to_the_room_beside_the_null_line():
+    long = "Favours any single therapy (mixed comparators, as the review grouped them)"
+    plot = layout(_plot(("A", 18, 13, 22), ("B", 2.5, 1, 4), favours_left=long))
+
+    assert plot.favours_left.endswith("…")
+    assert len(plot.favours_left) * 6.2 <= plot.null_x + 6.2
