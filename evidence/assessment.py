@@ -378,8 +378,7 @@ def _latest_per_study(results: Sequence[ResultRow]) -> tuple[list[ResultRow], li
     return kept, left
 
 
-def _effect_of(r: ResultRow) -> syn.Effect | None:
-    """The study's effect on the analysis scale, or None when its numbers cannot give one."""
+def _raw_effect_of(r: ResultRow) -> syn.Effect | None:
     measure = r.measure
     if measure == gr.Measure.DIRECTION_ONLY:
         return None
@@ -409,9 +408,18 @@ def _effect_of(r: ResultRow) -> syn.Effect | None:
                 events2=float(r.events2),  # type: ignore[arg-type]
                 total2=float(r.total2),  # type: ignore[arg-type]
             )
-    except syn.SynthesisError:
+    except (syn.SynthesisError, ArithmeticError, ValueError):
         return None
     return None
+
+
+def _effect_of(r: ResultRow) -> syn.Effect | None:
+    """The study's effect on the analysis scale, or None when its numbers cannot give one
+    (incomplete, impossible, or too extreme to compute with)."""
+    effect = _raw_effect_of(r)
+    if effect is None or not (math.isfinite(effect.yi) and math.isfinite(effect.vi)):
+        return None
+    return effect if effect.vi > 0 else None
 
 
 def _direction_of(r: ResultRow, effect: syn.Effect | None) -> gr.Direction | None:
@@ -512,7 +520,10 @@ def _shown(value: float | None, measure: str) -> float | None:
 
 
 def _num(x: float) -> str:
-    text = f"{x:.2f}" if abs(x) < 100 else f"{x:.0f}"
+    if abs(x) < 100:
+        text = f"{x:.2f}"
+    else:
+        text = f"{x:.0f}" if abs(x) < 1e6 else f"{x:.3g}"
     return text.replace("-", gr.MINUS)
 
 
@@ -564,9 +575,18 @@ def _assess_question(
         row["comment"] = "Only pooled estimates without a confidence interval: not graded."
         return row, None
     grade: gr.OutcomeGrade
+    pooled_here: tuple[gr.PoolInput, syn.PooledResult] | None = None
     if len(usable) >= 2:
+        try:
+            pooled_here = _pool_input(usable, gr.Measure(str(pool_measure)))
+        except (syn.SynthesisError, ArithmeticError, ValueError) as error:
+            left_out += [
+                {"label": r.label, "reason": f"could not be pooled: {error}"} for r, _ in usable
+            ]
+            usable = []
+    if pooled_here is not None:
         measure = gr.Measure(str(pool_measure))
-        pool, fit = _pool_input(usable, measure)
+        pool, fit = pooled_here
         studies = [
             _study_input(r, e, weight=w) for (r, e), w in zip(usable, fit.weights, strict=True)
         ]

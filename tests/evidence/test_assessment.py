@@ -220,3 +220,21 @@ def test_a_mechanism_claim_without_outcome_rows_is_graded_from_its_links_and_is_
     assert result.certainty == "very_low"
     assert result.sort_strength == "C"
     assert result.preclinical_only
+
+
+@pytest.mark.parametrize(
+    "extreme",
+    [
+        {"sd1": 1e200},
+        {"measure": "MD", "estimate": 1e300, "ci_low": -1e300, "ci_high": 1.5e300},
+        {"measure": "SMD", "mean1": 1e200, "sd1": 1e-200},
+        {"measure": "MD", "estimate": 1e150, "ci_low": 1e149, "ci_high": 2e150},
+    ],
+)
+def test_extreme_but_finite_numbers_never_raise_and_are_left_out_or_shown_short(extreme):
+    q = question(trial(1, "Extreme", **extreme), trial(2, "Normal"))
+    result = assess(effect_claim(q))
+    row = row_of(result)
+    assert row["certainty"] is not None
+    display = (row["effect"] or {}).get("display", "")
+    assert len(display) < 80
