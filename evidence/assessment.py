@@ -595,6 +595,7 @@ def _assess_question(
             if r.measure == pool_measure:
                 left_out.append({"label": r.label, "reason": "no CI, SE or arm SDs to pool"})
         row.update(_effect_fields(pool, measure, q.unit, POOL_LABEL, fit.k))
+        row["absolute"] = _absolute(measure, pool, [r for r, _ in usable])
         row["participants"] = pool.participants
         row["plot"] = _forest(q, measure, usable, fit.weights, pool)
         if len(usable) >= syn.EGGER_MIN_K:
@@ -1016,3 +1017,40 @@ def _benchmark(q: QuestionRow) -> dict[str, str] | None:
             "these studies",
         }
     return None
+
+
+def _risk_with(measure: gr.Measure, ratio: float, comparator: float) -> float:
+    """The intervention group's risk for a comparator risk and a relative effect."""
+    if measure == gr.Measure.OR:
+        return ratio * comparator / (1 - comparator + ratio * comparator)
+    return min(1.0, ratio * comparator)
+
+
+def _absolute(
+    measure: gr.Measure, pool: gr.PoolInput, rows: Sequence[ResultRow]
+) -> dict[str, Any] | None:
+    """Anticipated absolute effect per 1,000 (Cochrane Handbook 14.1.5.2; GRADEpro's SoF): the
+    comparator risk is the pooled risk of the comparator groups in the pooled studies."""
+    if measure not in (gr.Measure.RR, gr.Measure.OR):
+        return None
+    counted = [r for r in rows if r.events2 is not None and r.total2]
+    if not counted:
+        return None
+    comparator = sum(r.events2 or 0 for r in counted) / sum(r.total2 or 0 for r in counted)
+    if not 0 < comparator < 1:
+        return None
+    per_1000 = [
+        round(1000 * (_risk_with(measure, math.exp(x), comparator) - comparator))
+        for x in (pool.estimate, pool.ci_low, pool.ci_high)
+    ]
+
+    def words(n: int) -> str:
+        return f"{abs(n)} {'more' if n >= 0 else 'fewer'}"
+
+    return {
+        "comparator_per_1000": round(1000 * comparator),
+        "difference_per_1000": per_1000[0],
+        "ci_low_per_1000": per_1000[1],
+        "ci_high_per_1000": per_1000[2],
+        "display": f"{words(per_1000[0])} per 1,000 ({words(per_1000[1])} to {words(per_1000[2])})",
+    }

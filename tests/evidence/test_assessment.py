@@ -238,3 +238,19 @@ def test_extreme_but_finite_numbers_never_raise_and_are_left_out_or_shown_short(
     assert row["certainty"] is not None
     display = (row["effect"] or {}).get("display", "")
     assert len(display) < 80
+
+
+def test_a_pooled_risk_ratio_gives_anticipated_absolute_effects_per_1000():
+    events = [(20, 100, 10, 100), (30, 100, 15, 100)]
+    rows = [
+        ResultRow(study_id=i, label=f"T{i}", design="rct", participants=200, measure="RR",
+                  events1=e1, total1=t1, events2=e2, total2=t2, risk_of_bias="low")
+        for i, (e1, t1, e2, t2) in enumerate(events, start=1)
+    ]  # fmt: skip
+    q = question(*rows, outcome="Adverse events", benefit="lower")
+    absolute = row_of(assess(effect_claim(q)))["absolute"]
+    # Comparator risk 25/200 = 125 per 1,000; RR 2 doubles it: 125 more per 1,000.
+    assert absolute["comparator_per_1000"] == 125
+    assert absolute["difference_per_1000"] == 125
+    assert absolute["ci_low_per_1000"] < 125 < absolute["ci_high_per_1000"]
+    assert absolute["display"].startswith("125 more per 1,000")
