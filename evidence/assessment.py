@@ -378,8 +378,7 @@ def _latest_per_study(results: Sequence[ResultRow]) -> tuple[list[ResultRow], li
     return kept, left
 
 
-def _effect_of(r: ResultRow) -> syn.Effect | None:
-    """The study's effect on the analysis scale, or None when its numbers cannot give one."""
+def _raw_effect_of(r: ResultRow) -> syn.Effect | None:
     measure = r.measure
     if measure == gr.Measure.DIRECTION_ONLY:
         return None
@@ -409,9 +408,18 @@ def _effect_of(r: ResultRow) -> syn.Effect | None:
                 events2=float(r.events2),  # type: ignore[arg-type]
                 total2=float(r.total2),  # type: ignore[arg-type]
             )
-    except syn.SynthesisError:
+    except (syn.SynthesisError, ArithmeticError, ValueError):
         return None
     return None
+
+
+def _effect_of(r: ResultRow) -> syn.Effect | None:
+    """The study's effect on the analysis scale, or None when its numbers cannot give one
+    (incomplete, impossible, or too extreme to compute with)."""
+    effect = _raw_effect_of(r)
+    if effect is None or not (math.isfinite(effect.yi) and math.isfinite(effect.vi)):
+        return None
+    return effect if effect.vi > 0 else None
 
 
 def _direction_of(r: ResultRow, effect: syn.Effect | None) -> gr.Direction | None:
@@ -512,7 +520,10 @@ def _shown(value: float | None, measure: str) -> float | None:
 
 
 def _num(x: float) -> str:
-    text = f"{x:.2f}" if abs(x) < 100 else f"{x:.0f}"
+    if abs(x) < 100:
+        text = f"{x:.2f}"
+    else:
+        text = f"{x:.0f}" if abs(x) < 1e6 else f"{x:.3g}"
     return text.replace("-", gr.MINUS)
 
 
@@ -564,9 +575,18 @@ def _assess_question(
         row["comment"] = "Only pooled estimates without a confidence interval: not graded."
         return row, None
     grade: gr.OutcomeGrade
+    pooled_here: tuple[gr.PoolInput, syn.PooledResult] | None = None
     if len(usable) >= 2:
+        try:
+            pooled_here = _pool_input(usable, gr.Measure(str(pool_measure)))
+        except (syn.SynthesisError, ArithmeticError, ValueError) as error:
+            left_out += [
+                {"label": r.label, "reason": f"could not be pooled: {error}"} for r, _ in usable
+            ]
+            usable = []
+    if pooled_here is not None:
         measure = gr.Measure(str(pool_measure))
-        pool, fit = _pool_input(usable, measure)
+        pool, fit = pooled_here
         studies = [
             _study_input(r, e, weight=w) for (r, e), w in zip(usable, fit.weights, strict=True)
         ]
@@ -575,6 +595,7 @@ def _assess_question(
             if r.measure == pool_measure:
                 left_out.append({"label": r.label, "reason": "no CI, SE or arm SDs to pool"})
         row.update(_effect_fields(pool, measure, q.unit, POOL_LABEL, fit.k))
+        row["absolute"] = _absolute(measure, pool, [r for r, _ in usable])
         row["participants"] = pool.participants
         row["plot"] = _forest(q, measure, usable, fit.weights, pool)
         if len(usable) >= syn.EGGER_MIN_K:
@@ -996,3 +1017,40 @@ def _benchmark(q: QuestionRow) -> dict[str, str] | None:
             "these studies",
         }
     return None
+
+
+def _risk_with(measure: gr.Measure, ratio: float, comparator: float) -> float:
+    """The intervention group's risk for a comparator risk and a relative effect."""
+    if measure == gr.Measure.OR:
+        return ratio * comparator / (1 - comparator + ratio * comparator)
+    return min(1.0, ratio * comparator)
+
+
+def _absolute(
+    measure: gr.Measure, pool: gr.PoolInput, rows: Sequence[ResultRow]
+) -> dict[str, Any] | None:
+    """Anticipated absolute effect per 1,000 (Cochrane Handbook 14.1.5.2; GRADEpro's SoF): the
+    comparator risk is the pooled risk of the comparator groups in the pooled studies."""
+    if measure not in (gr.Measure.RR, gr.Measure.OR):
+        return None
+    counted = [r for r in rows if r.events2 is not None and r.total2]
+    if not counted:
+        return None
+    comparator = sum(r.events2 or 0 for r in counted) / sum(r.total2 or 0 for r in counted)
+    if not 0 < comparator < 1:
+        return None
+    per_1000 = [
+        round(1000 * (_risk_with(measure, math.exp(x), comparator) - comparator))
+        for x in (pool.estimate, pool.ci_low, pool.ci_high)
+    ]
+
+    def words(n: int) -> str:
+        return f"{abs(n)} {'more' if n >= 0 else 'fewer'}"
+
+    return {
+        "comparator_per_1000": round(1000 * comparator),
+        "difference_per_1000": per_1000[0],
+        "ci_low_per_1000": per_1000[1],
+        "ci_high_per_1000": per_1000[2],
+        "display": f"{words(per_1000[0])} per 1,000 ({words(per_1000[1])} to {words(per_1000[2])})",
+    }

@@ -220,3 +220,37 @@ def test_a_mechanism_claim_without_outcome_rows_is_graded_from_its_links_and_is_
     assert result.certainty == "very_low"
     assert result.sort_strength == "C"
     assert result.preclinical_only
+
+
+@pytest.mark.parametrize(
+    "extreme",
+    [
+        {"sd1": 1e200},
+        {"measure": "MD", "estimate": 1e300, "ci_low": -1e300, "ci_high": 1.5e300},
+        {"measure": "SMD", "mean1": 1e200, "sd1": 1e-200},
+        {"measure": "MD", "estimate": 1e150, "ci_low": 1e149, "ci_high": 2e150},
+    ],
+)
+def test_extreme_but_finite_numbers_never_raise_and_are_left_out_or_shown_short(extreme):
+    q = question(trial(1, "Extreme", **extreme), trial(2, "Normal"))
+    result = assess(effect_claim(q))
+    row = row_of(result)
+    assert row["certainty"] is not None
+    display = (row["effect"] or {}).get("display", "")
+    assert len(display) < 80
+
+
+def test_a_pooled_risk_ratio_gives_anticipated_absolute_effects_per_1000():
+    events = [(20, 100, 10, 100), (30, 100, 15, 100)]
+    rows = [
+        ResultRow(study_id=i, label=f"T{i}", design="rct", participants=200, measure="RR",
+                  events1=e1, total1=t1, events2=e2, total2=t2, risk_of_bias="low")
+        for i, (e1, t1, e2, t2) in enumerate(events, start=1)
+    ]  # fmt: skip
+    q = question(*rows, outcome="Adverse events", benefit="lower")
+    absolute = row_of(assess(effect_claim(q)))["absolute"]
+    # Comparator risk 25/200 = 125 per 1,000; RR 2 doubles it: 125 more per 1,000.
+    assert absolute["comparator_per_1000"] == 125
+    assert absolute["difference_per_1000"] == 125
+    assert absolute["ci_low_per_1000"] < 125 < absolute["ci_high_per_1000"]
+    assert absolute["display"].startswith("125 more per 1,000")
