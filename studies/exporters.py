@@ -1,9 +1,13 @@
 """Writing studies out as BibTeX and RIS, in the shape studies.importers reads back.
 
 Names go out as "Family, Given" (family = the last word of the stored name), pages as
-BibTeX's "6--11" or RIS's SP/EP pair, identifiers as bare DOI and PMID fields.
+BibTeX's "6--11" or RIS's SP/EP pair, identifiers as bare DOI and PMID fields. What goes out is
+public: the title a reader sees (never a bracketed placeholder) and keys made from the family
+name and year (never the internal citation key).
 """
 
+import re
+import unicodedata
 from collections.abc import Iterable
 
 import bibtexparser
@@ -11,6 +15,7 @@ import rispy
 from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
 
+from studies.citations import family_name
 from studies.importers.records import family_given
 from studies.models import Study
 
@@ -20,21 +25,30 @@ def _bibtex_name(name: str) -> str:
     return f"{family}, {given}" if given else family
 
 
-def _key(study: Study, used: set[str]) -> str:
-    key = study.citation_key or f"study{study.pk}"
+def _key(study: Study, used: set[str], *, citation_keys: bool) -> str:
+    """ "Dhurat_2013": family name and year; without authors, "study_<pk>". The citation key
+    (a curator's handle, not public) only when asked for: the admin's export for curators."""
+    if citation_keys and study.citation_key and study.citation_key not in used:
+        used.add(study.citation_key)
+        return study.citation_key
+    family = family_name(study.authors[0]) if study.authors else ""
+    ascii_family = unicodedata.normalize("NFKD", family).encode("ascii", "ignore").decode()
+    ascii_family = re.sub(r"[^A-Za-z0-9]", "", ascii_family)
+    base = f"{ascii_family}_{study.year}" if ascii_family else f"study_{study.pk}"
+    key, suffix = base, ord("a")
     while key in used:
-        key += "x"
+        key, suffix = f"{base}{chr(suffix)}", suffix + 1
     used.add(key)
     return key
 
 
-def to_bibtex(studies: Iterable[Study]) -> str:
+def to_bibtex(studies: Iterable[Study], *, citation_keys: bool = False) -> str:
     library = bibtexparser.Library()
     used: set[str] = set()
     for study in studies:
         values = {
             "author": " and ".join(_bibtex_name(a) for a in study.authors),
-            "title": study.title,
+            "title": study.public_title,
             "journal": study.journal,
             "year": str(study.year),
             "volume": study.volume,
@@ -46,7 +60,7 @@ def to_bibtex(studies: Iterable[Study]) -> str:
             "url": study.url,
         }
         fields = [Field(name, value) for name, value in values.items() if value]
-        library.add(Entry("article", _key(study, used), fields))
+        library.add(Entry("article", _key(study, used, citation_keys=citation_keys), fields))
     # LaTeX-encode so "%" (a comment in BibTeX) and accents survive every BibTeX tool.
     encode = LatexEncodingMiddleware(keep_math=False, enclose_urls=False)
     return bibtexparser.write_string(library, prepend_middleware=[encode])
@@ -71,7 +85,7 @@ def to_ris(studies: Iterable[Study]) -> str:
         entry = {
             "type_of_reference": "JOUR",
             "authors": [_bibtex_name(a) for a in study.authors],
-            "title": study.title,
+            "title": study.public_title,
             "secondary_title": study.journal,
             "year": str(study.year),
             "volume": study.volume,

@@ -68,7 +68,8 @@ def _download(text: str, *, content_type: str, filename: str) -> HttpResponse:
 
 
 def _filename(study: Study, extension: str) -> str:
-    return f"{study.citation_key or f'study-{study.pk}'}.{extension}"
+    # Not the citation key: that is a curator's handle, not public.
+    return f"study-{study.pk}.{extension}"
 
 
 def study_bibtex(request, pk: int):
