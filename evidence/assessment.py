@@ -221,7 +221,7 @@ def assess(claim: ClaimInput) -> Assessment:
     if kind == gr.ClaimKind.BACKGROUND:
         sources = [link.label for link in claim.links]
 
-    setting = _setting_row(result, graded_rows)
+    setting = _setting_row(result, grades, graded_rows)
     statement = _bottom_line(kind, result, setting)
     direction = _direction(kind, result, setting)
     # "Preclinical only" speaks of a graded body of evidence, never of a definition or a fact.
@@ -253,7 +253,7 @@ def assess(claim: ClaimInput) -> Assessment:
         "verdict": result.verdict,
         "statement": statement,
         "certainty": result.certainty.value if result.certainty else None,
-        "set_by": setting["title"] if setting else "",
+        "set_by": f"{setting['outcome']}: {setting['comparison']}" if setting else "",
         "sort": result.sort.value if result.sort else None,
         "sort_label": result.sort_label,
         "reasons": list(result.reasons),
@@ -278,10 +278,24 @@ def _importance_rank(question: QuestionRow) -> int:
     return [i.value for i in gr.Importance].index(question.importance)
 
 
-def _setting_row(result: gr.ClaimGrade, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+_RANK = [c.value for c in (gr.Certainty.VERY_LOW, gr.Certainty.LOW, gr.Certainty.MODERATE,
+                           gr.Certainty.HIGH)]  # fmt: skip
+
+
+def _setting_row(
+    result: gr.ClaimGrade, grades: list[gr.OutcomeGrade], rows: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The row whose certainty sets the claim's: the first lowest among the critical outcomes
+    (else the important ones), as certainty.grade_claim picks it. Several rows may share an
+    outcome's name (hair count in two comparisons), so the row is found by position."""
     if not result.set_by:
         return None
-    return next((r for r in rows if r["title"] == result.set_by), None)
+    for importance in (gr.Importance.CRITICAL, gr.Importance.IMPORTANT):
+        considered = [i for i, g in enumerate(grades) if g.importance == importance]
+        if considered:
+            lowest = min(considered, key=lambda i: _RANK.index(grades[i].certainty.value))
+            return rows[lowest]
+    return None
 
 
 def _bottom_line(kind: gr.ClaimKind, result: gr.ClaimGrade, row: dict[str, Any] | None) -> str:
@@ -958,9 +972,11 @@ def _review_forest(
     plot["kind"] = "forest"
     plot["log"] = _is_ratio(measure.value)
     plot["null"] = 1.0 if plot["log"] else 0.0
+    # Each review's own pooled estimate is a row of its own (the first is the one graded); no
+    # diamond, since nothing here pools the reviews together.
     plot["rows"] = [
         {
-            "label": p.label,
+            "label": f"{p.label} (used for this row)" if i == 0 else p.label,
             "estimate": p.estimate,
             "ci_low": p.ci_low,
             "ci_high": p.ci_high,
@@ -969,15 +985,9 @@ def _review_forest(
             "row_kind": "review",
             "participants": p.participants,
         }
-        for p in same[1:]
+        for i, p in enumerate(same)
     ]
-    chosen = same[0]
-    plot["pooled"] = {
-        "label": chosen.label,
-        "estimate": chosen.estimate,
-        "ci_low": chosen.ci_low,
-        "ci_high": chosen.ci_high,
-    }
+    plot["pooled"] = None
     return plot
 
 

@@ -144,7 +144,7 @@ def test_the_claim_takes_the_certainty_of_its_weakest_critical_outcome():
     result = assess(effect_claim(strong, weak))
     rows = {r["outcome"]: r["certainty"] for r in result.detail["outcomes"]}
     assert result.certainty == min(rows.values(), key=["very_low", "low", "moderate", "high"].index)
-    assert result.detail["set_by"].startswith("patient-rated improvement")
+    assert result.detail["set_by"] == f"Patient-rated improvement: {ADD_ON}"
 
 
 def test_an_important_outcome_does_not_lower_a_critical_one():
@@ -152,7 +152,7 @@ def test_an_important_outcome_does_not_lower_a_critical_one():
     weak = question(trial(9, "Small 2020", n=10, risk_of_bias="high"),
                     outcome="Hair diameter", importance="important")  # fmt: skip
     result = assess(effect_claim(strong, weak))
-    assert result.detail["set_by"].startswith("hair count")
+    assert result.detail["set_by"] == f"Hair count: {ADD_ON}"
 
 
 def test_leaving_out_a_study_is_tried_for_every_study_of_a_pool_of_three():
@@ -254,3 +254,16 @@ def test_a_pooled_risk_ratio_gives_anticipated_absolute_effects_per_1000():
     assert absolute["difference_per_1000"] == 125
     assert absolute["ci_low_per_1000"] < 125 < absolute["ci_high_per_1000"]
     assert absolute["display"].startswith("125 more per 1,000")
+
+
+def test_the_outcome_that_sets_the_claim_is_named_with_its_comparison():
+    weak_alone = question(
+        trial(9, "Small 2020", n=10, risk_of_bias="high", measure="direction_only",
+              direction="favours_intervention"),
+        comparison="Microneedling alone vs no treatment",
+        comparison_role="alone",
+    )  # fmt: skip
+    strong = question(*(trial(i, f"T{i}", n=150) for i in range(1, 4)))
+    result = assess(effect_claim(strong, weak_alone))
+    # Both rows are "Hair count": the one that sets the claim is told apart by its comparison.
+    assert result.detail["set_by"] == "Hair count: Microneedling alone vs no treatment"
