@@ -50,8 +50,9 @@ def test_clinician_opens_a_claim_and_sees_bottom_line_forest_plot_and_mentions(
 
     bottom_line = page.locator("#bottom-line")
     assert bottom_line.is_visible()
-    assert "⊕⊕◯◯" in bottom_line.inner_text()
-    assert "Low" in bottom_line.inner_text()
+    # The stored grade of the density claim (tests/evidence/test_seed_grades.py): very low.
+    assert "⊕◯◯◯" in bottom_line.inner_text()
+    assert "Very low" in bottom_line.inner_text()
     plot = page.locator("#forest svg.forest-plot")
     assert plot.is_visible()
     screenshot(page, "claim-forest", page.locator("#forest"))
