@@ -687,6 +687,8 @@ def _assess_question(
                 measure.value, only_effect.yi, low, high, q.unit, only_row.label, None, None, 1
             )
             row["plot"] = _forest(q, measure, usable, (100.0,), None)
+            row["measure"] = measure.value
+            row["measure_label"] = measure.label
         else:
             grade = gr.grade_outcome(_question(claim, q, gr.Measure.DIRECTION_ONLY), studies)
             row["measure"] = gr.Measure.DIRECTION_ONLY.value
