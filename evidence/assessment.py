@@ -336,9 +336,12 @@ def _direction(kind: gr.ClaimKind, result: gr.ClaimGrade, row: dict[str, Any] | 
         return "inconclusive"
     if vote:
         # Which way the studies point; how sure that is, is the certainty's job.
+        # "Favours" already means better for patients, whichever way the outcome is measured.
         for_claim, against = vote["favour_intervention"], vote["favour_comparator"]
         if not good_up:
-            for_claim, against = against, for_claim
+            # A claim of safety is not settled by which arm had more events: the page shows
+            # the rates; the direction stays open.
+            return "inconclusive"
         if for_claim and against and vote["p"] >= gr.SIGN_TEST_ALPHA:
             return "mixed"
         if for_claim > against:
@@ -436,13 +439,18 @@ def _effect_of(r: ResultRow) -> syn.Effect | None:
     return effect if effect.vi > 0 else None
 
 
-def _direction_of(r: ResultRow, effect: syn.Effect | None) -> gr.Direction | None:
+def _direction_of(
+    r: ResultRow, effect: syn.Effect | None, benefit: str = gr.Benefit.HIGHER
+) -> gr.Direction | None:
+    """Which group the result favours: the better one for patients, so for an outcome where
+    lower is better (adverse events) an estimate above the null favours the comparator."""
     if r.direction:
         return gr.Direction(r.direction)
     if effect is not None:
-        if effect.yi > 0:
+        sign = effect.yi if benefit == gr.Benefit.HIGHER else -effect.yi
+        if sign > 0:
             return gr.Direction.FAVOURS_INTERVENTION
-        if effect.yi < 0:
+        if sign < 0:
             return gr.Direction.FAVOURS_COMPARATOR
         return gr.Direction.NO_DIFFERENCE
     return None
@@ -455,7 +463,10 @@ def _participants_of(r: ResultRow) -> int | None:
 
 
 def _study_input(
-    r: ResultRow, effect: syn.Effect | None, weight: float | None = None
+    r: ResultRow,
+    effect: syn.Effect | None,
+    weight: float | None = None,
+    benefit: str = gr.Benefit.HIGHER,
 ) -> gr.StudyResultInput:
     low = high = None
     if effect is not None:
@@ -469,7 +480,7 @@ def _study_input(
         estimate=effect.yi if effect is not None else None,
         ci_low=low,
         ci_high=high,
-        direction=_direction_of(r, effect),
+        direction=_direction_of(r, effect, benefit),
         indirect_population=r.indirect_population,
         indirect_intervention=r.indirect_intervention,
         indirect_comparator=r.indirect_comparator,
@@ -602,7 +613,8 @@ def _assess_question(
         measure = gr.Measure(str(pool_measure))
         pool, fit = pooled_here
         studies = [
-            _study_input(r, e, weight=w) for (r, e), w in zip(usable, fit.weights, strict=True)
+            _study_input(r, e, weight=w, benefit=q.benefit)
+            for (r, e), w in zip(usable, fit.weights, strict=True)
         ]
         grade = gr.grade_outcome(_question(claim, q, measure), studies, pool)
         for r in unusable:
@@ -656,7 +668,7 @@ def _assess_question(
         )
         primaries = [
             gr.PrimaryResult(
-                _study_input(r, _effect_of(r)),
+                _study_input(r, _effect_of(r), benefit=q.benefit),
                 gr.Inclusion.INCLUDED
                 if r.study_id in chosen.included_ids
                 else gr.Inclusion.UNKNOWN
@@ -674,12 +686,13 @@ def _assess_question(
         row["other_reviews"] = [_review_summary(p, q.unit) for p in reviews[1:]]
         row["plot"] = _review_forest(q, measure, reviews, usable)
     else:
-        studies = [_study_input(r, _effect_of(r)) for r in results]
+        studies = [_study_input(r, _effect_of(r), benefit=q.benefit) for r in results]
         measure = gr.Measure(pool_measure or gr.Measure.DIRECTION_ONLY)
-        if len(usable) == 1:
+        if len(usable) == 1 and len(results) == 1:
             only_row, only_effect = usable[0]
             grade = gr.grade_outcome(
-                _question(claim, q, measure), [_study_input(only_row, only_effect)]
+                _question(claim, q, measure),
+                [_study_input(only_row, only_effect, benefit=q.benefit)],
             )
             low = only_effect.yi - 1.959963984540054 * only_effect.sei
             high = only_effect.yi + 1.959963984540054 * only_effect.sei
@@ -711,6 +724,17 @@ def _assess_links(
 ) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
     """No outcome rows with data: the linked studies, counted by the direction they show."""
     pointing = [link for link in claim.links if link.direction in LINK_DIRECTIONS]
+    notes: list[str] = []
+    if pointing:
+        best = min(_tier(link.design) for link in pointing)
+        weaker = [link for link in pointing if _tier(link.design) > best]
+        pointing = [link for link in pointing if _tier(link.design) == best]
+        if weaker:
+            notes.append(
+                "Also linked but not graded (weaker designs than the body graded): "
+                + ", ".join(link.label for link in weaker)
+                + "."
+            )
     outcome_kind = (
         gr.OutcomeKind.SURROGATE
         if kind == gr.ClaimKind.MECHANISM
@@ -779,8 +803,24 @@ def _assess_links(
         "pi": None,
     }
     _fill_grade(row, grade)
+    row["notes"] = [*notes, *row["notes"]]
     row["_preclinical"] = all(link.design in PRECLINICAL for link in pointing)
     return row, grade
+
+
+# Design tiers, best first: GRADE rates the best available body of evidence (GRADE Handbook
+# 5.1.1), so weaker designs beside it are listed, not averaged in.
+_TIERS = (
+    gr.RANDOMISED_DESIGNS,
+    gr.OBSERVATIONAL_DESIGNS,
+    gr.UNCONTROLLED_DESIGNS,
+    gr.PRECLINICAL_DESIGNS,
+)
+
+
+def _tier(design: str) -> int:
+    # A design in no tier (a choice added later) counts as uncontrolled evidence.
+    return next((i for i, tier in enumerate(_TIERS) if design in tier), 2)
 
 
 def _empty_row(q: QuestionRow) -> dict[str, Any]:
@@ -944,7 +984,7 @@ def _forest(
             "ci_low": _shown(e.yi - z * e.sei, measure.value),
             "ci_high": _shown(e.yi + z * e.sei, measure.value),
             "weight": w,
-            "direction": (d.value if (d := _direction_of(r, e)) else None),
+            "direction": (d.value if (d := _direction_of(r, e, q.benefit)) else None),
             "row_kind": "study",
             "participants": _participants_of(r),
         }
@@ -1003,7 +1043,7 @@ def _direction_plot(q: QuestionRow, results: Sequence[ResultRow]) -> dict[str, A
             "ci_low": None,
             "ci_high": None,
             "weight": None,
-            "direction": (d.value if (d := _direction_of(r, _effect_of(r))) else None),
+            "direction": (d.value if (d := _direction_of(r, _effect_of(r), q.benefit)) else None),
             "row_kind": "study",
             "participants": _participants_of(r),
         }

@@ -836,7 +836,9 @@ def _imprecision(
         # Counting directions says which way, never how much: without an effect and its CI the
         # precision of the effect cannot be shown, so it is rated down (Cochrane Handbook 12.2.2.3
         # on what vote counting cannot tell; GRADE Handbook 5.2.4).
-        levels = min(levels, -1)
+        # Below the optimal information size as well, the two concerns add up: no CI to show
+        # precision, and too few people for one (GRADE Handbook 5.2.4.3, two levels).
+        levels = -2 if ois_levels < 0 else -1
         reasons.append(
             "vote counting gives no size of effect and no CI, so the effect cannot be shown "
             "to be precise"

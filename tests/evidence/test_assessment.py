@@ -267,3 +267,42 @@ def test_the_outcome_that_sets_the_claim_is_named_with_its_comparison():
     result = assess(effect_claim(strong, weak_alone))
     # Both rows are "Hair count": the one that sets the claim is told apart by its comparison.
     assert result.detail["set_by"] == "Hair count: Microneedling alone vs no treatment"
+
+
+def test_for_an_outcome_where_lower_is_better_more_events_favour_the_comparator():
+    rows = [
+        ResultRow(study_id=1, label="T1", design="rct", participants=100, measure="RR",
+                  estimate=2.0, ci_low=1.2, ci_high=3.3, risk_of_bias="low")
+    ]  # fmt: skip
+    q = question(*rows, outcome="Adverse events", benefit="lower")
+    row = row_of(assess(effect_claim(q)))
+    assert row["plot"]["rows"][0]["direction"] == "favours_comparator"
+
+
+def test_a_claim_graded_on_a_harm_outcome_by_direction_is_left_inconclusive():
+    rows = [trial(1, "Ahmed 2025", measure="direction_only", direction="favours_comparator")]
+    q = question(*rows, outcome="Adverse events", benefit="lower")
+    assert assess(effect_claim(q)).direction == "inconclusive"
+
+
+def test_links_only_the_best_design_tier_is_graded_and_weaker_ones_are_listed():
+    links = (
+        LinkRow(1, "Trial 2020", "rct", 20, "some_concerns", "supports"),
+        LinkRow(2, "Series 2019", "case_series", 10, "high", "supports"),
+        LinkRow(3, "Opinion 2018", "expert_opinion", None, "not_assessed", "supports"),
+    )
+    result = assess(ClaimInput(kind="effect", statement="It rejuvenates skin.", links=links))
+    row = row_of(result)
+    assert row["starting_level"] == "high"  # the randomised trial, not the weakest design
+    assert row["studies"] == 1
+    assert any("Series 2019" in n and "Opinion 2018" in n for n in row["notes"])
+    assert result.sort_strength == "B"
+
+
+def test_one_numeric_result_beside_direction_only_ones_is_counted_with_them():
+    numeric = trial(1, "A 2020")
+    others = [trial(i, f"T{i}", measure="direction_only", direction="favours_intervention")
+              for i in (2, 3)]  # fmt: skip
+    row = row_of(assess(effect_claim(question(numeric, *others))))
+    assert row["vote"]["favour_intervention"] == 3
+    assert row["studies"] == 3

@@ -202,7 +202,7 @@ def test_the_density_claim_has_hair_count_and_diameter_as_separate_rows_of_the_a
 
     # The claim's certainty is the critical hair-count row's.
     assert claim.grade_detail["certainty"] == count["certainty"] == claim.certainty
-    assert claim.grade_detail["set_by"] == "hair count or density (target-area count)"
+    assert claim.grade_detail["set_by"] == f"Hair count or density (target-area count): {ADD_ON}"
     assert claim.grade_detail["sort"] == "B"
     assert claim.grade_detail["sort_label"].startswith("inconsistent patient-oriented evidence")
 
@@ -254,4 +254,4 @@ def test_the_seeded_claims_are_already_up_to_date_and_regrade_in_a_fixed_number_
 def test_the_seed_grades_are_in_the_claim_history(seeded):
     latest = Claim.objects.get(slug=DENSITY).history.first()
     assert (latest.certainty, latest.direction) == ("very_low", "supported")
-    assert latest.grade_detail["set_by"] == "hair count or density (target-area count)"
+    assert latest.grade_detail["set_by"] == f"Hair count or density (target-area count): {ADD_ON}"

@@ -170,14 +170,14 @@ def test_a_claim_without_outcome_rows_is_graded_from_its_links_by_direction():
     )
     claim_regrade(claim=claim)
 
-    # Two RCTs (start high) both at high risk → −2; 168 < 400 people and a 2-0 split (sign
-    # test p = 0.5) → −1 imprecision; no study the other way, none indirect → very low.
+    # Two RCTs (start high) both at high risk → −2; counting directions gives no CI and
+    # 168 < 400 people → −2 imprecision; no study the other way, none indirect → very low.
     # Both point for the claim → supported; very low patient-oriented evidence → SORT B.
     claim.refresh_from_db()
     assert (claim.certainty, claim.direction, claim.sort_strength) == ("very_low", "supported", "B")
     sof = row(claim)
     assert sof["measure"] == "direction_only"
-    assert levels(sof) == NOT_RATED | {"risk_of_bias": -2, "imprecision": -1}
+    assert levels(sof) == NOT_RATED | {"risk_of_bias": -2, "imprecision": -2}
     assert (sof["vote"]["favour_intervention"], sof["vote"]["p"]) == (2, 0.5)
 
 
@@ -447,9 +447,9 @@ def test_a_deleted_link_regrades_its_claim_through_the_claim():
 
     summary = regrade_affected(claims=[claim])
 
-    # The factory's one low-risk RCT of 50: −1 imprecision (50 < 400, sign test p = 1) →
-    # moderate; without it, nothing to grade.
-    assert [str(c) for c in summary.changes] == [f"{claim.slug}: moderate/supported → none/—"]
+    # The factory's one low-risk RCT of 50: −2 imprecision (counted by direction, so no CI,
+    # and 50 < 400 people) → low; without it, nothing to grade.
+    assert [str(c) for c in summary.changes] == [f"{claim.slug}: low/supported → none/—"]
     assert claim.certainty == "none"
 
 
