@@ -22,7 +22,6 @@ import random
 import re
 import shlex
 import socket
-import statistics
 import subprocess
 import sys
 import threading
