@@ -38,6 +38,7 @@ logconfig_dict = {
             "formatter": _format if _format in ("json", "text") else "json",
         },
     },
+    "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},

@@ -226,5 +226,7 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         # Per-failure lines from django-axes are noise next to the request log.
         "axes": {"level": "WARNING"},
+        # "no .env file" at every start is expected where the environment is set directly.
+        "environ": {"level": "WARNING"},
     },
 }
