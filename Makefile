@@ -38,7 +38,7 @@ $(BIN)/python:
 
 $(RUNTIME_STAMP): requirements.lock | $(BIN)/python
 	@echo "== Installing the app's packages from requirements.lock into $(VENV)"
-	@echo "   (the first time takes about a minute: Django, statsmodels with numpy, scipy, pandas)"
+	@echo "   (the first time takes under a minute: about 125 MB, Django and a few libraries)"
 	$(PIP) -r requirements.lock
 	@touch $@
 

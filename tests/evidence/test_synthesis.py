@@ -449,3 +449,19 @@ def test_importing_the_engine_loads_neither_numpy_nor_scipy_nor_django():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("method", "statsmodels_method"), [("DL", "dl"), ("PM", "pm")])
+def test_dl_and_pm_agree_with_statsmodels_on_dat_bcg(method, statsmodels_method):
+    # A second, independent implementation (statsmodels' combine_effects, a test tool here):
+    # τ², the random-effects mean and its SE agree to PM's iteration tolerance.
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    yi, vi = bcg("RR")
+    ours = s.pool(yi, vi, method=method)
+    import numpy as np
+
+    theirs = combine_effects(np.array(yi), np.array(vi), method_re=statsmodels_method)
+    assert ours.tau2 == pytest.approx(theirs.tau2, abs=1e-6)
+    assert ours.estimate == pytest.approx(theirs.mean_effect_re, abs=1e-6)
+    assert ours.se == pytest.approx(theirs.sd_eff_w_re, abs=1e-6)
