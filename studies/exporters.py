@@ -1,7 +1,9 @@
 """Writing studies out as BibTeX and RIS, in the shape studies.importers reads back.
 
 Names go out as "Family, Given" (family = the last word of the stored name), pages as
-BibTeX's "6--11" or RIS's SP/EP pair, identifiers as bare DOI and PMID fields.
+BibTeX's "6--11" or RIS's SP/EP pair, identifiers as bare DOI and PMID fields. Keys (and
+download file names) are ASCII letters and digits whatever a stored key holds, unique within
+the file (a second "wang2020" goes out as "wang2020a"), so the output always parses back.
 """
 
 from collections.abc import Iterable
@@ -11,7 +13,7 @@ import rispy
 from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
 
-from studies.importers.records import family_given
+from studies.importers.records import CitationKeys, ascii_key, family_given
 from studies.models import Study
 
 
@@ -20,17 +22,23 @@ def _bibtex_name(name: str) -> str:
     return f"{family}, {given}" if given else family
 
 
-def _key(study: Study, used: set[str]) -> str:
-    key = study.citation_key or f"study{study.pk}"
-    while key in used:
-        key += "x"
-    used.add(key)
-    return key
+def safe_key(study: Study) -> str:
+    """The study's citation key as ASCII letters and digits ("study12" when it has none)."""
+    return ascii_key(study.citation_key) or f"study{study.pk}"
+
+
+def download_filename(study: Study, extension: str) -> str:
+    """A file name for one study's citation that is safe in any header and file system."""
+    return f"{ascii_key(study.citation_key) or f'study-{study.pk}'}.{extension}"
+
+
+def _key(study: Study, used: CitationKeys) -> str:
+    return used.new(safe_key(study))
 
 
 def to_bibtex(studies: Iterable[Study]) -> str:
     library = bibtexparser.Library()
-    used: set[str] = set()
+    used = CitationKeys()
     for study in studies:
         values = {
             "author": " and ".join(_bibtex_name(a) for a in study.authors),
