@@ -105,7 +105,11 @@ def _parser(fmt: str) -> Callable[[str], list[CitationRecord]]:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size % 1_000_000 else f"{size // 1_000_000} MB"
+    """A file size for a message: "20 MB", "2.5 MB", "800 kB", "12 bytes"."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1000)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
 
 
 def check_size(size: int, max_bytes: int) -> None:
