@@ -138,3 +138,5 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The largest citation file one upload or import takes (the upload page says what it is).
 CITATION_UPLOAD_MAX_BYTES = env.int("CITATION_UPLOAD_MAX_BYTES", default=20 * 1000 * 1000)
+# Uploaded citation files wait here for the worker (it must see the same folder).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")

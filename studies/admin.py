@@ -394,7 +394,7 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
         """One job (or the ones just uploaded, or the latest) with progress and report."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        jobs = ImportJob.objects.select_related("created_by").defer("content")
+        jobs = ImportJob.objects.select_related("created_by")
         if job_id is not None:
             jobs = [get_object_or_404(jobs, pk=job_id)]
         elif request.GET.getlist("id"):
@@ -416,7 +416,7 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     def import_report_view(self, request, job_id: int):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        job = get_object_or_404(ImportJob.objects.defer("content"), pk=job_id)
+        job = get_object_or_404(ImportJob.objects, pk=job_id)
         name = f"import-{job.pk}-report.txt"
         return _download(import_job_report_text(job), name, "text/plain")
 

@@ -449,8 +449,14 @@ class ImportJob(models.Model):
         related_name="+",
     )
     filename = models.CharField("file name", max_length=255)
-    content = models.BinaryField(
-        "file", blank=True, help_text="The uploaded bytes, kept until the import has run."
+    # On the file storage (MEDIA_ROOT), not in a database row: writing 20 MB as a bytea
+    # parameter takes seconds, a file milliseconds. The worker needs the same storage.
+    upload = models.FileField(
+        "file",
+        upload_to="citation-imports/%Y/%m/",
+        max_length=300,
+        blank=True,
+        help_text="The uploaded file, deleted once the import has run.",
     )
     size = models.PositiveBigIntegerField("size (bytes)", default=0)
     dry_run = models.BooleanField("dry run", default=False)

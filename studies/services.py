@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -389,14 +391,15 @@ def import_job_start(*, filename: str, content: bytes, by, dry_run: bool = False
     from studies.tasks import import_citations_task
 
     check_size(len(content), settings.CITATION_UPLOAD_MAX_BYTES)
-    job = ImportJob.objects.create(
+    job = ImportJob(
         created_by=by if by is not None and by.pk else None,
         filename=filename[:255],
-        content=content,
         size=len(content),
         dry_run=dry_run,
         stage="waiting for a worker",
     )
+    job.upload.save(f"import{PurePath(filename).suffix[:10]}", ContentFile(content), save=False)
+    job.save()
     if settings.CELERY_TASK_ALWAYS_EAGER:
         import_citations_task.apply(args=[job.pk])
         job.refresh_from_db()
@@ -438,11 +441,22 @@ def import_job_run(*, job_id: int) -> ImportJob:
         _job_update(job, stage=stage, processed=done, total=total)
 
     try:
+        with job.upload.open("rb") as stored:
+            content = stored.read()
+    except (OSError, ValueError):
+        _job_finish(
+            job,
+            status=ImportJobStatus.FAILED,
+            error="The uploaded file is not on this worker's file storage (MEDIA_ROOT): the "
+            "web server and the worker must share it. Upload the file again.",
+        )
+        return job
+    try:
         # Not in one transaction: the progress updates must be seen while it runs. The import
         # writes its studies in one transaction of its own (all or nothing).
         report = citations_import(
             filename=job.filename,
-            content=bytes(job.content),
+            content=content,
             by=job.created_by,
             dry_run=job.dry_run,
             on_progress=progress,
@@ -482,7 +496,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
 
 def _job_finish(job: ImportJob, **values) -> None:
     values.setdefault("processed", job.total)
-    _job_update(job, **values, content=b"", stage="", finished_at=timezone.now())
+    if job.upload:
+        job.upload.delete(save=False)
+    _job_update(job, **values, upload="", stage="", finished_at=timezone.now())
 
 
 def import_job_report_text(job: ImportJob) -> str:
