@@ -16,9 +16,16 @@ PIP_COMPILE := $(BIN)/pip-compile --generate-hashes --allow-unsafe --strip-extra
 	--no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(LOCK_ARGS)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where `make backup` writes (FILE= names the file instead).
+BACKUP_DIR ?= backups
 
-.PHONY: run test install install-runtime lint fmt migrations-check lock seed regrade benchmark \
-	bench-startup screenshots clean
+# The settings fail closed (DEBUG off, SECRET_KEY required). The local commands ask for the
+# friendly defaults explicitly: DEBUG on, and so a local-only key, unless the environment sets
+# DEBUG itself. `make serve`, `backup` and `restore` take the environment as it is.
+run migrations-check seed regrade benchmark bench-startup: export DEBUG ?= 1
+
+.PHONY: run serve backup restore loadtest test install install-runtime lint fmt migrations-check \
+	lock seed regrade benchmark bench-startup screenshots clean
 
 $(BIN)/python:
 	@echo "== Creating the virtual environment $(VENV) with $(PYTHON) (once)"
@@ -60,9 +67,30 @@ run: $(RUNTIME_STAMP)
 	@echo ""
 	@echo "  Evidence tracker on http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/ -- make an account first with"
-	@echo "      $(BIN)/python manage.py createsuperuser"
+	@echo "      DEBUG=1 $(BIN)/python manage.py createsuperuser"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production serving (docs/deploy.md): migrations, the static files collected with hashed and
+# compressed names, then gunicorn with whitenoise. Needs SECRET_KEY (and ALLOWED_HOSTS etc.).
+serve: $(RUNTIME_STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_roles
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config config/gunicorn.py config.wsgi
+
+# A consistent copy of the database: pg_dump's custom format on PostgreSQL, SQLite's backup API
+# on SQLite. `make restore FILE=...` puts one back (replacing what is there).
+backup: $(RUNTIME_STAMP)
+	$(BIN)/python manage.py backup_db $(if $(FILE),--output $(FILE),--directory $(BACKUP_DIR))
+
+restore: $(RUNTIME_STAMP)
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/..."; exit 1; }
+	$(BIN)/python manage.py restore_db --noinput $(FILE)
+
+# Load and a PostgreSQL restart against a running `make serve` (loopback only): tools/loadtest.py.
+loadtest: $(RUNTIME_STAMP)
+	$(BIN)/python tools/loadtest.py $(LOADTEST_ARGS)
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

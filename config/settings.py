@@ -1,26 +1,38 @@
-"""Settings for the evidence tracker, read from the environment.
+"""Settings for the evidence tracker, read from the environment (docs/deploy.md lists every
+variable with its default).
 
-With no environment at all the project runs locally on a SQLite file in the project folder.
-Set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/evidence) to use PostgreSQL; the
-PostgreSQL-only features (full-text search, trigram similarity) switch on by themselves there.
-Production safety comes from the environment: DEBUG=off, SECRET_KEY, ALLOWED_HOSTS,
-SECURE_SSL_REDIRECT=on make `manage.py check --deploy` clean.
+Defaults fail closed: DEBUG is off unless set, and with DEBUG off the app refuses to start
+without a SECRET_KEY. The local commands say what they want explicitly: `make run` passes DEBUG=1
+(and so gets a local-only key), the tests use config.test_settings. Set DATABASE_URL (e.g.
+postgres://postgres@127.0.0.1:5432/evidence) to use PostgreSQL; the PostgreSQL-only features
+(full-text search, trigram similarity) switch on by themselves there. With the production
+variables of docs/deploy.md `manage.py check --deploy` gives no warning.
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    default="django-insecure-local-only-key-change-me-in-any-deployment-0123456789",
-)
+DEBUG = env.bool("DEBUG", default=False)
+# Only ever used with DEBUG on, on a developer's machine: never to sign anything that matters.
+LOCAL_ONLY_SECRET_KEY = "django-insecure-local-only-key-change-me-in-any-deployment-0123456789"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set and DEBUG is off: refusing to start with a key anyone can read. "
+            "Set SECRET_KEY in the environment (a long random string, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or DEBUG=1 for a "
+            "local run (`make run` does that). See docs/deploy.md."
+        )
+    SECRET_KEY = LOCAL_ONLY_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -35,13 +47,17 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "simple_history",
+    "axes",
+    "config",
     "studies",
     "evidence",
     "public",
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,6 +96,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer gives the 503 page in seconds, not a hung worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -96,10 +118,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# With DEBUG off (any deployment) static files are served by whitenoise from STATIC_ROOT, which
+# `manage.py collectstatic` (part of `make serve`) fills with hashed, compressed copies; a page
+# naming a file collectstatic has not seen fails loudly instead of coming out unstyled.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -110,20 +135,100 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# The health check answers on plain HTTP too, for a load balancer probing the app directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# Both reach beyond this app (every subdomain; browsers' built-in lists, hard to leave): opt in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Off is a decision (docs/deploy.md), not an oversight, so `check --deploy` is not told to warn.
+SILENCED_SYSTEM_CHECKS = [
+    *(["security.W005"] if not SECURE_HSTS_INCLUDE_SUBDOMAINS else []),
+    *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+]
+# The TLS proxy in front must set (overwrite) X-Forwarded-Proto: docs/deploy.md.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): only this origin's own files. The pages have no inline
+# script or style; the forest plot is inline SVG drawn with presentation attributes, which CSP
+# does not govern. The admin alone also allows style *attributes* (django-simple-history's
+# history table and the import page use a few), see config.middleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Powerful browser features the site never uses, switched off for it and anything it embeds.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "publickey-credentials-get=(), screen-wake-lock=(), xr-spatial-tracking=()"
+)
+
+# Login throttling on the admin (django-axes): after AXES_FAILURE_LIMIT wrong passwords the
+# username is locked, and so is the address they came from, for AXES_COOLOFF_MINUTES; the right
+# password is refused meanwhile. `manage.py axes_reset` lifts every lock.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours, as django-axes counts them
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Behind N proxies, the client's address is the Nth from the right of X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_COOLOFF_MESSAGE = (
+    f"Too many failed sign-ins: this account (and the address they came from) is locked for "
+    f"{AXES_COOLOFF_MINUTES} minutes. Try again later, or ask an administrator to lift the lock."
+)
 
 LOGIN_URL = "admin:login"
 
+# Logs go to stdout, one JSON object a line (LOG_FORMAT=json, the default with DEBUG off) or
+# key=value text (LOG_FORMAT=text), each request's line with its id (config.middleware).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.KeyValueFormatter"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Each request is logged once, by config.middleware, with its id and duration.
+        "django.server": {"level": "WARNING"},
+        # Per-failure lines from django-axes are noise next to the request log.
+        "axes": {"level": "WARNING"},
+        # "no .env file" at every start is expected where the environment is set directly.
+        "environ": {"level": "WARNING"},
+    },
 }
 
 # Background tasks and citation uploads (studies.tasks, config/celery.py) ------------------

@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import views
+
 admin.site.site_header = "Evidence tracker — curation"
 admin.site.site_title = "Evidence tracker"
 admin.site.index_title = "Studies, claims and evidence"
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("public.urls")),
 ]
+
+handler500 = "config.views.server_error"

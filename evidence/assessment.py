@@ -221,7 +221,7 @@ def assess(claim: ClaimInput) -> Assessment:
     if kind == gr.ClaimKind.BACKGROUND:
         sources = [link.label for link in claim.links]
 
-    setting = _setting_row(result, graded_rows)
+    setting = _setting_row(result, grades, graded_rows)
     statement = _bottom_line(kind, result, setting)
     direction = _direction(kind, result, setting)
     # "Preclinical only" speaks of a graded body of evidence, never of a definition or a fact.
@@ -253,7 +253,7 @@ def assess(claim: ClaimInput) -> Assessment:
         "verdict": result.verdict,
         "statement": statement,
         "certainty": result.certainty.value if result.certainty else None,
-        "set_by": setting["title"] if setting else "",
+        "set_by": f"{setting['outcome']}: {setting['comparison']}" if setting else "",
         "sort": result.sort.value if result.sort else None,
         "sort_label": result.sort_label,
         "reasons": list(result.reasons),
@@ -278,10 +278,24 @@ def _importance_rank(question: QuestionRow) -> int:
     return [i.value for i in gr.Importance].index(question.importance)
 
 
-def _setting_row(result: gr.ClaimGrade, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+_RANK = [c.value for c in (gr.Certainty.VERY_LOW, gr.Certainty.LOW, gr.Certainty.MODERATE,
+                           gr.Certainty.HIGH)]  # fmt: skip
+
+
+def _setting_row(
+    result: gr.ClaimGrade, grades: list[gr.OutcomeGrade], rows: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The row whose certainty sets the claim's: the first lowest among the critical outcomes
+    (else the important ones), as certainty.grade_claim picks it. Several rows may share an
+    outcome's name (hair count in two comparisons), so the row is found by position."""
     if not result.set_by:
         return None
-    return next((r for r in rows if r["title"] == result.set_by), None)
+    for importance in (gr.Importance.CRITICAL, gr.Importance.IMPORTANT):
+        considered = [i for i, g in enumerate(grades) if g.importance == importance]
+        if considered:
+            lowest = min(considered, key=lambda i: _RANK.index(grades[i].certainty.value))
+            return rows[lowest]
+    return None
 
 
 def _bottom_line(kind: gr.ClaimKind, result: gr.ClaimGrade, row: dict[str, Any] | None) -> str:
@@ -322,9 +336,12 @@ def _direction(kind: gr.ClaimKind, result: gr.ClaimGrade, row: dict[str, Any] | 
         return "inconclusive"
     if vote:
         # Which way the studies point; how sure that is, is the certainty's job.
+        # "Favours" already means better for patients, whichever way the outcome is measured.
         for_claim, against = vote["favour_intervention"], vote["favour_comparator"]
         if not good_up:
-            for_claim, against = against, for_claim
+            # A claim of safety is not settled by which arm had more events: the page shows
+            # the rates; the direction stays open.
+            return "inconclusive"
         if for_claim and against and vote["p"] >= gr.SIGN_TEST_ALPHA:
             return "mixed"
         if for_claim > against:
@@ -378,8 +395,7 @@ def _latest_per_study(results: Sequence[ResultRow]) -> tuple[list[ResultRow], li
     return kept, left
 
 
-def _effect_of(r: ResultRow) -> syn.Effect | None:
-    """The study's effect on the analysis scale, or None when its numbers cannot give one."""
+def _raw_effect_of(r: ResultRow) -> syn.Effect | None:
     measure = r.measure
     if measure == gr.Measure.DIRECTION_ONLY:
         return None
@@ -409,18 +425,32 @@ def _effect_of(r: ResultRow) -> syn.Effect | None:
                 events2=float(r.events2),  # type: ignore[arg-type]
                 total2=float(r.total2),  # type: ignore[arg-type]
             )
-    except syn.SynthesisError:
+    except (syn.SynthesisError, ArithmeticError, ValueError):
         return None
     return None
 
 
-def _direction_of(r: ResultRow, effect: syn.Effect | None) -> gr.Direction | None:
+def _effect_of(r: ResultRow) -> syn.Effect | None:
+    """The study's effect on the analysis scale, or None when its numbers cannot give one
+    (incomplete, impossible, or too extreme to compute with)."""
+    effect = _raw_effect_of(r)
+    if effect is None or not (math.isfinite(effect.yi) and math.isfinite(effect.vi)):
+        return None
+    return effect if effect.vi > 0 else None
+
+
+def _direction_of(
+    r: ResultRow, effect: syn.Effect | None, benefit: str = gr.Benefit.HIGHER
+) -> gr.Direction | None:
+    """Which group the result favours: the better one for patients, so for an outcome where
+    lower is better (adverse events) an estimate above the null favours the comparator."""
     if r.direction:
         return gr.Direction(r.direction)
     if effect is not None:
-        if effect.yi > 0:
+        sign = effect.yi if benefit == gr.Benefit.HIGHER else -effect.yi
+        if sign > 0:
             return gr.Direction.FAVOURS_INTERVENTION
-        if effect.yi < 0:
+        if sign < 0:
             return gr.Direction.FAVOURS_COMPARATOR
         return gr.Direction.NO_DIFFERENCE
     return None
@@ -433,7 +463,10 @@ def _participants_of(r: ResultRow) -> int | None:
 
 
 def _study_input(
-    r: ResultRow, effect: syn.Effect | None, weight: float | None = None
+    r: ResultRow,
+    effect: syn.Effect | None,
+    weight: float | None = None,
+    benefit: str = gr.Benefit.HIGHER,
 ) -> gr.StudyResultInput:
     low = high = None
     if effect is not None:
@@ -447,7 +480,7 @@ def _study_input(
         estimate=effect.yi if effect is not None else None,
         ci_low=low,
         ci_high=high,
-        direction=_direction_of(r, effect),
+        direction=_direction_of(r, effect, benefit),
         indirect_population=r.indirect_population,
         indirect_intervention=r.indirect_intervention,
         indirect_comparator=r.indirect_comparator,
@@ -512,7 +545,10 @@ def _shown(value: float | None, measure: str) -> float | None:
 
 
 def _num(x: float) -> str:
-    text = f"{x:.2f}" if abs(x) < 100 else f"{x:.0f}"
+    if abs(x) < 100:
+        text = f"{x:.2f}"
+    else:
+        text = f"{x:.0f}" if abs(x) < 1e6 else f"{x:.3g}"
     return text.replace("-", gr.MINUS)
 
 
@@ -564,17 +600,28 @@ def _assess_question(
         row["comment"] = "Only pooled estimates without a confidence interval: not graded."
         return row, None
     grade: gr.OutcomeGrade
+    pooled_here: tuple[gr.PoolInput, syn.PooledResult] | None = None
     if len(usable) >= 2:
+        try:
+            pooled_here = _pool_input(usable, gr.Measure(str(pool_measure)))
+        except (syn.SynthesisError, ArithmeticError, ValueError) as error:
+            left_out += [
+                {"label": r.label, "reason": f"could not be pooled: {error}"} for r, _ in usable
+            ]
+            usable = []
+    if pooled_here is not None:
         measure = gr.Measure(str(pool_measure))
-        pool, fit = _pool_input(usable, measure)
+        pool, fit = pooled_here
         studies = [
-            _study_input(r, e, weight=w) for (r, e), w in zip(usable, fit.weights, strict=True)
+            _study_input(r, e, weight=w, benefit=q.benefit)
+            for (r, e), w in zip(usable, fit.weights, strict=True)
         ]
         grade = gr.grade_outcome(_question(claim, q, measure), studies, pool)
         for r in unusable:
             if r.measure == pool_measure:
                 left_out.append({"label": r.label, "reason": "no CI, SE or arm SDs to pool"})
         row.update(_effect_fields(pool, measure, q.unit, POOL_LABEL, fit.k))
+        row["absolute"] = _absolute(measure, pool, [r for r, _ in usable])
         row["participants"] = pool.participants
         row["plot"] = _forest(q, measure, usable, fit.weights, pool)
         if len(usable) >= syn.EGGER_MIN_K:
@@ -621,7 +668,7 @@ def _assess_question(
         )
         primaries = [
             gr.PrimaryResult(
-                _study_input(r, _effect_of(r)),
+                _study_input(r, _effect_of(r), benefit=q.benefit),
                 gr.Inclusion.INCLUDED
                 if r.study_id in chosen.included_ids
                 else gr.Inclusion.UNKNOWN
@@ -639,12 +686,13 @@ def _assess_question(
         row["other_reviews"] = [_review_summary(p, q.unit) for p in reviews[1:]]
         row["plot"] = _review_forest(q, measure, reviews, usable)
     else:
-        studies = [_study_input(r, _effect_of(r)) for r in results]
+        studies = [_study_input(r, _effect_of(r), benefit=q.benefit) for r in results]
         measure = gr.Measure(pool_measure or gr.Measure.DIRECTION_ONLY)
-        if len(usable) == 1:
+        if len(usable) == 1 and len(results) == 1:
             only_row, only_effect = usable[0]
             grade = gr.grade_outcome(
-                _question(claim, q, measure), [_study_input(only_row, only_effect)]
+                _question(claim, q, measure),
+                [_study_input(only_row, only_effect, benefit=q.benefit)],
             )
             low = only_effect.yi - 1.959963984540054 * only_effect.sei
             high = only_effect.yi + 1.959963984540054 * only_effect.sei
@@ -652,6 +700,8 @@ def _assess_question(
                 measure.value, only_effect.yi, low, high, q.unit, only_row.label, None, None, 1
             )
             row["plot"] = _forest(q, measure, usable, (100.0,), None)
+            row["measure"] = measure.value
+            row["measure_label"] = measure.label
         else:
             grade = gr.grade_outcome(_question(claim, q, gr.Measure.DIRECTION_ONLY), studies)
             row["measure"] = gr.Measure.DIRECTION_ONLY.value
@@ -674,6 +724,17 @@ def _assess_links(
 ) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
     """No outcome rows with data: the linked studies, counted by the direction they show."""
     pointing = [link for link in claim.links if link.direction in LINK_DIRECTIONS]
+    notes: list[str] = []
+    if pointing:
+        best = min(_tier(link.design) for link in pointing)
+        weaker = [link for link in pointing if _tier(link.design) > best]
+        pointing = [link for link in pointing if _tier(link.design) == best]
+        if weaker:
+            notes.append(
+                "Also linked but not graded (weaker designs than the body graded): "
+                + ", ".join(link.label for link in weaker)
+                + "."
+            )
     outcome_kind = (
         gr.OutcomeKind.SURROGATE
         if kind == gr.ClaimKind.MECHANISM
@@ -742,8 +803,24 @@ def _assess_links(
         "pi": None,
     }
     _fill_grade(row, grade)
+    row["notes"] = [*notes, *row["notes"]]
     row["_preclinical"] = all(link.design in PRECLINICAL for link in pointing)
     return row, grade
+
+
+# Design tiers, best first: GRADE rates the best available body of evidence (GRADE Handbook
+# 5.1.1), so weaker designs beside it are listed, not averaged in.
+_TIERS = (
+    gr.RANDOMISED_DESIGNS,
+    gr.OBSERVATIONAL_DESIGNS,
+    gr.UNCONTROLLED_DESIGNS,
+    gr.PRECLINICAL_DESIGNS,
+)
+
+
+def _tier(design: str) -> int:
+    # A design in no tier (a choice added later) counts as uncontrolled evidence.
+    return next((i for i, tier in enumerate(_TIERS) if design in tier), 2)
 
 
 def _empty_row(q: QuestionRow) -> dict[str, Any]:
@@ -907,7 +984,7 @@ def _forest(
             "ci_low": _shown(e.yi - z * e.sei, measure.value),
             "ci_high": _shown(e.yi + z * e.sei, measure.value),
             "weight": w,
-            "direction": (d.value if (d := _direction_of(r, e)) else None),
+            "direction": (d.value if (d := _direction_of(r, e, q.benefit)) else None),
             "row_kind": "study",
             "participants": _participants_of(r),
         }
@@ -937,9 +1014,11 @@ def _review_forest(
     plot["kind"] = "forest"
     plot["log"] = _is_ratio(measure.value)
     plot["null"] = 1.0 if plot["log"] else 0.0
+    # Each review's own pooled estimate is a row of its own (the first is the one graded); no
+    # diamond, since nothing here pools the reviews together.
     plot["rows"] = [
         {
-            "label": p.label,
+            "label": f"{p.label} (used for this row)" if i == 0 else p.label,
             "estimate": p.estimate,
             "ci_low": p.ci_low,
             "ci_high": p.ci_high,
@@ -948,15 +1027,9 @@ def _review_forest(
             "row_kind": "review",
             "participants": p.participants,
         }
-        for p in same[1:]
+        for i, p in enumerate(same)
     ]
-    chosen = same[0]
-    plot["pooled"] = {
-        "label": chosen.label,
-        "estimate": chosen.estimate,
-        "ci_low": chosen.ci_low,
-        "ci_high": chosen.ci_high,
-    }
+    plot["pooled"] = None
     return plot
 
 
@@ -970,7 +1043,7 @@ def _direction_plot(q: QuestionRow, results: Sequence[ResultRow]) -> dict[str, A
             "ci_low": None,
             "ci_high": None,
             "weight": None,
-            "direction": (d.value if (d := _direction_of(r, _effect_of(r))) else None),
+            "direction": (d.value if (d := _direction_of(r, _effect_of(r), q.benefit)) else None),
             "row_kind": "study",
             "participants": _participants_of(r),
         }
@@ -996,3 +1069,40 @@ def _benchmark(q: QuestionRow) -> dict[str, str] | None:
             "these studies",
         }
     return None
+
+
+def _risk_with(measure: gr.Measure, ratio: float, comparator: float) -> float:
+    """The intervention group's risk for a comparator risk and a relative effect."""
+    if measure == gr.Measure.OR:
+        return ratio * comparator / (1 - comparator + ratio * comparator)
+    return min(1.0, ratio * comparator)
+
+
+def _absolute(
+    measure: gr.Measure, pool: gr.PoolInput, rows: Sequence[ResultRow]
+) -> dict[str, Any] | None:
+    """Anticipated absolute effect per 1,000 (Cochrane Handbook 14.1.5.2; GRADEpro's SoF): the
+    comparator risk is the pooled risk of the comparator groups in the pooled studies."""
+    if measure not in (gr.Measure.RR, gr.Measure.OR):
+        return None
+    counted = [r for r in rows if r.events2 is not None and r.total2]
+    if not counted:
+        return None
+    comparator = sum(r.events2 or 0 for r in counted) / sum(r.total2 or 0 for r in counted)
+    if not 0 < comparator < 1:
+        return None
+    per_1000 = [
+        round(1000 * (_risk_with(measure, math.exp(x), comparator) - comparator))
+        for x in (pool.estimate, pool.ci_low, pool.ci_high)
+    ]
+
+    def words(n: int) -> str:
+        return f"{abs(n)} {'more' if n >= 0 else 'fewer'}"
+
+    return {
+        "comparator_per_1000": round(1000 * comparator),
+        "difference_per_1000": per_1000[0],
+        "ci_low_per_1000": per_1000[1],
+        "ci_high_per_1000": per_1000[2],
+        "display": f"{words(per_1000[0])} per 1,000 ({words(per_1000[1])} to {words(per_1000[2])})",
+    }

@@ -185,11 +185,11 @@ MOST_INFORMATION_SHARE = 0.5
 I2_SUBSTANTIAL = 50.0
 I2_CONSIDERABLE = 75.0
 
-# Indirectness (GRADE guidelines 8; GRADE Handbook 5.2, indirectness of evidence): population,
+# Indirectness (GRADE guidelines 8; GRADE Handbook 5.2.3, indirectness of evidence): population,
 # intervention, comparator and outcome may each differ from the question. One aspect that differs
 # for most of the body is serious (-1); two or more, or evidence from animals or cells only, very
 # serious (-2). A surrogate outcome standing for a patient-important one is indirect (GRADE
-# guidelines 8, differences in outcome; GRADE Handbook 3.6 on surrogates).
+# guidelines 8, differences in outcome; GRADE Handbook 3.4 on surrogate outcomes).
 INDIRECT_ASPECTS_VERY_SERIOUS = 2
 PRECLINICAL_INDIRECTNESS_LEVELS = 2
 
@@ -217,10 +217,10 @@ SMALL_STUDY_PATTERN_MIN_STUDIES = 2  # "a number of" studies: at least two
 SMALL_STUDY_PARTICIPANTS = OIS_CONTINUOUS  # each study on its own below the OIS rule of thumb
 PUBLICATION_BIAS_MAX_LEVELS = 1
 
-# Rating up (GRADE guidelines 9; GRADE Handbook 5.3): large effect RR > 2 or < 0.5 (+1), very
-# large RR > 5 or < 0.2 (+2, only with no serious problems of risk of bias or precision); a
-# dose-response gradient (+1); all plausible confounding would reduce the effect (+1). Only for
-# observational bodies not rated down for risk of bias.
+# Rating up (GRADE guidelines 9; GRADE Handbook 5.3.1-5.3.3): large effect RR > 2 or < 0.5
+# (+1), very large RR > 5 or < 0.2 (+2, only with no serious problems of risk of bias or
+# precision); a dose-response gradient (+1); all plausible confounding would reduce the
+# effect (+1). Only for observational bodies not rated down for risk of bias.
 LARGE_EFFECT_RATIO = 2.0
 VERY_LARGE_EFFECT_RATIO = 5.0
 
@@ -833,8 +833,17 @@ def _imprecision(
             reasons.insert(0, "the split of directions could be chance (sign test)")
         else:
             reasons.insert(0, "the split of directions is unlikely to be chance (sign test)")
-        reasons.append("vote counting gives no size of effect, so no CI can be checked")
-        word = "serious" if levels else "not serious"
+        # Counting directions says which way, never how much: without an effect and its CI the
+        # precision of the effect cannot be shown, so it is rated down (Cochrane Handbook 12.2.2.3
+        # on what vote counting cannot tell; GRADE Handbook 5.2.4).
+        # Below the optimal information size as well, the two concerns add up: no CI to show
+        # precision, and too few people for one (GRADE Handbook 5.2.4.3, two levels).
+        levels = -2 if ois_levels < 0 else -1
+        reasons.append(
+            "vote counting gives no size of effect and no CI, so the effect cannot be shown "
+            "to be precise"
+        )
+        word = "very serious" if levels <= -2 else "serious"
         return DomainJudgement(
             Domain.IMPRECISION, levels, f"{word}: " + "; ".join(reasons), vote.words()
         )

@@ -277,7 +277,21 @@ def _claim_input(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> as
 
 
 def _compute(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assessment.Assessment:
-    result = assessment.assess(_claim_input(claim, evidence, fresh))
+    try:
+        result = assessment.assess(_claim_input(claim, evidence, fresh))
+    except (ArithmeticError, ValueError) as error:
+        # Numbers no engine can work with (say an SD of 1e200) must not stop the other claims'
+        # regrade nor reach a page as an error: the claim says it could not be graded, and why.
+        result = assessment.Assessment(
+            certainty=Certainty.NONE,
+            direction="",
+            preclinical_only=False,
+            sort_strength="",
+            rationale=(
+                f"Could not be graded: the numbers of its results cannot be used ({error}).",
+            ),
+            detail={},
+        )
     if claim.links_not_counted:
         n = claim.links_not_counted
         note = (

@@ -46,6 +46,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from evidence.models import Claim, ClaimMention
+from studies.citations import is_placeholder_title
 from studies.models import Study
 
 MAX_QUERY_CHARS = 200
@@ -354,7 +355,7 @@ class _SimpleBackend:
 
     def load_studies(self, pks, outcome):
         for study in public_studies().filter(pk__in=pks):
-            title = highlight(study.title, outcome.terms)
+            title = highlight(study.public_title, outcome.terms)
             snippet = highlight(study.summary, outcome.terms, max_words=SNIPPET_WORDS)
             yield Result("study", study, study.get_absolute_url(), title, snippet)
 
@@ -483,7 +484,10 @@ class _PostgresBackend:
             )
         )
         for study in rows:
-            title = self._html(study.title_headline, study.title, outcome.terms)
+            if is_placeholder_title(study.title):
+                title = mark_safe(escape(study.public_title))  # noqa: S308
+            else:
+                title = self._html(study.title_headline, study.title, outcome.terms)
             snippet = self._html(
                 study.summary_headline, study.summary, outcome.terms, max_words=SNIPPET_WORDS
             )

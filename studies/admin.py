@@ -316,7 +316,8 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Export selected studies as BibTeX", permissions=["view"])
     def export_bibtex(self, request, queryset):
-        return _download(to_bibtex(queryset), "studies.bib", "application/x-bibtex")
+        bibtex = to_bibtex(queryset, citation_keys=True)  # curators know studies by their keys
+        return _download(bibtex, "studies.bib", "application/x-bibtex")
 
     @admin.action(description="Export selected studies as RIS", permissions=["view"])
     def export_ris(self, request, queryset):

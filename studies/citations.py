@@ -61,26 +61,65 @@ def normalize_title(value: str | None) -> str:
 VANCOUVER_MAX_AUTHORS = 6
 
 
-def vancouver_author(name: str) -> str:
-    """ "Rachita Dhurat" gives "Dhurat R"; "MS Sukesh" gives "Sukesh MS".
+_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
+TITLE_NOT_AVAILABLE = "Title not available"
 
-    Names are stored given name first; the family name is the last word (a trailing Jr/Sr
-    stays with it). A given name already written as capitals ("MS") is taken as initials.
+
+def _is_initials(word: str) -> bool:
+    """ "MS", "R", "BS": a given name written as capital initials (at most three letters)."""
+    return word.isalpha() and word.isupper() and len(word) <= 3
+
+
+def split_name(name: str) -> tuple[str, list[str], str]:
+    """(family, given words, suffix) of a stored author name.
+
+    Names are mostly stored given name first ("Rachita Dhurat", "Robert S English Jr"): the
+    family name is the last word, a trailing Jr/Sr/II/III/IV set aside as a suffix. Some are
+    stored family name first, Vancouver-style ("Starace M", "Chandrashekar B S"): when the last
+    word is capital initials, the family name is the first word.
     """
-    words = name.replace(".", " ").split()
-    if len(words) < 2:
-        return name.strip()
+    words = name.replace(".", " ").replace(",", " ").split()
+    if not words:
+        return "", [], ""
     suffix = ""
-    if words[-1].rstrip(",") in {"Jr", "Sr", "II", "III", "IV"} and len(words) > 2:
-        suffix = " " + words.pop().rstrip(",")
-    family, given = words[-1], words[:-1]
+    if len(words) > 2 and words[-1] in _SUFFIXES:
+        suffix = words.pop()
+    if len(words) > 1 and _is_initials(words[-1]) and not _is_initials(words[0]):
+        return words[0], words[1:], suffix
+    return words[-1], words[:-1], suffix
+
+
+def family_name(name: str) -> str:
+    """The family name of a stored author name: "Dhurat", "English", "Starace"."""
+    return split_name(name)[0]
+
+
+def vancouver_author(name: str) -> str:
+    """ "Rachita Dhurat" gives "Dhurat R"; "MS Sukesh" gives "Sukesh MS"; "Starace M" stays
+    "Starace M"; "Robert S English Jr" gives "English RS Jr" (see split_name)."""
+    family, given, suffix = split_name(name)
+    if not given:
+        return name.strip()
     initials = ""
     for word in given:
-        if word.isupper() and len(word) <= 3:
+        if _is_initials(word):
             initials += word
         else:
             initials += "".join(part[0].upper() for part in word.split("-") if part)
-    return f"{family} {initials}{suffix}".strip()
+    return " ".join(part for part in (family, initials, suffix) if part)
+
+
+def is_placeholder_title(title: str) -> bool:
+    """True for a missing title or a curator's bracketed stand-in ("[Title not verified: …]")."""
+    return not title.strip() or title.strip().startswith("[")
+
+
+def public_title(title: str, pmid: str = "") -> str:
+    """The title a reader sees: as printed, or "Title not available (PMID 32516497)" when the
+    record holds only a placeholder (the bracketed text is a curator's note, not a title)."""
+    if not is_placeholder_title(title):
+        return title.strip()
+    return f"{TITLE_NOT_AVAILABLE} (PMID {pmid})" if pmid else TITLE_NOT_AVAILABLE
 
 
 def vancouver_pages(pages: str) -> str:
@@ -131,7 +170,8 @@ def format_vancouver(study: Citable) -> str:
         authors = authors[:VANCOUVER_MAX_AUTHORS] + ["et al"]
     if authors:
         parts.append(", ".join(authors) + ".")
-    title = study.title.strip()
+    placeholder = is_placeholder_title(study.title)
+    title = TITLE_NOT_AVAILABLE if placeholder else study.title.strip()
     parts.append(title if title.endswith(("?", "!", ".")) else f"{title}.")
     source = f"{study.journal.strip()}. " if study.journal else ""
     source += str(study.year)
@@ -146,6 +186,7 @@ def format_vancouver(study: Citable) -> str:
     parts.append(source + ".")
     if study.doi:
         parts.append(f"doi:{study.doi}")
-    elif study.pmid:
+    if study.pmid and (placeholder or not study.doi):
+        # Without a title, the PMID is how a reader finds the record.
         parts.append(f"PMID: {study.pmid}.")
     return " ".join(parts)

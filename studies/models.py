@@ -8,7 +8,14 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from studies import vocabulary
-from studies.citations import format_vancouver, is_valid_doi, normalize_doi, normalize_pmid
+from studies.citations import (
+    family_name,
+    format_vancouver,
+    is_valid_doi,
+    normalize_doi,
+    normalize_pmid,
+    public_title,
+)
 from studies.vocabulary import Vocabulary
 
 YEAR_MIN = 1800
@@ -241,9 +248,7 @@ class Study(ReviewedRecord):
         ]
 
     def __str__(self) -> str:
-        first = self.authors[0].split()[-1] if self.authors else ""
-        lead = f"{first} {self.year}" if first else str(self.year)
-        return f"{lead}: {self.title[:80]}"
+        return f"{self.short_label()}: {self.public_title[:80]}"
 
     def save(self, *args, **kwargs) -> None:
         self.normalize_identifiers()
@@ -253,10 +258,24 @@ class Study(ReviewedRecord):
         return reverse("studies:detail", kwargs={"pk": self.pk})
 
     def short_label(self) -> str:
-        """How the rationale, the claim page and the forest plot name a study: "Dhurat 2013"."""
-        if self.authors:
-            return f"{self.authors[0].split()[-1]} {self.year}"
-        return self.citation_key or f"study {self.pk}"
+        """How the rationale, the claim page and the forest plot name a study: "Dhurat 2013".
+
+        Never the citation key (a curator's handle): without authors, the journal and year
+        ("Dermatology Reports 2024"), else "Untitled trial, PMID 12345678".
+        """
+        family = family_name(self.authors[0]) if self.authors else ""
+        if family:
+            return f"{family} {self.year}"
+        if self.journal.strip():
+            return f"{self.journal.strip()} {self.year}"
+        if self.pmid:
+            return f"Untitled trial, PMID {self.pmid}"
+        return f"Untitled trial, {self.year}"
+
+    @property
+    def public_title(self) -> str:
+        """The title as printed, or "Title not available (PMID …)" for a placeholder."""
+        return public_title(self.title, self.pmid)
 
     @property
     def is_published(self) -> bool:

@@ -1,12 +1,17 @@
-"""The claim page: the bottom line first, then the reasoning and the studies behind it."""
+"""The claim page: the bottom line first, then the reasoning and the studies behind it.
+
+Everything graded comes from the stored grade (`Claim.grade_detail`, read by
+public.grade_page): the page never grades, pools or tests at request time. A claim not yet
+regraded (an empty or old grade_detail) falls back to its stored rationale and the outcomes as
+the studies reported them.
+"""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from evidence import grading
-from evidence.meta_analysis import comparable_groups, effect_from_outcome
 from evidence.models import Claim, EvidenceLink, LinkDirection
-from public import forest
+from public.grade_page import claim_page
 from public.summary import bottom_line, graded_body, summary_of_findings
 from studies.models import Study
 
@@ -15,36 +20,48 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Drafts and claims in review are a 404 exactly like a missing slug.
     claim = get_object_or_404(Claim.objects.published().for_detail(), slug=slug)
     links = sorted(claim.published_links, key=_evidence_order)
-    body = graded_body(link.as_linked_study() for link in links)
-    sentence = claim.plain_summary.strip() or bottom_line(
-        certainty=claim.effective_certainty, direction=claim.effective_direction, body=body
-    )
-    pairs = outcomes_bearing_on(links)
-    effects = [
-        effect
-        for study, outcome in pairs
-        if (effect := effect_from_outcome(outcome, label=study.short_label(), study_id=study.pk))
-    ]
-    plots = [
-        {"number": n, "group": group, "plot": forest.layout(group)}
-        for n, group in enumerate(comparable_groups(effects), start=1)
-    ]
+    page = claim_page(claim.grade_detail)
     context = {
         "nav": "claims",
         "claim": claim,
-        "sentence": sentence,
-        "body": body,
+        "page": page,
         "links": links,
-        "findings": summary_of_findings(pairs, label=Study.short_label),
-        "plots": plots,
         "mentions": claim.published_mentions,
         "references": [link.study for link in links],
     }
+    if page is None:
+        body = graded_body(link.as_linked_study() for link in links)
+        context["sentence"] = claim.plain_summary.strip() or bottom_line(
+            certainty=claim.effective_certainty, direction=claim.effective_direction, body=body
+        )
+        context["body"] = body
+        context["findings"] = summary_of_findings(
+            outcomes_bearing_on(links), label=Study.short_label
+        )
+    else:
+        context["sentence"] = claim.plain_summary.strip() or page.statement or page.verdict
+        context["related"] = _published_related(page.related)
+        # A curator's override is what a reader sees; the computed grade stays beside it.
+        context["computed_certainty"] = page.certainty or "none"
+        context["shown_certainty"] = claim.certainty_override or page.certainty or "none"
     return render(request, "public/claim_detail.html", context)
 
 
+def _published_related(related: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The related claims a reader may follow: published ones only (a draft's statement is not
+    public), in the stored order. One query, and only for claims that have related ones."""
+    if not related:
+        return []
+    public = set(
+        Claim.objects.published()
+        .filter(slug__in=[r["slug"] for r in related])
+        .values_list("slug", flat=True)
+    )
+    return [r for r in related if r["slug"] in public]
+
+
 def outcomes_bearing_on(links: list[EvidenceLink]) -> list[tuple]:
-    """(study, outcome) pairs for the Summary of Findings and the forest plot.
+    """(study, outcome) pairs for the fallback Summary of Findings (outcomes as reported).
 
     A link whose curator named a key outcome contributes that outcome only; otherwise every
     outcome its study reported. Neutral links contribute nothing: their study does not test the

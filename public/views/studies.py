@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import StudyFilter
 from public.queries import studies_for_detail, studies_for_list
-from studies.exporters import download_filename, to_bibtex, to_ris
+from studies.exporters import to_bibtex, to_ris
 from studies.models import Study
 
 PER_PAGE = 20
@@ -67,12 +67,17 @@ def _download(text: str, *, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
+def _filename(study: Study, extension: str) -> str:
+    # Not the citation key: that is a curator's handle, not public.
+    return f"study-{study.pk}.{extension}"
+
+
 def study_bibtex(request, pk: int):
     study = _published_study(pk)
     return _download(
         to_bibtex([study]),
         content_type="application/x-bibtex; charset=utf-8",
-        filename=download_filename(study, "bib"),
+        filename=_filename(study, "bib"),
     )
 
 
@@ -81,5 +86,5 @@ def study_ris(request, pk: int):
     return _download(
         to_ris([study]),
         content_type="application/x-research-info-systems; charset=utf-8",
-        filename=download_filename(study, "ris"),
+        filename=_filename(study, "ris"),
     )

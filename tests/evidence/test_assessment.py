@@ -144,7 +144,7 @@ def test_the_claim_takes_the_certainty_of_its_weakest_critical_outcome():
     result = assess(effect_claim(strong, weak))
     rows = {r["outcome"]: r["certainty"] for r in result.detail["outcomes"]}
     assert result.certainty == min(rows.values(), key=["very_low", "low", "moderate", "high"].index)
-    assert result.detail["set_by"].startswith("patient-rated improvement")
+    assert result.detail["set_by"] == f"Patient-rated improvement: {ADD_ON}"
 
 
 def test_an_important_outcome_does_not_lower_a_critical_one():
@@ -152,7 +152,7 @@ def test_an_important_outcome_does_not_lower_a_critical_one():
     weak = question(trial(9, "Small 2020", n=10, risk_of_bias="high"),
                     outcome="Hair diameter", importance="important")  # fmt: skip
     result = assess(effect_claim(strong, weak))
-    assert result.detail["set_by"].startswith("hair count")
+    assert result.detail["set_by"] == f"Hair count: {ADD_ON}"
 
 
 def test_leaving_out_a_study_is_tried_for_every_study_of_a_pool_of_three():
@@ -220,3 +220,89 @@ def test_a_mechanism_claim_without_outcome_rows_is_graded_from_its_links_and_is_
     assert result.certainty == "very_low"
     assert result.sort_strength == "C"
     assert result.preclinical_only
+
+
+@pytest.mark.parametrize(
+    "extreme",
+    [
+        {"sd1": 1e200},
+        {"measure": "MD", "estimate": 1e300, "ci_low": -1e300, "ci_high": 1.5e300},
+        {"measure": "SMD", "mean1": 1e200, "sd1": 1e-200},
+        {"measure": "MD", "estimate": 1e150, "ci_low": 1e149, "ci_high": 2e150},
+    ],
+)
+def test_extreme_but_finite_numbers_never_raise_and_are_left_out_or_shown_short(extreme):
+    q = question(trial(1, "Extreme", **extreme), trial(2, "Normal"))
+    result = assess(effect_claim(q))
+    row = row_of(result)
+    assert row["certainty"] is not None
+    display = (row["effect"] or {}).get("display", "")
+    assert len(display) < 80
+
+
+def test_a_pooled_risk_ratio_gives_anticipated_absolute_effects_per_1000():
+    events = [(20, 100, 10, 100), (30, 100, 15, 100)]
+    rows = [
+        ResultRow(study_id=i, label=f"T{i}", design="rct", participants=200, measure="RR",
+                  events1=e1, total1=t1, events2=e2, total2=t2, risk_of_bias="low")
+        for i, (e1, t1, e2, t2) in enumerate(events, start=1)
+    ]  # fmt: skip
+    q = question(*rows, outcome="Adverse events", benefit="lower")
+    absolute = row_of(assess(effect_claim(q)))["absolute"]
+    # Comparator risk 25/200 = 125 per 1,000; RR 2 doubles it: 125 more per 1,000.
+    assert absolute["comparator_per_1000"] == 125
+    assert absolute["difference_per_1000"] == 125
+    assert absolute["ci_low_per_1000"] < 125 < absolute["ci_high_per_1000"]
+    assert absolute["display"].startswith("125 more per 1,000")
+
+
+def test_the_outcome_that_sets_the_claim_is_named_with_its_comparison():
+    weak_alone = question(
+        trial(9, "Small 2020", n=10, risk_of_bias="high", measure="direction_only",
+              direction="favours_intervention"),
+        comparison="Microneedling alone vs no treatment",
+        comparison_role="alone",
+    )  # fmt: skip
+    strong = question(*(trial(i, f"T{i}", n=150) for i in range(1, 4)))
+    result = assess(effect_claim(strong, weak_alone))
+    # Both rows are "Hair count": the one that sets the claim is told apart by its comparison.
+    assert result.detail["set_by"] == "Hair count: Microneedling alone vs no treatment"
+
+
+def test_for_an_outcome_where_lower_is_better_more_events_favour_the_comparator():
+    rows = [
+        ResultRow(study_id=1, label="T1", design="rct", participants=100, measure="RR",
+                  estimate=2.0, ci_low=1.2, ci_high=3.3, risk_of_bias="low")
+    ]  # fmt: skip
+    q = question(*rows, outcome="Adverse events", benefit="lower")
+    row = row_of(assess(effect_claim(q)))
+    assert row["plot"]["rows"][0]["direction"] == "favours_comparator"
+
+
+def test_a_claim_graded_on_a_harm_outcome_by_direction_is_left_inconclusive():
+    rows = [trial(1, "Ahmed 2025", measure="direction_only", direction="favours_comparator")]
+    q = question(*rows, outcome="Adverse events", benefit="lower")
+    assert assess(effect_claim(q)).direction == "inconclusive"
+
+
+def test_links_only_the_best_design_tier_is_graded_and_weaker_ones_are_listed():
+    links = (
+        LinkRow(1, "Trial 2020", "rct", 20, "some_concerns", "supports"),
+        LinkRow(2, "Series 2019", "case_series", 10, "high", "supports"),
+        LinkRow(3, "Opinion 2018", "expert_opinion", None, "not_assessed", "supports"),
+    )
+    result = assess(ClaimInput(kind="effect", statement="It rejuvenates skin.", links=links))
+    row = row_of(result)
+    assert row["starting_level"] == "high"  # the randomised trial, not the weakest design
+    assert row["studies"] == 1
+    assert any("Series 2019" in n and "Opinion 2018" in n for n in row["notes"])
+    assert result.sort_strength == "B"
+
+
+def test_one_numeric_result_beside_direction_only_ones_is_counted_with_them():
+    numeric = trial(1, "A 2020")
+    others = [trial(i, f"T{i}", measure="direction_only", direction="favours_intervention")
+              for i in (2, 3)]  # fmt: skip
+    row = row_of(assess(effect_claim(question(numeric, *others))))
+    assert row["vote"]["favour_intervention"] == 3
+    assert row["studies"] == 3

@@ -392,9 +392,11 @@ def test_direction_only_bodies_are_counted_by_direction_with_k_and_p():
     assert "sign test p = 0.031" in g.effect
     assert "significant" not in g.effect
     assert judged(g, Domain.INCONSISTENCY).levels == 0
-    # Six low-risk randomised trials, 700 people, all one way: high certainty of the direction.
-    assert g.certainty == Certainty.HIGH
-    assert g.statement == "Microneedling increases hair count."
+    # Six low-risk randomised trials, 700 people, all one way: but counting directions gives
+    # no size of effect and no CI, so imprecision is rated down once: moderate.
+    assert g.certainty == Certainty.MODERATE
+    assert g.statement == "Microneedling probably increases hair count."
+    assert judged(g, Domain.IMPRECISION).levels == -1
     assert "no size of effect" in judged(g, Domain.IMPRECISION).reason
     assert (
         "700 participants meet the optimal information size" in judged(g, Domain.IMPRECISION).reason

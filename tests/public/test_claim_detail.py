@@ -1,16 +1,22 @@
 """The claim page: the bottom line first, the reasoning, the studies, where the article says it.
 
-Outcomes on the page (Summary of Findings and forest plot) are, for each link to a published
-study that tests the claim, the key outcome named on the link, or else every outcome the study
-reported; neutral links add none.
+A graded claim's page is drawn from its stored grade (`Claim.grade_detail`): the bottom line,
+the Summary of Findings and the pictures (tests/public/test_claim_grade.py). A claim not
+regraded since that field appeared (grade_detail {}) falls back to its stored rationale and, for
+each link to a published study that tests it, the outcomes as the study reported them (the key
+outcome named on the link, or else every outcome; neutral links add none). Those fallback pages
+are tested here.
 """
 
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from evidence.models import Claim, PublicationStatus
+from public.summary import bottom_line, graded_body
+from public.templatetags.evidence_tags import certainty_label, certainty_symbols
 from studies.models import StudyStatus
 from tests.factories import (
     ClaimFactory,
@@ -44,22 +50,27 @@ def _html(client, claim):
 
 
 @pytest.mark.django_db
-def test_the_density_claim_shows_its_grade_rationale_and_mentions_from_the_seed(seeded, client):
+def test_the_density_claim_not_yet_regraded_shows_its_rationale_and_mentions_from_the_seed(
+    seeded, client
+):
+    Claim.objects.filter(slug=DENSITY).update(grade_detail={})
     claim = Claim.objects.get(slug=DENSITY)
+    links = [link for link in claim.evidence_links.all() if link.study.is_published]
+    body = graded_body(link.as_linked_study() for link in links)
 
     html = _html(client, claim)
 
     bottom = _section(html, "bottom-line")
-    assert "⊕⊕◯◯" in bottom and ">Low<" in bottom and "SORT B" in bottom
-    assert "Supported" in bottom
-    assert (
-        "Low-certainty evidence from 11 studies (1,110 participants) suggests that the claim "
-        "may be true." in bottom
+    assert certainty_symbols(claim.effective_certainty) in bottom
+    assert f">{certainty_label(claim.effective_certainty)}<" in bottom
+    assert f"SORT {claim.sort_strength}" in bottom
+    sentence = bottom_line(
+        certainty=claim.effective_certainty, direction=claim.effective_direction, body=body
     )
+    assert sentence in bottom.replace("&#x27;", "'")
     rationale = _section(html, "rationale")
     steps = re.findall(r"<li>(.*?)</li>", rationale)
-    assert len(steps) == len(claim.rationale) > 5
-    assert "Start: high" in steps[0]
+    assert steps == [escape(step) for step in claim.public_rationale] and steps
     assert "Last graded" in rationale
     mentions = list(claim.mentions.all())
     assert html.count('<li class="mention">') == len(mentions) > 0
@@ -68,22 +79,10 @@ def test_the_density_claim_shows_its_grade_rationale_and_mentions_from_the_seed(
 
 
 @pytest.mark.django_db
-def test_only_claims_with_reported_mean_differences_get_a_forest_plot_in_the_seed(seeded, client):
-    plotted = {
-        claim.slug
-        for claim in Claim.objects.published()
-        if 'class="forest-plot"' in _html(client, claim)
-    }
-
-    # Only Pei 2024 reports mean differences with CIs; its three MDs state no unit, so they
-    # are plotted side by side and never pooled.
-    assert plotted == {DENSITY, "effective-for-hair-loss"}
-    forest = _section(_html(client, Claim.objects.get(slug=DENSITY)), "forest")
-    assert forest.count('<g class="forest-row">') == 3
-    assert "Not pooled: no unit is stated" in forest
-    assert "<polygon" not in forest
-    blood_flow = _html(client, Claim.objects.get(slug="increases-scalp-blood-flow"))
-    assert "nothing to plot" in _section(blood_flow, "forest")
+def test_every_published_seed_claim_page_renders_whatever_its_stored_grade(seeded, client):
+    for claim in Claim.objects.published():
+        html = _html(client, claim)
+        assert "bottom-line" in html, claim.slug
 
 
 # --- Publication status ------------------------------------------------------------------
@@ -239,65 +238,29 @@ def test_references_link_to_doi_and_pubmed(client):
     assert link.study.formatted_reference() in references.replace("&#x27;", "'")
 
 
-# --- Forest plot ---------------------------------------------------------------------------
-
-
-def _md_study(claim, estimate, low, high, unit="hairs/cm2"):
-    study = StudyFactory()
-    OutcomeFactory(
-        study=study, unit=unit, effect_type="MD", estimate=estimate, ci_low=low, ci_high=high
-    )
-    EvidenceLinkFactory(claim=claim, study=study)
-    return study
+# --- No pooling at request time ----------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_two_comparable_mean_differences_are_plotted_and_pooled(client):
+def test_a_claim_not_yet_regraded_draws_no_plot_even_with_poolable_numbers(client):
+    """Pooling is grading's work; the page only draws what grading stored."""
     claim = ClaimFactory()
-    _md_study(claim, 10.0, 4.0, 16.0)
-    _md_study(claim, 20.0, 14.0, 26.0)
+    for estimate in (10.0, 20.0):
+        study = StudyFactory()
+        OutcomeFactory(
+            study=study,
+            unit="hairs/cm2",
+            effect_type="MD",
+            estimate=estimate,
+            ci_low=estimate - 6,
+            ci_high=estimate + 6,
+        )
+        EvidenceLinkFactory(claim=claim, study=study)
 
-    forest = _section(_html(client, claim), "forest")
+    html = _html(client, claim)
 
-    svg = re.search(r'<svg class="forest-plot" role="img" aria-labelledby="([^"]+)"', forest)
-    for label_id in svg.group(1).split():
-        assert f'id="{label_id}"' in forest
-    assert forest.count('<g class="forest-row">') == 2
-    assert "<polygon" in forest
-    assert 'class="pooled-estimate">15 [' in forest  # equal precision: the pooled mean is 15
-    assert "I² = " in forest
-    assert '<table class="forest-data">' in forest
-
-
-@pytest.mark.django_db
-def test_a_mean_difference_is_computed_from_two_arms_with_sds(client):
-    claim = ClaimFactory()
-    study = StudyFactory()
-    outcome = OutcomeFactory(study=study)
-    OutcomeArmFactory(outcome=outcome, n=60, mean=94, sd=22)
-    OutcomeArmFactory(outcome=outcome, n=60, mean=92, sd=20)
-    EvidenceLinkFactory(claim=claim, study=study)
-
-    forest = _section(_html(client, claim), "forest")
-
-    assert 'class="forest-plot"' in forest
-    assert "computed from the two arms" in forest
-    assert '<td class="num">2</td>' in forest
-
-
-@pytest.mark.django_db
-def test_without_plottable_numbers_the_page_says_why_there_is_no_plot(client):
-    claim = ClaimFactory()
-    study = StudyFactory()
-    outcome = OutcomeFactory(study=study, effect_type="p-value only", p_value="0.039")
-    OutcomeArmFactory(outcome=outcome, mean=91.4)
-    OutcomeArmFactory(outcome=outcome, mean=22.2)
-    EvidenceLinkFactory(claim=claim, study=study)
-
-    forest = _section(_html(client, claim), "forest")
-
-    assert "<svg" not in forest
-    assert "No study linked to this claim reported a mean difference" in forest
+    assert "<svg" not in html and "<polygon" not in html
+    assert "MD 10 [95% CI 4 to 16]" in _section(html, "summary-of-findings")
 
 
 # --- Queries -------------------------------------------------------------------------------
@@ -333,4 +296,4 @@ def test_the_page_takes_the_same_number_of_queries_for_5_or_50_rows(
         html = _html(client, claim)
 
     assert html.count('<li class="mention">') == rows
-    assert html.count('<g class="forest-row">') == rows
+    assert _section(html, "summary-of-findings").count("<li>") == rows

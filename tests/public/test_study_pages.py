@@ -247,17 +247,24 @@ def test_downloads_read_back_with_our_importers_as_the_same_record(
     )
     response = client.get(reverse(page, kwargs={"pk": study.pk}))
     assert response["Content-Type"] == content_type
-    assert response["Content-Disposition"] == f'attachment; filename="dhurat2013.{extension}"'
+    # Named by its number, never by the citation key (a curator's handle).
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="study-{study.pk}.{extension}"'
+    )
+    assert "dhurat2013" not in response.content.decode()
     _, records = read_citations(f"download.{extension}", response.content)
     assert len(records) == 1
     values = records[0].study_values()
     assert {f: values[f] for f in FIELDS} == {f: getattr(study, f) for f in FIELDS}
 
 
-def test_a_download_without_citation_key_is_named_by_its_number(client, db):
-    study = StudyFactory(citation_key="")
-    response = client.get(reverse("studies:ris", kwargs={"pk": study.pk}))
-    assert response["Content-Disposition"] == f'attachment; filename="study-{study.pk}.ris"'
+@pytest.mark.parametrize("page", ["studies:bibtex", "studies:ris"])
+def test_a_download_of_a_placeholder_titled_study_says_title_not_available(client, db, page):
+    study = StudyFactory(title="[Title not verified: randomised trial; PMID 32516497]")
+
+    text = client.get(reverse(page, kwargs={"pk": study.pk})).content.decode()
+
+    assert "Title not verified" not in text and "Title not available" in text
 
 
 def make_studies(n: int) -> None:

@@ -3,11 +3,18 @@
 Pure: the references are plain values, no model and no database.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
 
-from studies.citations import format_vancouver, vancouver_author, vancouver_pages
+from studies.citations import (
+    family_name,
+    format_vancouver,
+    public_title,
+    vancouver_author,
+    vancouver_pages,
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,11 @@ def test_a_title_ending_in_a_question_mark_gets_no_extra_full_stop(bibliography)
         ("Muriki K. Kumar", "Kumar MK"),
         ("Guang-Ri Jin", "Jin GR"),
         ("Robert S English Jr", "English RS Jr"),
+        ("R. M. Fertig", "Fertig RM"),
+        # Stored family name first (Vancouver-style already): kept, not turned inside out.
+        ("Starace M", "Starace M"),
+        ("Liu R", "Liu R"),
+        ("Chandrashekar B S", "Chandrashekar BS"),
     ],
 )
 def test_author_names_become_family_name_and_initials(name, expected):
@@ -84,3 +96,44 @@ def test_author_names_become_family_name_and_initials(name, expected):
 )
 def test_page_ranges_drop_repeated_leading_digits(pages, expected):
     assert vancouver_pages(pages) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("Rachita Dhurat", "Dhurat"),
+        ("Robert S English Jr", "English"),
+        ("John Smith III", "Smith"),
+        ("Starace M", "Starace"),
+        ("Liu R", "Liu"),
+        ("Chandrashekar B S", "Chandrashekar"),
+        ("MS Sukesh", "Sukesh"),
+    ],
+)
+def test_the_family_name_skips_suffixes_and_reads_family_first_names(name, family):
+    assert family_name(name) == family
+
+
+@pytest.mark.parametrize("title", ["", "  ", "[Title not verified: randomised trial; PMID 1]"])
+def test_a_placeholder_title_is_shown_as_not_available_with_the_pmid(title):
+    assert public_title(title, "32516497") == "Title not available (PMID 32516497)"
+    assert public_title(title) == "Title not available"
+
+
+def test_a_real_title_is_shown_as_printed():
+    assert public_title(" Microneedles for drug delivery ", "22575858") == (
+        "Microneedles for drug delivery"
+    )
+
+
+def test_a_vancouver_reference_never_prints_a_placeholder_title_and_keeps_the_pmid(bibliography):
+    study = dataclasses.replace(
+        seed_study(bibliography, "homeuse2020"),
+        title="[Title not verified: randomised controlled trial; PMID 32516497]",
+        doi="10.1000/example",
+    )
+
+    reference = format_vancouver(study)
+
+    assert "[" not in reference and "Title not available." in reference
+    assert reference.endswith("PMID: 32516497.")

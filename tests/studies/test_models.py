@@ -143,6 +143,32 @@ def test_a_study_reads_as_first_author_year_and_title():
     assert str(study) == "Dhurat 2013: Pilot"
 
 
+@pytest.mark.parametrize(
+    ("authors", "journal", "pmid", "label"),
+    [
+        (["Robert S English Jr", "Sophia Ruiz"], "", "", "English 2024"),
+        (["Starace M", "Alessandrini A"], "", "", "Starace 2024"),
+        (["Liu R"], "", "", "Liu 2024"),
+        ([], "Dermatology Reports", "12345678", "Dermatology Reports 2024"),
+        ([], "", "12345678", "Untitled trial, PMID 12345678"),
+    ],
+)
+def test_a_study_label_is_family_name_and_year_never_the_citation_key(
+    authors, journal, pmid, label
+):
+    study = StudyFactory.build(
+        authors=authors, journal=journal, pmid=pmid, year=2024, citation_key="internal2024"
+    )
+    assert study.short_label() == label
+
+
+def test_a_study_with_a_placeholder_title_reads_as_title_not_available():
+    study = StudyFactory.build(
+        authors=[], journal="", pmid="32516497", year=2020, title="[Title not verified: x]"
+    )
+    assert str(study) == ("Untitled trial, PMID 32516497: Title not available (PMID 32516497)")
+
+
 def test_a_study_gives_its_vancouver_reference_from_its_own_fields():
     study = StudyFactory.build(
         authors=["Rachita Dhurat", "MS Sukesh"],

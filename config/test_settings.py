@@ -1,0 +1,10 @@
+"""The settings the test suite runs with (pyproject's DJANGO_SETTINGS_MODULE): the normal
+settings, read from the environment, with the local defaults made explicit as `make run` makes
+them (DEBUG on unless the environment says otherwise, so a local-only key). pytest-django still
+runs each test with DEBUG off; the tests of the production settings start their own process."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from config.settings import *  # noqa: E402, F403
