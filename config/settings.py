@@ -230,3 +230,18 @@ LOGGING = {
         "environ": {"level": "WARNING"},
     },
 }
+
+# Background tasks and citation uploads (studies.tasks, config/celery.py) ------------------
+# A broker (e.g. redis://127.0.0.1:6379/0) sends imports to a worker (`celery -A config worker`);
+# with none, tasks run inline in the web process, so a local `make run` needs nothing more.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The largest citation file one upload or import takes (the upload page says what it is).
+CITATION_UPLOAD_MAX_BYTES = env.int("CITATION_UPLOAD_MAX_BYTES", default=20 * 1000 * 1000)
+# Uploaded citation files wait here for the worker (it must see the same folder).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")

@@ -11,22 +11,26 @@ studies through studies.signals: this module never imports them.
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Model
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
-from studies.importers import CitationFileError
-from studies.models import Outcome, OutcomeArm, Study, StudyStatus
+from studies.importers import CitationFileError, check_size, megabytes
+from studies.models import ImportJob, Outcome, OutcomeArm, Study, StudyStatus
 from studies.services import (
+    REPORT_ROWS_SHOWN,
     WorkflowError,
-    citations_import,
+    import_job_report_text,
+    import_job_start,
     study_publish,
     study_retract,
     study_submit,
@@ -319,34 +323,54 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     def export_ris(self, request, queryset):
         return _download(to_ris(queryset), "studies.ris", "application/x-research-info-systems")
 
-    # Citation import page.
-
+    # Citation import: the upload page stores each file as an ImportJob for the task queue
+    # and redirects to the job's status page, which refreshes itself until the job is done.
     def get_urls(self):
+        wrap = self.admin_site.admin_view
         urls = [
+            path("import/", wrap(self.import_view), name="studies_study_import"),
+            path("import/jobs/", wrap(self.import_jobs_view), name="studies_study_import_jobs"),
             path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="studies_study_import",
-            )
+                "import/jobs/<int:job_id>/",
+                wrap(self.import_jobs_view),
+                name="studies_study_import_job",
+            ),
+            path(
+                "import/jobs/<int:job_id>/report.txt",
+                wrap(self.import_report_view),
+                name="studies_study_import_report",
+            ),
         ]
         return urls + super().get_urls()
+
+    def _import_context(self, request, title: str) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "changelist_url": reverse("admin:studies_study_changelist"),
+            "import_url": reverse("admin:studies_study_import"),
+            "max_size": megabytes(settings.CITATION_UPLOAD_MAX_BYTES),
+        }
 
     def import_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        reports, failures = [], []
+        failures, jobs = [], []
         form = CitationImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            dry_run = form.cleaned_data["dry_run"]
             for upload in form.cleaned_data["files"]:
                 try:
-                    with transaction.atomic():
-                        report = citations_import(
+                    # Refused before it is read into memory or stored.
+                    check_size(upload.size, settings.CITATION_UPLOAD_MAX_BYTES)
+                    jobs.append(
+                        import_job_start(
                             filename=upload.name,
                             content=upload.read(),
                             by=request.user,
-                            dry_run=dry_run,
+                            dry_run=form.cleaned_data["dry_run"],
                         )
+                    )
                 except CitationFileError as error:
                     failures.append((upload.name, str(error)))
                     self.message_user(
@@ -354,19 +378,48 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
                         f"{upload.name}: not imported, nothing written. {error}",
                         messages.ERROR,
                     )
-                else:
-                    reports.append(report)
-                    self.message_user(request, report.summary(), messages.SUCCESS)
+            if jobs and not failures:
+                if len(jobs) == 1:
+                    return redirect("admin:studies_study_import_job", job_id=jobs[0].pk)
+                query = "&".join(f"id={job.pk}" for job in jobs)
+                return redirect(reverse("admin:studies_study_import_jobs") + "?" + query)
         context = {
-            **self.admin_site.each_context(request),
-            "title": "Import citations",
-            "opts": self.model._meta,
+            **self._import_context(request, "Import citations"),
             "form": form,
-            "reports": reports,
             "failures": failures,
-            "changelist_url": reverse("admin:studies_study_changelist"),
+            "jobs": jobs,
         }
         return TemplateResponse(request, "admin/studies/study/import.html", context)
+
+    def import_jobs_view(self, request, job_id: int | None = None):
+        """One job (or the ones just uploaded, or the latest) with progress and report."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        jobs = ImportJob.objects.select_related("created_by")
+        if job_id is not None:
+            jobs = [get_object_or_404(jobs, pk=job_id)]
+        elif request.GET.getlist("id"):
+            ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()]
+            jobs = list(jobs.filter(pk__in=ids).order_by("pk"))
+        else:
+            jobs = list(jobs.defer("lines")[:50])
+        context = {
+            **self._import_context(
+                request, "Citation import" if job_id is not None else "Citation imports"
+            ),
+            "jobs": jobs,
+            "listing": job_id is None and not request.GET.getlist("id"),
+            "running": any(not job.finished for job in jobs),
+            "rows_shown": REPORT_ROWS_SHOWN,
+        }
+        return TemplateResponse(request, "admin/studies/study/import_jobs.html", context)
+
+    def import_report_view(self, request, job_id: int):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ImportJob.objects, pk=job_id)
+        name = f"import-{job.pk}-report.txt"
+        return _download(import_job_report_text(job), name, "text/plain")
 
 
 def _download(text: str, filename: str, content_type: str) -> HttpResponse:

@@ -3,10 +3,11 @@
 Names go out as "Family, Given" (family = the last word of the stored name), pages as
 BibTeX's "6--11" or RIS's SP/EP pair, identifiers as bare DOI and PMID fields. What goes out is
 public: the title a reader sees (never a bracketed placeholder) and keys made from the family
-name and year (never the internal citation key).
+name and year (never the internal citation key). Keys are ASCII letters, digits and "_", unique
+within the file (Wang_2020, Wang_2020a … Wang_2020z, Wang_2020aa …), so the output always
+parses back however many studies share an author and year.
 """
 
-import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -16,7 +17,7 @@ from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
 
 from studies.citations import family_name
-from studies.importers.records import family_given
+from studies.importers.records import CitationKeys, ascii_key, family_given
 from studies.models import Study
 
 
@@ -25,26 +26,23 @@ def _bibtex_name(name: str) -> str:
     return f"{family}, {given}" if given else family
 
 
-def _key(study: Study, used: set[str], *, citation_keys: bool) -> str:
+def _key(study: Study, used: CitationKeys, *, citation_keys: bool) -> str:
     """ "Dhurat_2013": family name and year; without authors, "study_<pk>". The citation key
-    (a curator's handle, not public) only when asked for: the admin's export for curators."""
-    if citation_keys and study.citation_key and study.citation_key not in used:
-        used.add(study.citation_key)
-        return study.citation_key
+    (a curator's handle, not public) only when asked for: the admin's export for curators,
+    reduced to ASCII letters and digits if it holds anything else (an old "wang2020{")."""
+    stored = ascii_key(study.citation_key) if citation_keys else ""
+    if stored:
+        return used.new(stored)
     family = family_name(study.authors[0]) if study.authors else ""
-    ascii_family = unicodedata.normalize("NFKD", family).encode("ascii", "ignore").decode()
-    ascii_family = re.sub(r"[^A-Za-z0-9]", "", ascii_family)
-    base = f"{ascii_family}_{study.year}" if ascii_family else f"study_{study.pk}"
-    key, suffix = base, ord("a")
-    while key in used:
-        key, suffix = f"{base}{chr(suffix)}", suffix + 1
-    used.add(key)
-    return key
+    ascii_family = "".join(
+        ch for ch in unicodedata.normalize("NFKD", family) if ch.isascii() and ch.isalnum()
+    )
+    return used.new(f"{ascii_family}_{study.year}" if ascii_family else f"study_{study.pk}")
 
 
 def to_bibtex(studies: Iterable[Study], *, citation_keys: bool = False) -> str:
     library = bibtexparser.Library()
-    used: set[str] = set()
+    used = CitationKeys()
     for study in studies:
         values = {
             "author": " and ".join(_bibtex_name(a) for a in study.authors),

@@ -442,3 +442,83 @@ class OutcomeArm(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+class ImportJob(models.Model):
+    """One uploaded citation file imported in the background, with its progress and report.
+
+    The admin stores the file's bytes here and hands the job's id to the task queue
+    (studies.tasks); the worker reads them, imports, and writes the counts and the report back
+    as it goes, so the curator's status page shows how far it is and, at the end, the result.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="uploaded by",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    filename = models.CharField("file name", max_length=255)
+    # On the file storage (MEDIA_ROOT), not in a database row: writing 20 MB as a bytea
+    # parameter takes seconds, a file milliseconds. The worker needs the same storage.
+    upload = models.FileField(
+        "file",
+        upload_to="citation-imports/%Y/%m/",
+        max_length=300,
+        blank=True,
+        help_text="The uploaded file, deleted once the import has run.",
+    )
+    size = models.PositiveBigIntegerField("size (bytes)", default=0)
+    dry_run = models.BooleanField("dry run", default=False)
+    status = models.CharField(
+        "status", max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    stage = models.CharField(
+        "stage", max_length=200, blank=True, help_text="What the import is doing right now."
+    )
+    total = models.PositiveIntegerField("records in the file", default=0)
+    processed = models.PositiveIntegerField("records checked", default=0)
+    created = models.PositiveIntegerField("studies created", default=0)
+    present = models.PositiveIntegerField("already present", default=0)
+    skipped = models.PositiveIntegerField("skipped", default=0)
+    summary = models.TextField("summary", blank=True)
+    error = models.TextField(
+        "error", blank=True, help_text="Why the file was not imported (nothing was written)."
+    )
+    lines = models.JSONField(
+        "report", default=list, blank=True, help_text="One row per record: what happened to it."
+    )
+    created_at = models.DateTimeField("uploaded at", auto_now_add=True)
+    started_at = models.DateTimeField("started at", null=True, blank=True)
+    finished_at = models.DateTimeField("finished at", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "citation import"
+        verbose_name_plural = "citation imports"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(processed__lte=F("total")),
+                name="studies_importjob_processed_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0

@@ -9,19 +9,31 @@ sends studies.signals.studies_changed in the same transaction (evidence regrades
 linked to the study). Imported studies start as drafts with no links: they change no grade.
 """
 
-from collections.abc import Iterable
+import logging
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
 from studies.citations import is_valid_doi, normalize_title
-from studies.importers import FORMATS, CitationRecord, read_citations
-from studies.models import Study, StudyStatus
+from studies.importers import (
+    FORMATS,
+    CitationFileError,
+    CitationRecord,
+    check_size,
+    read_citations,
+)
+from studies.importers.records import CitationKeys, citation_key_base
+from studies.models import ImportJob, ImportJobStatus, Study, StudyStatus
 from studies.signals import studies_changed, study_part_histories
 
 # Fields a workflow step or the grading changes by itself: they are not "a change someone made"
@@ -169,6 +181,9 @@ def study_retract(*, study: Study, by, reason: str) -> Study:
 # Citation import ---------------------------------------------------------------------------
 
 
+PROGRESS_EVERY_SECONDS = 0.5
+
+
 class ImportOutcome:
     CREATED = "created"
     PRESENT = "already present"
@@ -226,12 +241,13 @@ class _Index:
         self.doi: dict[str, object] = {}
         self.pmid: dict[str, object] = {}
         self.title: dict[tuple[str, int], object] = {}
-        self.keys: set[str] = set()
+        taken: set[str] = set()
         rows = Study.objects.values_list("pk", "doi", "pmid", "title", "year", "citation_key")
-        for pk, doi, pmid, title, year, key in rows.iterator():
+        for pk, doi, pmid, title, year, key in rows.iterator(chunk_size=5000):
             self.add(pk, doi, pmid, title, year)
             if key:
-                self.keys.add(key)
+                taken.add(key)
+        self.keys = CitationKeys(taken)
 
     def add(self, target, doi: str, pmid: str, title: str, year: int | None) -> None:
         if doi:
@@ -252,13 +268,8 @@ class _Index:
         return None
 
     def citation_key(self, record: CitationRecord) -> str:
-        family = record.authors[0].split()[-1] if record.authors else "anon"
-        base = normalize_title(family)[:40] + str(record.year)
-        key, suffix = base, ord("a")
-        while key in self.keys:
-            key, suffix = f"{base}{chr(suffix)}", suffix + 1
-        self.keys.add(key)
-        return key
+        """wang2020, then wang2020a … wang2020z, wang2020aa …: ASCII letters and digits."""
+        return self.keys.new(citation_key_base(record.authors, record.year))
 
 
 def _problem(study: Study) -> str:
@@ -285,20 +296,32 @@ def citations_import(
     dry_run: bool = False,
     status: str = StudyStatus.DRAFT,
     progress: bool = False,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
     """Import one citation file: every record is created, found already present, or skipped.
 
     De-duplicates against the database and within the file by normalised DOI, then PMID, then
     normalised title with year. Raises CitationFileError (and writes nothing) when the file
-    cannot be read; with dry_run it reports what it would do and writes nothing.
+    cannot be read, is over `max_bytes` (default: settings.CITATION_UPLOAD_MAX_BYTES) or holds
+    a malformed record; with dry_run it reports what it would do and writes nothing.
+    `on_progress(stage, done, total)` is called now and then while records are checked.
     """
-    fmt, records = read_citations(filename, content)
+    if max_bytes is None:
+        max_bytes = settings.CITATION_UPLOAD_MAX_BYTES
+    fmt, records = read_citations(filename, content, max_bytes=max_bytes)
     report = ImportReport(filename=filename, format=fmt, dry_run=dry_run)
+    tell = on_progress or (lambda stage, done, total: None)
+    tell("checking the records against the database", 0, len(records))
     index = _Index()
     new: list[Study] = []
     present: list[tuple[ImportLine, int]] = []
     bar = tqdm(records, desc=filename, unit="record", disable=not progress or len(records) < 100)
-    for record in bar:
+    last = time.monotonic()
+    for done, record in enumerate(bar):
+        if time.monotonic() - last > PROGRESS_EVERY_SECONDS:
+            tell("checking the records against the database", done, len(records))
+            last = time.monotonic()
         line = ImportLine(record, ImportOutcome.SKIPPED)
         report.lines.append(line)
         if not record.title:
@@ -330,6 +353,11 @@ def citations_import(
     found = Study.objects.in_bulk([pk for _, pk in present])
     for line, pk in present:
         line.study = found[pk]
+    tell(
+        f"writing {len(new)} new studies" if new and not dry_run else "done",
+        len(records),
+        len(records),
+    )
     if not dry_run and new:
         _create(new, by=by, reason=f"Imported from {filename}")
     return report
@@ -345,3 +373,143 @@ def _create(studies: Iterable[Study], *, by, reason: str) -> None:
     )
     for original, saved in zip(studies, created, strict=True):
         original.pk = saved.pk
+
+
+# Background imports ------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+REPORT_ROWS_SHOWN = 1000
+
+
+def import_job_start(*, filename: str, content: bytes, by, dry_run: bool = False) -> ImportJob:
+    """Store an uploaded file as a queued ImportJob and hand it to the task queue.
+
+    With a broker (settings.CELERY_BROKER_URL) a worker picks it up once this transaction
+    commits; with none (CELERY_TASK_ALWAYS_EAGER) it runs here and now. A file over the size
+    limit is refused before anything is stored (CitationFileError).
+    """
+    from studies.tasks import import_citations_task
+
+    check_size(len(content), settings.CITATION_UPLOAD_MAX_BYTES)
+    job = ImportJob(
+        created_by=by if by is not None and by.pk else None,
+        filename=filename[:255],
+        size=len(content),
+        dry_run=dry_run,
+        stage="waiting for a worker",
+    )
+    job.upload.save(f"import{PurePath(filename).suffix[:10]}", ContentFile(content), save=False)
+    job.save()
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        import_citations_task.apply(args=[job.pk])
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: import_citations_task.delay(job.pk))
+    return job
+
+
+def _job_update(job: ImportJob, **values) -> None:
+    for name, value in values.items():
+        setattr(job, name, value)
+    ImportJob.objects.filter(pk=job.pk).update(**values)
+
+
+def _report_row(line: ImportLine) -> dict[str, object]:
+    return {
+        "record": line.record.label,
+        "citation": line.record.describe(),
+        "outcome": line.outcome,
+        "study": line.study.pk if line.study is not None and line.study.pk else None,
+        "study_label": str(line.study) if line.study is not None else "",
+        "reason": line.reason,
+    }
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued import (the task queue calls this): all of the file or nothing.
+
+    Progress and counts are written to the job as it goes (outside the import's transaction,
+    so the status page sees them); at the end the job is done with its report, or failed with
+    the reason and nothing written. Running a job that already ran does nothing.
+    """
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != ImportJobStatus.QUEUED:
+        return job
+    _job_update(job, status=ImportJobStatus.RUNNING, started_at=timezone.now(), stage="reading")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        _job_update(job, stage=stage, processed=done, total=total)
+
+    try:
+        with job.upload.open("rb") as stored:
+            content = stored.read()
+    except (OSError, ValueError):
+        _job_finish(
+            job,
+            status=ImportJobStatus.FAILED,
+            error="The uploaded file is not on this worker's file storage (MEDIA_ROOT): the "
+            "web server and the worker must share it. Upload the file again.",
+        )
+        return job
+    try:
+        # Not in one transaction: the progress updates must be seen while it runs. The import
+        # writes its studies in one transaction of its own (all or nothing).
+        report = citations_import(
+            filename=job.filename,
+            content=content,
+            by=job.created_by,
+            dry_run=job.dry_run,
+            on_progress=progress,
+        )
+    except CitationFileError as error:
+        _job_finish(job, status=ImportJobStatus.FAILED, error=str(error))
+    except IntegrityError:
+        logger.exception("Import job %s hit a database constraint", job.pk)
+        _job_finish(
+            job,
+            status=ImportJobStatus.FAILED,
+            error="Another change created some of the same studies while this file was being "
+            "imported (same DOI, PMID or citation key). Import the file again: what is now "
+            "present will be reported as such.",
+        )
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        _job_finish(
+            job,
+            status=ImportJobStatus.FAILED,
+            error="The import stopped on an unexpected error; nothing was written. "
+            "The server log has the details.",
+        )
+        raise
+    else:
+        _job_finish(
+            job,
+            status=ImportJobStatus.DONE,
+            summary=report.summary(),
+            created=report.count(ImportOutcome.CREATED),
+            present=report.count(ImportOutcome.PRESENT),
+            skipped=report.count(ImportOutcome.SKIPPED),
+            lines=[_report_row(line) for line in report.lines],
+        )
+    return job
+
+
+def _job_finish(job: ImportJob, **values) -> None:
+    values.setdefault("processed", job.total)
+    if job.upload:
+        job.upload.delete(save=False)
+    _job_update(job, **values, upload="", stage="", finished_at=timezone.now())
+
+
+def import_job_report_text(job: ImportJob) -> str:
+    """The whole report as plain text, one line per record (the download on the job page)."""
+    head = job.summary or f"{job.filename}: not imported, nothing written. {job.error}"
+    rows = []
+    for row in job.lines:
+        result = row["outcome"]
+        if row["study"]:
+            result += f" as study {row['study']}, “{row['study_label']}”"
+        if row["reason"]:
+            result += f" ({row['reason']})"
+        rows.append(f"{row['record']}\t{row['citation']}\t{result}")
+    return "\n".join([head, *rows]) + "\n"

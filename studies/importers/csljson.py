@@ -1,27 +1,94 @@
-"""CSL-JSON (Zotero "Better CSL JSON", citeproc, Crossref) read with the json module."""
+"""CSL-JSON (Zotero "Better CSL JSON", citeproc, Crossref) read with the json module.
+
+Every field is checked for its type: text fields take a string or a number (CSL allows
+`"volume": 5`; Crossref gives titles as a list of strings, the first is taken), names are
+objects of such parts, `issued` holds `date-parts` as a list of lists. Anything else (a title
+that is an object, a year that is a list) refuses the file with the record and field named,
+rather than storing the Python text of the value.
+"""
 
 import json
 from typing import Any
 
 from studies.importers.records import CitationFileError, CitationRecord, parse_year
 
+_TEXT_FIELDS = {
+    "title": "title",
+    "journal": "container-title",
+    "volume": "volume",
+    "issue": "issue",
+    "pages": "page",
+    "doi": "DOI",
+    "pmid": "PMID",
+    "pmcid": "PMCID",
+    "url": "URL",
+}
+_NAME_PARTS = ["literal", "given", "non-dropping-particle", "family", "suffix"]
 
-def _name(person: dict[str, Any]) -> str:
-    if person.get("literal"):
-        return str(person["literal"])
-    parts = [person.get("given"), person.get("non-dropping-particle"), person.get("family")]
-    parts.append(person.get("suffix"))
-    return " ".join(str(p) for p in parts if p)
+
+class _FieldError(Exception):
+    """A value of the wrong type: the message says which field and what was expected."""
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    return type(value).__name__
+
+
+def _text(value: object, name: str) -> str:
+    """A text field: a string or a number; a list of strings gives its first (Crossref)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return next((v for v in value if v.strip()), "")
+    raise _FieldError(f"“{name}” must be text, not {_kind(value)}")
+
+
+def _name(person: object) -> str:
+    if not isinstance(person, dict):
+        raise _FieldError(
+            f"each “author” must be an object with family and given names, not {_kind(person)}"
+        )
+    parts = {part: _text(person.get(part), f"author {part}") for part in _NAME_PARTS}
+    if parts["literal"]:
+        return parts["literal"]
+    order = ["given", "non-dropping-particle", "family", "suffix"]
+    return " ".join(parts[p] for p in order if parts[p])
 
 
 def _year(item: dict[str, Any]) -> int | None:
-    issued = item.get("issued") or {}
-    if isinstance(issued, dict):
-        parts = issued.get("date-parts") or []
-        if parts and parts[0] and parts[0][0]:
-            return parse_year(parts[0][0])
-        return parse_year(issued.get("raw") or issued.get("literal"))
-    return parse_year(issued)
+    issued = item.get("issued")
+    if issued is None or issued == "":
+        return None
+    if isinstance(issued, str | int) and not isinstance(issued, bool):
+        return parse_year(issued)
+    if not isinstance(issued, dict):
+        raise _FieldError(f"“issued” must be a date object, not {_kind(issued)}")
+    parts = issued.get("date-parts")
+    if parts is not None:
+        if not isinstance(parts, list) or not all(isinstance(p, list) for p in parts):
+            raise _FieldError(
+                "“issued” → “date-parts” must be a list of lists, e.g. [[2013, 1, 5]]; "
+                f"it is {json.dumps(parts)[:40]}"
+            )
+        if parts and parts[0]:
+            first = parts[0][0]
+            if not isinstance(first, str | int) or isinstance(first, bool):
+                raise _FieldError(f"the year in “date-parts” must be a number, not {_kind(first)}")
+            return parse_year(first)
+    for key in ("raw", "literal"):
+        if issued.get(key):
+            return parse_year(_text(issued[key], f"issued {key}"))
+    return None
 
 
 def _record(item: object, number: int) -> CitationRecord:
@@ -30,25 +97,19 @@ def _record(item: object, number: int) -> CitationRecord:
             f"Record {number} is not a CSL-JSON item (an object with a title, authors…).",
             record=number,
         )
-    authors = item.get("author") or []
-    if not isinstance(authors, list) or not all(isinstance(a, dict) for a in authors):
+    try:
+        authors = item.get("author") or []
+        if not isinstance(authors, list):
+            raise _FieldError(f"“author” must be a list of names, not {_kind(authors)}")
+        values = {name: _text(item.get(key), key) for name, key in _TEXT_FIELDS.items()}
+        return CitationRecord(**values, authors=[_name(a) for a in authors], year=_year(item))
+    except _FieldError as error:
+        ident = item.get("id")
+        which = f" ({ident})" if isinstance(ident, str | int) else ""
         raise CitationFileError(
-            f"Record {number} ({item.get('id', 'no id')}): “author” must be a list of names.",
+            f"Record {number}{which}: {error}.",
             record=number,
-        )
-    return CitationRecord(
-        title=str(item.get("title") or ""),
-        authors=[_name(a) for a in authors],
-        year=_year(item),
-        journal=str(item.get("container-title") or ""),
-        volume=str(item.get("volume") or ""),
-        issue=str(item.get("issue") or ""),
-        pages=str(item.get("page") or ""),
-        doi=str(item.get("DOI") or ""),
-        pmid=str(item.get("PMID") or ""),
-        pmcid=str(item.get("PMCID") or ""),
-        url=str(item.get("URL") or ""),
-    )
+        ) from None
 
 
 def parse(text: str) -> list[CitationRecord]:
@@ -59,6 +120,11 @@ def parse(text: str) -> list[CitationRecord]:
             f"The JSON breaks at line {error.lineno}, column {error.colno} ({error.msg}): "
             "the file may be truncated. Export it again.",
             line=error.lineno,
+        ) from None
+    except RecursionError:
+        raise CitationFileError(
+            "The JSON is nested too deeply to be a citation file (lists or objects inside each "
+            "other thousands of levels down). Export the references again."
         ) from None
     items = data if isinstance(data, list) else [data]
     return [_record(item, number) for number, item in enumerate(items, start=1)]

@@ -1,7 +1,8 @@
 """The common record every importer produces, and the helpers they share."""
 
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, fields
 
 from studies.citations import normalize_doi, normalize_pmid
 
@@ -73,6 +74,77 @@ class CitationRecord:
 
 
 _SPACE = re.compile(r"\s+")
+# Characters no citation field holds and PostgreSQL or a BibTeX tool refuses: NUL and the other
+# C0/C1 control characters that are not whitespace (whitespace is collapsed to one space), DEL,
+# and lone surrogates (a JSON "\\ud800" decodes to one; UTF-8 cannot encode it).
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f\ud800-\udfff]")
+
+
+def describe_control(char: str) -> str:
+    """ "U+0000 (NUL)" for a message: the code point and, where it has one, its name."""
+    names = {"\x00": "NUL", "\x7f": "DEL"}
+    name = names.get(char) or unicodedata.name(char, "a control character")
+    return f"U+{ord(char):04X} ({name})"
+
+
+def control_problem(record: "CitationRecord") -> str:
+    """ "" or a message naming the first field of a record holding a control character."""
+    for item in fields(record):
+        value = getattr(record, item.name)
+        values = value if isinstance(value, list) else [value]
+        for text in values:
+            if isinstance(text, str):
+                found = CONTROL.search(text)
+                if found:
+                    return (
+                        f"its {item.name} holds the control character "
+                        f"{describe_control(found.group())}"
+                    )
+    return ""
+
+
+# Citation keys: the first author's family name in ASCII letters and digits, the year, and a
+# letter suffix for the second and later studies sharing both (wang2020, wang2020a … wang2020z,
+# wang2020aa …), so every key stays a valid BibTeX key and a file name.
+KEY_BASE_LENGTH = 40
+
+
+def ascii_key(value: str) -> str:
+    """Lower-case ASCII letters and digits only: accents folded, everything else dropped."""
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "", folded.lower())
+
+
+def key_suffix(number: int) -> str:
+    """0 gives "", 1 "a", 26 "z", 27 "aa", 28 "ab" … (bijective base 26)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def citation_key_base(authors: list[str], year: int | None) -> str:
+    family = authors[0].split()[-1] if authors and authors[0].split() else ""
+    return (ascii_key(family)[:KEY_BASE_LENGTH] or "anon") + (str(year) if year else "")
+
+
+class CitationKeys:
+    """Hands out keys not yet taken, remembering what it handed out."""
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken: set[str] = set(taken or ())
+        self._next: dict[str, int] = {}
+
+    def new(self, base: str) -> str:
+        number = self._next.get(base, 0)
+        while (key := base + key_suffix(number)) in self.taken:
+            number += 1
+        self._next[base] = number + 1
+        self.taken.add(key)
+        return key
+
+
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d|2100)\b")
 
 

@@ -249,7 +249,7 @@ def upload(client, *names, dry_run=False):
     data = {"files": files}
     if dry_run:
         data["dry_run"] = "on"
-    return client.post(reverse("admin:studies_study_import"), data)
+    return client.post(reverse("admin:studies_study_import"), data, follow=True)
 
 
 def test_uploading_a_file_creates_drafts_and_shows_each_record(client, curator):

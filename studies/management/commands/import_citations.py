@@ -31,8 +31,15 @@ class Command(BaseCommand):
             "public, and the curator sets each one's design first).",
         )
         parser.add_argument("--user", help="Username recorded in the history as the importer.")
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            default=None,
+            help="Refuse a file larger than this (default: the CITATION_UPLOAD_MAX_BYTES "
+            "setting, as for uploads).",
+        )
 
-    def handle(self, *args, files, dry_run, status, user, verbosity, **options):
+    def handle(self, *args, files, dry_run, status, user, max_bytes, verbosity, **options):
         by = None
         if user:
             try:
@@ -56,6 +63,7 @@ class Command(BaseCommand):
                         dry_run=dry_run,
                         status=status,
                         progress=verbosity > 0 and sys.stderr.isatty(),
+                        max_bytes=max_bytes,
                     )
             except CitationFileError as error:
                 failed.append(path)
