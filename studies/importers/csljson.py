@@ -101,7 +101,10 @@ def _record(item: object, number: int) -> CitationRecord:
         authors = item.get("author") or []
         if not isinstance(authors, list):
             raise _FieldError(f"“author” must be a list of names, not {_kind(authors)}")
-        values = {name: _text(item.get(key), key) for name, key in _TEXT_FIELDS.items()}
+        # Text fields only (title, journal, doi…), so Any costs no safety here.
+        values: dict[str, Any] = {
+            name: _text(item.get(key), key) for name, key in _TEXT_FIELDS.items()
+        }
         return CitationRecord(**values, authors=[_name(a) for a in authors], year=_year(item))
     except _FieldError as error:
         ident = item.get("id")
