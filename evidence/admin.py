@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from evidence.forms import ClaimMentionForm
+from evidence.forms import ClaimMentionForm, SourceDocumentForm
 from evidence.models import (
     Claim,
     ClaimCategory,
@@ -36,30 +36,20 @@ from evidence.workflow import (
     claim_unpublish,
     document_suggestions,
     document_text_update,
+    sourcedocument_publish,
+    sourcedocument_submit,
+    sourcedocument_unpublish,
 )
-from studies.admin import LockedInlineMixin, ReviewedRecordAdminMixin, StudyAdmin, run_workflow
+from studies.admin import (
+    LockedInlineMixin,
+    PublicationRuleAdminMixin,
+    ReviewedRecordAdminMixin,
+    StudyAdmin,
+    run_workflow,
+)
 from studies.models import Study
 
 OVERRIDE_FIELDS = {"certainty_override", "direction_override", "override_justification"}
-
-
-def claim_locked(request, claim: Claim | None) -> bool:
-    return (
-        claim is not None
-        and claim.status == PublicationStatus.PUBLISHED
-        and not request.user.is_superuser
-    )
-
-
-class ClaimLockedInlineMixin:
-    def has_add_permission(self, request, obj=None):
-        return not claim_locked(request, obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return not claim_locked(request, obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not claim_locked(request, obj) and super().has_delete_permission(request, obj)
 
 
 class StudyEvidenceLinkInline(LockedInlineMixin, admin.TabularInline):
@@ -146,14 +136,25 @@ StudyAdmin.extend(
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(SimpleHistoryAdmin):
+class SourceDocumentAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "status", "mention_count", "needs_review_count", "imported_at"]
     list_filter = ["status"]
     search_fields = ["title", "source"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["checksum", "suggested_claim_places"]
+    form = SourceDocumentForm
+    readonly_fields = [
+        "checksum",
+        "suggested_claim_places",
+        "status",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "published_at",
+        "published_by",
+    ]
+    actions = ["submit_for_review", "publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "source", "source_url", "imported_at"]}),
+        (None, {"fields": ["title", "slug", "source", "source_url", "imported_at"]}),
         (
             "Text",
             {
@@ -163,6 +164,16 @@ class SourceDocumentAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Still uncurated", {"fields": ["suggested_claim_places"]}),
+        (
+            "Review and publishing",
+            {
+                "fields": [
+                    "status",
+                    ("created_at", "updated_at", "updated_by"),
+                    ("published_at", "published_by"),
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -192,13 +203,40 @@ class SourceDocumentAdmin(SimpleHistoryAdmin):
             "admin/evidence/sourcedocument/_suggestions.html", {"groups": groups}
         )
 
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != PublicationStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("evidence.publish_sourcedocument")
+
     def save_model(self, request, obj, form, change):
+        # The form reads the text as stored (LF, NFC), so a resave of the same text as the
+        # browser posts it is no change: nothing is written, no history row.
+        if change and not form.has_changed():
+            return
         if change and "text" in form.changed_data:
+            obj.updated_by = request.user
             report = document_text_update(document=obj, text=obj.text, by=request.user)
             level = messages.WARNING if report.flagged else messages.INFO
             self.message_user(request, f"Text changed: {report}", level)
         else:
             super().save_model(request, obj, form, change)
+
+    @admin.action(description="Submit selected documents for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        run_workflow(self, request, queryset, sourcedocument_submit, "Submitted for review:")
+
+    @admin.action(description="Publish selected documents (reviewers)", permissions=["publish"])
+    def publish(self, request, queryset):
+        run_workflow(self, request, queryset, sourcedocument_publish, "Published")
+
+    @admin.action(
+        description="Unpublish selected documents (back to draft)", permissions=["publish"]
+    )
+    def unpublish(self, request, queryset):
+        run_workflow(self, request, queryset, sourcedocument_unpublish, "Unpublished")
 
 
 @admin.register(ClaimCategory)
@@ -216,7 +254,7 @@ class ClaimCategoryAdmin(admin.ModelAdmin):
         return category.n_claims
 
 
-class ClaimMentionInline(ClaimLockedInlineMixin, admin.StackedInline):
+class ClaimMentionInline(LockedInlineMixin, admin.StackedInline):
     model = ClaimMention
     form = ClaimMentionForm
     extra = 0
@@ -239,14 +277,14 @@ class ClaimMentionInline(ClaimLockedInlineMixin, admin.StackedInline):
         )
 
 
-class ClaimEvidenceLinkInline(ClaimLockedInlineMixin, admin.TabularInline):
+class ClaimEvidenceLinkInline(LockedInlineMixin, admin.TabularInline):
     model = EvidenceLink
     extra = 0
     fields = ["study", "direction", "finding", "outcome", "indirect", "indirectness_note"]
     autocomplete_fields = ["study", "outcome"]
 
 
-class ClaimOutcomeInline(ClaimLockedInlineMixin, admin.TabularInline):
+class ClaimOutcomeInline(LockedInlineMixin, admin.TabularInline):
     """The rows of the claim's Summary of Findings: comparison × outcome, with importance."""
 
     model = ClaimOutcome
@@ -258,7 +296,7 @@ class ClaimOutcomeInline(ClaimLockedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Comparison)
-class ComparisonAdmin(SimpleHistoryAdmin):
+class ComparisonAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
     list_display = ["label", "intervention_role", "slug"]
     list_filter = ["intervention_role"]
     search_fields = ["label", "slug", "population", "intervention", "comparator"]
@@ -266,7 +304,7 @@ class ComparisonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OutcomeMeasure)
-class OutcomeMeasureAdmin(SimpleHistoryAdmin):
+class OutcomeMeasureAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "unit", "kind", "benefit", "mid"]
     list_filter = ["kind", "benefit"]
     search_fields = ["name", "slug", "unit"]
@@ -400,10 +438,8 @@ class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
             "<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((s,) for s in claim.rationale))
         )
 
-    def has_change_permission(self, request, obj=None):
-        return not claim_locked(request, obj) and super().has_change_permission(request, obj)
-
     def has_delete_permission(self, request, obj=None):
+        # Only drafts are deleted (published ones are locked for the superuser too).
         if (
             obj is not None
             and obj.status != PublicationStatus.DRAFT
@@ -442,7 +478,7 @@ class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ClaimMention)
-class ClaimMentionAdmin(SimpleHistoryAdmin):
+class ClaimMentionAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
     form = ClaimMentionForm
     list_display = ["quote_short", "claim", "document", "start", "end", "needs_review"]
     list_select_related = ["claim", "document"]
@@ -460,31 +496,15 @@ class ClaimMentionAdmin(SimpleHistoryAdmin):
     def quote_short(self, mention: ClaimMention) -> str:
         return mention.quote if len(mention.quote) <= 80 else mention.quote[:79] + "…"
 
-    def has_change_permission(self, request, obj=None):
-        locked = obj is not None and claim_locked(request, obj.claim)
-        return not locked and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        locked = obj is not None and claim_locked(request, obj.claim)
-        return not locked and super().has_delete_permission(request, obj)
-
 
 @admin.register(EvidenceLink)
-class EvidenceLinkAdmin(SimpleHistoryAdmin):
+class EvidenceLinkAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
     list_display = ["claim", "study", "direction", "indirect", "outcome", "updated_by"]
     list_select_related = ["claim", "study", "outcome", "updated_by"]
     list_filter = ["direction", "indirect", "claim__category", "study__design"]
     search_fields = ["claim__statement", "study__title", "study__citation_key", "finding"]
     autocomplete_fields = ["claim", "study", "outcome"]
     readonly_fields = ["created_at", "updated_at", "updated_by"]
-
-    def has_change_permission(self, request, obj=None):
-        locked = obj is not None and claim_locked(request, obj.claim)
-        return not locked and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        locked = obj is not None and claim_locked(request, obj.claim)
-        return not locked and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
@@ -504,3 +524,36 @@ class EvidenceLinkAdmin(SimpleHistoryAdmin):
         claim_ids = list(queryset.values_list("claim_id", flat=True).distinct())
         super().delete_queryset(request, queryset)
         regrade_affected(claims=claim_ids)
+
+
+# The question layer's rows on their own lists: the same rule as on their parent's page.
+
+
+@admin.register(StudyResult)
+class StudyResultAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "study", "comparison", "outcome", "measure", "estimate"]
+    list_select_related = ["study", "comparison", "outcome"]
+    list_filter = ["measure", "study__status"]
+    search_fields = ["study__title", "study__citation_key", "comparison__label", "outcome__name"]
+    autocomplete_fields = ["study", "comparison", "outcome", "source_study"]
+    fieldsets = [(None, {"fields": ["study"]}), *StudyResultInline.fieldsets]
+
+
+@admin.register(PooledEstimate)
+class PooledEstimateAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "review", "comparison", "outcome", "measure", "estimate"]
+    list_select_related = ["review", "comparison", "outcome"]
+    list_filter = ["measure"]
+    search_fields = ["review__title", "comparison__label", "outcome__name"]
+    autocomplete_fields = ["review", "comparison", "outcome", "included_studies"]
+    fields = ["review", *PooledEstimateInline.fields]
+
+
+@admin.register(ClaimOutcome)
+class ClaimOutcomeAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "claim", "importance", "order"]
+    list_select_related = ["claim", "comparison", "outcome"]
+    list_filter = ["importance"]
+    search_fields = ["claim__statement", "comparison__label", "outcome__name"]
+    autocomplete_fields = ["claim", "comparison", "outcome"]
+    fields = ["claim", *ClaimOutcomeInline.fields]

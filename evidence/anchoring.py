@@ -5,10 +5,21 @@ text-position selector (start and end offsets). Curators paste only the quote; t
 finds the offsets, and finds them again after the document's text changes. No database here.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 # How much text either side of a quote is kept as its prefix and suffix (Hypothesis keeps 32).
 CONTEXT_CHARS = 32
+
+
+def normalize_text(text: str) -> str:
+    """A document's text as stored: line endings LF (a browser posts CRLF), Unicode NFC.
+
+    Offsets count characters of this form, so the same text typed, pasted or posted again is
+    the same text: the same checksum, the same mention offsets.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
 
 
 class AnchorError(ValueError):

@@ -2,9 +2,31 @@
 
 from django import forms
 
-from evidence.anchoring import AnchorError, locate
-from evidence.models import ClaimMention
+from evidence.anchoring import AnchorError, locate, normalize_text
+from evidence.models import ClaimMention, SourceDocument
 from evidence.workflow import mention_place
+
+
+class DocumentTextField(forms.CharField):
+    """The text as it will be stored (LF line endings, NFC), so the CRLF a browser posts for
+    unchanged text is no change."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_text(value) if value else value
+
+
+class SourceDocumentForm(forms.ModelForm):
+    text = DocumentTextField(
+        label="text",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 20, "cols": 100}),
+        help_text=SourceDocument._meta.get_field("text").help_text,
+    )
+
+    class Meta:
+        model = SourceDocument
+        fields = ["title", "slug", "source", "source_url", "imported_at", "text"]
 
 
 class ClaimMentionForm(forms.ModelForm):

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from evidence import certainty as grade_vocabulary
 from evidence import grading, vocabulary
-from evidence.anchoring import CONTEXT_CHARS
+from evidence.anchoring import CONTEXT_CHARS, normalize_text
 from evidence.grading import UNPUBLISHED_NOTE
 from studies.models import Outcome, ReviewedRecord, RiskOfBias, Study, StudyStatus, text_choices
 
@@ -37,8 +37,12 @@ def text_checksum(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class SourceDocument(models.Model):
-    """An article whose claims are tracked, stored verbatim so mentions can anchor to it."""
+class SourceDocument(ReviewedRecord):
+    """An article whose claims are tracked, stored verbatim so mentions can anchor to it.
+
+    Reviewed like studies and claims (evidence.workflow.document_submit/publish/unpublish): a
+    published document is locked until a reviewer unpublishes it.
+    """
 
     title = models.CharField("title", max_length=300)
     slug = models.SlugField("slug", max_length=120, unique=True)
@@ -58,6 +62,7 @@ class SourceDocument(models.Model):
         max_length=20,
         choices=PublicationStatus.choices,
         default=PublicationStatus.DRAFT,
+        help_text="Only published documents are public; set by the review actions.",
     )
 
     history = HistoricalRecords()
@@ -66,11 +71,20 @@ class SourceDocument(models.Model):
         verbose_name = "source document"
         verbose_name_plural = "source documents"
         ordering = ["title"]
+        permissions = [
+            ("publish_sourcedocument", "Can publish and unpublish source documents (Reviewer)")
+        ]
 
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        self.text = normalize_text(self.text or "")
+
     def save(self, *args, **kwargs) -> None:
+        # The one place the stored text is set: every path (admin, services, seed) saves here.
+        self.text = normalize_text(self.text or "")
         self.checksum = text_checksum(self.text)
         super().save(*args, **kwargs)
 

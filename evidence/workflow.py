@@ -2,6 +2,11 @@
 
 Kept apart from evidence/services.py (grading). After publish/unpublish or a change to a
 claim's grading judgements, the integrator calls evidence.services.regrade_affected(claims=...).
+
+Claims and source documents share one review workflow (draft → in review → published by a
+reviewer who did not make the change; unpublish back to draft), built on the studies' helpers
+(studies.services.check_can_publish, workflow_save). Content writes pass the publication rule
+(studies.publishing.check_editable): a published document's text changes only once unpublished.
 """
 
 import re
@@ -10,15 +15,24 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from evidence.anchoring import Anchor, AnchorError, anchor_at, locate, occurrences
+from evidence.anchoring import (
+    Anchor,
+    AnchorError,
+    anchor_at,
+    locate,
+    normalize_text,
+    occurrences,
+)
 from evidence.models import (
     Claim,
     ClaimCategory,
     ClaimMention,
+    ClaimOutcome,
     EvidenceLink,
     PublicationStatus,
     SourceDocument,
 )
+from studies.publishing import check_editable
 from studies.services import WorkflowError, attach_history_user, check_can_publish, workflow_save
 
 
@@ -89,11 +103,21 @@ def document_text_update(*, document: SourceDocument, text: str, by=None) -> Rea
     A mention whose quote is found again (told apart from repeats by its stored prefix and
     suffix, then by being nearest its old place) gets its new offsets; one that is not found
     is kept where it was, flagged needs_review with a note saying why. None is deleted.
+
+    The text is normalised first (line endings LF, Unicode NFC; the model's save does the
+    same), so saving the same text again, as a browser posts it with CRLF, writes nothing and
+    reports every mention still in place. Refused (PublicationLocked) while it is published.
     """
+    text = normalize_text(text)
+    stored = SourceDocument.objects.filter(pk=document.pk).values_list("text", flat=True).first()
     document.text = text
+    check_editable(document, by=by)
+    report = ReanchorReport()
+    if stored == text:
+        report.unchanged = list(document.mentions.order_by("start"))
+        return report
     attach_history_user(document, by)
     document.save()
-    report = ReanchorReport()
     who = f" by {by}" if by is not None and getattr(by, "pk", None) else ""
     when = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
     for mention in document.mentions.order_by("start"):
@@ -163,51 +187,84 @@ def document_suggestions(*, document: SourceDocument) -> list[tuple[ClaimCategor
     return grouped
 
 
-# Claim review workflow ------------------------------------------------------------------------
+# Review workflow of claims and documents -----------------------------------------------------
 
 
-@transaction.atomic
-def claim_submit(*, claim: Claim, by) -> Claim:
-    """Draft → in review."""
-    if claim.status != PublicationStatus.DRAFT:
-        raise WorkflowError(f"“{claim}” is {claim.get_status_display().lower()}, not a draft.")
-    workflow_save(claim, by=by, status=PublicationStatus.REVIEW)
-    return claim
-
-
-@transaction.atomic
-def claim_publish(*, claim: Claim, by) -> Claim:
-    """In review → published, by a reviewer who did not make the change."""
-    if claim.status != PublicationStatus.REVIEW:
+def _submit(instance, *, by):
+    if instance.status != PublicationStatus.DRAFT:
         raise WorkflowError(
-            f"“{claim}” is {claim.get_status_display().lower()}: only a claim in review can be "
-            "published. Submit it for review first."
+            f"“{instance}” is {instance.get_status_display().lower()}, not a draft."
         )
-    parts = [
-        ClaimMention.history.filter(claim_id=claim.pk),
-        EvidenceLink.history.filter(claim_id=claim.pk),
-    ]
-    check_can_publish(
-        instance=claim, by=by, permission="evidence.publish_claim", noun="claim", parts=parts
-    )
+    workflow_save(instance, by=by, status=PublicationStatus.REVIEW)
+    return instance
+
+
+def _publish(instance, *, by, permission: str, parts=()):
+    noun = instance._meta.verbose_name
+    if instance.status != PublicationStatus.REVIEW:
+        raise WorkflowError(
+            f"“{instance}” is {instance.get_status_display().lower()}: only a {noun} in review "
+            "can be published. Submit it for review first."
+        )
+    check_can_publish(instance=instance, by=by, permission=permission, noun=noun, parts=parts)
     workflow_save(
-        claim,
+        instance,
         by=by,
         status=PublicationStatus.PUBLISHED,
         published_at=timezone.now(),
         published_by=by,
     )
-    return claim
+    return instance
+
+
+def _unpublish(instance, *, by, permission: str):
+    if not by.has_perm(permission):
+        raise WorkflowError(f"Only a reviewer can unpublish a {instance._meta.verbose_name}.")
+    if instance.status == PublicationStatus.DRAFT:
+        raise WorkflowError(f"“{instance}” is already a draft.")
+    workflow_save(
+        instance, by=by, status=PublicationStatus.DRAFT, published_at=None, published_by=None
+    )
+    return instance
+
+
+@transaction.atomic
+def claim_submit(*, claim: Claim, by) -> Claim:
+    """Draft → in review."""
+    return _submit(claim, by=by)
+
+
+@transaction.atomic
+def claim_publish(*, claim: Claim, by) -> Claim:
+    """In review → published, by a reviewer who did not make the change (to the claim, its
+    mentions, links or Summary of Findings rows)."""
+    parts = [
+        ClaimMention.history.filter(claim_id=claim.pk),
+        EvidenceLink.history.filter(claim_id=claim.pk),
+        ClaimOutcome.history.filter(claim_id=claim.pk),
+    ]
+    return _publish(claim, by=by, permission="evidence.publish_claim", parts=parts)
 
 
 @transaction.atomic
 def claim_unpublish(*, claim: Claim, by) -> Claim:
     """Published (or in review) → draft."""
-    if not by.has_perm("evidence.publish_claim"):
-        raise WorkflowError("Only a reviewer can unpublish a claim.")
-    if claim.status == PublicationStatus.DRAFT:
-        raise WorkflowError(f"“{claim}” is already a draft.")
-    workflow_save(
-        claim, by=by, status=PublicationStatus.DRAFT, published_at=None, published_by=None
-    )
-    return claim
+    return _unpublish(claim, by=by, permission="evidence.publish_claim")
+
+
+@transaction.atomic
+def sourcedocument_submit(*, sourcedocument: SourceDocument, by) -> SourceDocument:
+    """Draft → in review."""
+    return _submit(sourcedocument, by=by)
+
+
+@transaction.atomic
+def sourcedocument_publish(*, sourcedocument: SourceDocument, by) -> SourceDocument:
+    """In review → published (on the public site), by a reviewer who did not change it."""
+    return _publish(sourcedocument, by=by, permission="evidence.publish_sourcedocument")
+
+
+@transaction.atomic
+def sourcedocument_unpublish(*, sourcedocument: SourceDocument, by) -> SourceDocument:
+    """Published (or in review) → draft: it leaves the public site at once."""
+    return _unpublish(sourcedocument, by=by, permission="evidence.publish_sourcedocument")

@@ -1,8 +1,9 @@
 """Curator admin for studies, outcomes and arms: scan, enter, import, review, publish, export.
 
 Status changes only through the actions (which call studies.services); a published or
-retracted study is read-only until a reviewer unpublishes it, so every public change passes
-a second pair of eyes. Superusers are exempt.
+retracted study, with everything hanging off it, is read-only until a reviewer unpublishes it,
+so every public change passes a second pair of eyes. The admin only calls the publication rule
+(studies.publishing, PublicationRuleAdminMixin) and hides the buttons it would refuse.
 
 Apps built on the literature add their own inlines and columns to the study admin from their
 side with StudyAdmin.extend() (evidence adds the claims a study bears on), and learn of saved
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Model
@@ -26,9 +28,11 @@ from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
 from studies.importers import CitationFileError, check_size, megabytes
 from studies.models import ImportJob, Outcome, OutcomeArm, Study, StudyStatus
+from studies.publishing import PublicationLocked, check_editable, is_locked
 from studies.services import (
     REPORT_ROWS_SHOWN,
     WorkflowError,
+    attach_history_user,
     import_job_report_text,
     import_job_start,
     study_publish,
@@ -37,17 +41,6 @@ from studies.services import (
     study_unpublish,
 )
 from studies.signals import studies_changed, study_saving
-
-LOCKED_STUDY_STATUSES = {StudyStatus.PUBLISHED, StudyStatus.RETRACTED}
-
-
-def study_locked(request, study: Study | None) -> bool:
-    """Published and retracted studies (and what hangs off them) are not edited in place."""
-    return (
-        study is not None
-        and study.status in LOCKED_STUDY_STATUSES
-        and not request.user.is_superuser
-    )
 
 
 def run_workflow(modeladmin, request, queryset, service, done: str, **kwargs) -> None:
@@ -69,11 +62,126 @@ def run_workflow(modeladmin, request, queryset, service, done: str, **kwargs) ->
         )
 
 
+def records_author(instance: Model) -> bool:
+    """Whether the row keeps who last saved it in `updated_by` (evidence links do)."""
+    return any(field.name == "updated_by" for field in instance._meta.concrete_fields)
+
+
+class PublicationCheckedForm:
+    """Mixed into an admin form: a change the publication rule refuses is a form error, so the
+    curator sees why (the save itself checks again)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        deleting = bool(getattr(self, "cleaned_data", {}).get("DELETE"))
+        if not (self.has_changed() or deleting):
+            return
+        try:
+            check_editable(self.instance, deleting=deleting)
+        except PublicationLocked as error:
+            self.add_error(None, str(error))
+
+
+def _checked(form_class):
+    if issubclass(form_class, PublicationCheckedForm):
+        return form_class
+    return type(form_class.__name__, (PublicationCheckedForm, form_class), {})
+
+
+class PublicationRuleAdminMixin:
+    """For the admin of every model the publication rule covers (studies.publishing).
+
+    Each write calls the rule before it saves: the form, each inline row added, changed or
+    deleted, a delete, a bulk delete and a history revert. The buttons follow it (a locked row
+    shows read-only, for the superuser too). Revert needs change permission on the record as it
+    is now, and restores only what the form edits: never the status, who published it, or the
+    computed grade.
+    """
+
+    def has_change_permission(self, request, obj=None):
+        return not is_locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not is_locked(obj) and super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return _checked(super().get_form(request, obj, change=change, **kwargs))
+
+    def save_model(self, request, obj, form, change):
+        if getattr(request, "_reverting", False):
+            _keep_what_the_form_does_not_edit(obj, form)
+        check_editable(obj, by=request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in formset.deleted_objects:
+            check_editable(instance, by=request.user, deleting=True)
+        for instance in instances:
+            check_editable(instance, by=request.user)
+        for instance in instances:
+            if records_author(instance):
+                instance.updated_by = request.user
+            attach_history_user(instance, request.user)
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        check_editable(obj, by=request.user, deleting=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            check_editable(obj, by=request.user, deleting=True)
+        super().delete_queryset(request, queryset)
+
+    # History revert (django-simple-history's form of an old version).
+
+    def revert_disabled(self, request, obj=None):
+        current = _current(obj)
+        return current is None or not self.has_change_permission(request, current)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            current = self.get_object(request, unquote(object_id))
+            if current is None or not self.has_change_permission(request, current):
+                raise PermissionDenied
+            request._reverting = True
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _current(obj: Model | None) -> Model | None:
+    if obj is None or obj.pk is None:
+        return None
+    return type(obj)._default_manager.filter(pk=obj.pk).first()
+
+
+def _keep_what_the_form_does_not_edit(obj: Model, form) -> None:
+    """A reverted version takes from the old version only the fields its form edits; the rest
+    (status, published_at/by, the grade, checksums) stays as the record is now."""
+    current = _current(obj)
+    if current is None:
+        raise PermissionDenied
+    for model_field in obj._meta.concrete_fields:
+        # Who saves it is set by the admin, not taken from either version.
+        if model_field.name not in form.fields and model_field.name != "updated_by":
+            setattr(obj, model_field.attname, getattr(current, model_field.attname))
+
+
 class LockedInlineMixin:
-    """Inline rows of a locked parent are read-only."""
+    """Inline rows of a locked parent are read-only; each row changed is checked by the rule."""
 
     def parent_locked(self, request, obj) -> bool:
-        return study_locked(request, obj)
+        return is_locked(obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _checked(formset.form)
+        return formset
 
     def has_add_permission(self, request, obj=None):
         return not self.parent_locked(request, obj) and super().has_add_permission(request, obj)
@@ -102,15 +210,10 @@ class OutcomeInline(LockedInlineMixin, admin.TabularInline):
     ]
 
 
-def records_author(instance: Model) -> bool:
-    """Whether the row keeps who last saved it in `updated_by` (evidence links do)."""
-    return any(field.name == "updated_by" for field in instance._meta.concrete_fields)
-
-
-class ReviewedRecordAdminMixin:
+class ReviewedRecordAdminMixin(PublicationRuleAdminMixin):
     """For studies and claims: every save records who made it (for the history and the "not
-    your own change" rule), inline rows that keep an `updated_by` included; no bulk delete
-    except for superusers, since it would not check that each row is a draft."""
+    your own change" rule); no bulk delete except for superusers, since only drafts may be
+    deleted."""
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -121,16 +224,6 @@ class ReviewedRecordAdminMixin:
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if records_author(instance):
-                instance.updated_by = request.user
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
 
 
 @admin.register(Study)
@@ -253,10 +346,8 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
 
     # Permissions: locked when public; publishing and retracting are reviewer permissions.
 
-    def has_change_permission(self, request, obj=None):
-        return not study_locked(request, obj) and super().has_change_permission(request, obj)
-
     def has_delete_permission(self, request, obj=None):
+        # Only drafts are deleted (published ones are locked for the superuser too).
         if obj is not None and obj.status != StudyStatus.DRAFT and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
@@ -433,12 +524,9 @@ class OutcomeArmInline(LockedInlineMixin, admin.TabularInline):
     extra = 0
     fields = ["order", "label", "n", "mean", "sd", "se", "ci_low", "ci_high", "note"]
 
-    def parent_locked(self, request, obj) -> bool:
-        return study_locked(request, obj.study if obj is not None else None)
-
 
 @admin.register(Outcome)
-class OutcomeAdmin(SimpleHistoryAdmin):
+class OutcomeAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "measure",
         "study",
@@ -478,17 +566,9 @@ class OutcomeAdmin(SimpleHistoryAdmin):
     def arm_count(self, outcome: Outcome) -> int:
         return outcome.n_arms
 
-    def has_change_permission(self, request, obj=None):
-        locked = obj is not None and study_locked(request, obj.study)
-        return not locked and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        locked = obj is not None and study_locked(request, obj.study)
-        return not locked and super().has_delete_permission(request, obj)
-
 
 @admin.register(OutcomeArm)
-class OutcomeArmAdmin(SimpleHistoryAdmin):
+class OutcomeArmAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
     list_display = ["label", "outcome", "study", "n", "mean", "sd", "se"]
     list_select_related = ["outcome__study"]
     search_fields = ["label", "outcome__measure", "outcome__study__title"]
@@ -497,11 +577,3 @@ class OutcomeArmAdmin(SimpleHistoryAdmin):
     @admin.display(description="study")
     def study(self, arm: OutcomeArm) -> Study:
         return arm.outcome.study
-
-    def has_change_permission(self, request, obj=None):
-        locked = obj is not None and study_locked(request, obj.outcome.study)
-        return not locked and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        locked = obj is not None and study_locked(request, obj.outcome.study)
-        return not locked and super().has_delete_permission(request, obj)

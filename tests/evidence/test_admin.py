@@ -115,7 +115,7 @@ def test_re_saving_a_mention_of_a_repeated_quote_keeps_its_place(client, curator
 
 
 def test_editing_a_document_in_the_admin_re_anchors_and_flags_its_mentions(client, curator):
-    document = SourceDocumentFactory(text=TEXT)
+    document = SourceDocumentFactory(text=TEXT, status=PublicationStatus.DRAFT)
     kept = ClaimMentionFactory(document=document, quote="improves blood flow")
     kept.start = TEXT.index("improves blood flow")
     kept.end = kept.start + len(kept.quote)
@@ -202,12 +202,13 @@ def test_a_justified_override_records_who_made_it_in_the_claim_and_its_history(c
 
 MATRIX = {
     "edit a draft claim": (False, True, True, True),
-    "edit a published claim": (False, False, False, True),
+    # Published is locked for everyone, the superuser too: only unpublishing unlocks it.
+    "edit a published claim": (False, False, False, False),
     "submit a draft claim": (False, True, True, True),
     "publish a claim in review": (False, False, True, True),
     "unpublish a published claim": (False, False, True, True),
     "delete a draft claim": (False, False, True, True),
-    "add a mention to a published claim": (False, False, False, True),
+    "add a mention to a published claim": (False, False, False, False),
 }
 
 

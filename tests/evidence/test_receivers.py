@@ -49,13 +49,19 @@ def test_the_receiver_also_regrades_the_claims_noted_before_the_save():
 
 
 def test_moving_a_link_inline_on_the_study_page_regrades_the_old_and_the_new_claim(
-    client, superuser
+    client, superuser, reviewer
 ):
+    # Both claims are drafts (a published claim's links are locked); the study page is open
+    # while the study is in review (set by hand, so the old claim's grade is left stale).
     claim = graded_claim()
-    other = ClaimFactory(status=PublicationStatus.PUBLISHED)
+    claim.status = PublicationStatus.DRAFT
+    claim.save()
+    other = ClaimFactory(status=PublicationStatus.DRAFT)
     claims_regrade()
     link = claim.evidence_links.get()
     study = link.study
+    Study.objects.filter(pk=study.pk).update(status=StudyStatus.REVIEW)
+    study.refresh_from_db()
     client.force_login(superuser)
     data = study_form_data(study)
     data.update(
@@ -72,8 +78,10 @@ def test_moving_a_link_inline_on_the_study_page_regrades_the_old_and_the_new_cla
     response = client.post(reverse("admin:studies_study_change", args=[study.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     claim.refresh_from_db()
+    assert claim.certainty == "none"  # the old claim, noted before the inline was saved
+    assert claims_regrade().changed == 0
+    study_publish(study=study, by=reviewer)
     other.refresh_from_db()
-    assert claim.certainty == "none"
     assert other.certainty != "none"
     assert claims_regrade().changed == 0
 

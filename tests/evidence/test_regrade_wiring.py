@@ -10,7 +10,7 @@ from django.urls import reverse
 from evidence.models import Claim, EvidenceLink, PublicationStatus
 from evidence.services import claims_regrade
 from studies.models import StudyStatus
-from studies.services import study_publish, study_retract
+from studies.services import study_publish, study_retract, study_submit, study_unpublish
 from tests.admin_helpers import claim_form_data, run_action, study_form_data
 from tests.factories import ClaimFactory, EvidenceLinkFactory, StudyFactory
 
@@ -54,38 +54,49 @@ def test_the_publish_action_in_the_admin_regrades(client, reviewer):
     assert assert_current(claim).certainty != "none"
 
 
-def test_changing_a_studys_risk_of_bias_in_the_admin_regrades(client, superuser):
+def test_changing_a_studys_risk_of_bias_in_the_admin_regrades(
+    client, curator, reviewer, second_reviewer
+):
+    # A published study is locked: unpublished, edited by a curator, published by a reviewer.
     claim = graded_claim()
     before = claim.certainty
     study = claim.evidence_links.get().study
-    client.force_login(superuser)
+    study_unpublish(study=study, by=reviewer)
+    client.force_login(curator)
     url = reverse("admin:studies_study_change", args=[study.pk])
     response = client.post(url, study_form_data(study, risk_of_bias="high"))
     assert response.status_code == 302, response.content.decode()[:2000]
+    study.refresh_from_db()
+    assert study.risk_of_bias == "high"
+    study_submit(study=study, by=curator)
+    study_publish(study=study, by=second_reviewer)
     after = assert_current(claim)
     assert after.certainty != before
     assert any("risk of bias" in step for step in after.rationale)
 
 
-def test_deleting_a_link_inline_on_the_study_page_regrades_its_claim(client, superuser):
+def test_deleting_a_link_inline_on_the_claim_page_regrades_it(client, superuser):
+    # A published study's page is locked, links and all: a link is removed on its claim's page,
+    # once the claim is a draft again.
     claim = graded_claim()
+    claim.status = PublicationStatus.DRAFT
+    claim.save()
     link = claim.evidence_links.get()
-    study = link.study
     client.force_login(superuser)
-    data = study_form_data(study)
+    data = claim_form_data(claim)
     data.update(
         {
             "evidence_links-TOTAL_FORMS": "1",
             "evidence_links-INITIAL_FORMS": "1",
             "evidence_links-0-id": str(link.pk),
-            "evidence_links-0-study": str(study.pk),
             "evidence_links-0-claim": str(claim.pk),
+            "evidence_links-0-study": str(link.study_id),
             "evidence_links-0-direction": link.direction,
             "evidence_links-0-finding": link.finding,
             "evidence_links-0-DELETE": "on",
         }
     )
-    response = client.post(reverse("admin:studies_study_change", args=[study.pk]), data)
+    response = client.post(reverse("admin:evidence_claim_change", args=[claim.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert not EvidenceLink.objects.exists()
     assert assert_current(claim).certainty == "none"
@@ -93,6 +104,8 @@ def test_deleting_a_link_inline_on_the_study_page_regrades_its_claim(client, sup
 
 def test_deleting_a_link_in_the_admin_regrades_its_claim(client, superuser):
     claim = graded_claim()
+    claim.status = PublicationStatus.DRAFT  # a published claim's links are locked
+    claim.save()
     link = claim.evidence_links.get()
     client.force_login(superuser)
     url = reverse("admin:evidence_evidencelink_delete", args=[link.pk])
@@ -102,6 +115,8 @@ def test_deleting_a_link_in_the_admin_regrades_its_claim(client, superuser):
 
 def test_moving_a_link_to_another_claim_regrades_both(client, superuser):
     claim = graded_claim()
+    claim.status = PublicationStatus.DRAFT  # a published claim's links are locked
+    claim.save()
     other = ClaimFactory(status=PublicationStatus.DRAFT)
     link = claim.evidence_links.get()
     client.force_login(superuser)

@@ -48,7 +48,7 @@ def result_inline(comparison, outcome, **numbers) -> dict:
 def test_a_result_with_impossible_numbers_is_refused_and_nothing_is_saved(
     client, superuser, question, numbers, message
 ):
-    study = StudyFactory()
+    study = StudyFactory(status="draft")  # a published study is locked for everyone
     client.force_login(superuser)
     data = study_form_data(study) | result_inline(*question, **numbers)
     response = client.post(reverse("admin:studies_study_change", args=[study.pk]), data)
@@ -58,7 +58,7 @@ def test_a_result_with_impossible_numbers_is_refused_and_nothing_is_saved(
 
 
 def test_a_sound_result_is_saved_from_the_study_page(client, superuser, question):
-    study = StudyFactory()
+    study = StudyFactory(status="draft")  # a published study is locked for everyone
     client.force_login(superuser)
     data = study_form_data(study) | result_inline(*question, estimate=2, ci_low=1, ci_high=3)
     response = client.post(reverse("admin:studies_study_change", args=[study.pk]), data)

@@ -22,6 +22,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# A published document's text is locked (studies.publishing): text edits are made to drafts.
+DRAFT = PublicationStatus.DRAFT
 TEXT = (
     "Microneedling induces collagen. It also improves blood flow to the scalp. "
     "Microneedling induces collagen, the article says again."
@@ -69,7 +71,7 @@ def test_a_missing_quote_is_refused():
 
 
 def test_editing_the_text_moves_mentions_with_their_quote(curator):
-    mention = ClaimMentionFactory(quote="improves blood flow")
+    mention = ClaimMentionFactory(quote="improves blood flow", document__status=DRAFT)
     mention.start = mention.document.text.index("improves blood flow")
     mention.end = mention.start + len(mention.quote)
     mention.save()
@@ -85,7 +87,7 @@ def test_editing_the_text_moves_mentions_with_their_quote(curator):
 
 
 def test_a_repeated_quote_is_re_anchored_to_the_same_repeat_by_its_context():
-    document = SourceDocumentFactory(text=TEXT)
+    document = SourceDocumentFactory(text=TEXT, status=DRAFT)
     second = TEXT.rindex("Microneedling induces collagen")
     mention = ClaimMentionFactory(document=document, start=second, end=second + 30)
     mention.prefix, mention.suffix = TEXT[second - 32 : second], TEXT[second + 30 : second + 62]
@@ -97,7 +99,7 @@ def test_a_repeated_quote_is_re_anchored_to_the_same_repeat_by_its_context():
 
 
 def test_a_mention_whose_quote_was_edited_away_is_flagged_not_deleted(curator):
-    mention = ClaimMentionFactory()
+    mention = ClaimMentionFactory(document__status=DRAFT)
     old_start = mention.start
     report = document_text_update(
         document=mention.document, text="The article was rewritten completely.", by=curator
@@ -169,7 +171,7 @@ def test_a_reviewer_who_added_a_mention_to_a_claim_cannot_publish_it(reviewer, s
 
 
 def test_a_mention_whose_surroundings_did_not_change_is_not_rewritten():
-    mention = ClaimMentionFactory()
+    mention = ClaimMentionFactory(document__status=DRAFT)
     mention.prefix, mention.suffix = "", mention.document.text[30:62]
     mention.save()
     records = mention.history.count()
@@ -180,7 +182,7 @@ def test_a_mention_whose_surroundings_did_not_change_is_not_rewritten():
 
 
 def test_a_changed_context_after_a_mention_is_refreshed_in_place():
-    mention = ClaimMentionFactory()
+    mention = ClaimMentionFactory(document__status=DRAFT)
     mention.suffix = mention.document.text[30:62]
     mention.save()
     document = mention.document

@@ -36,13 +36,14 @@ MATRIX = {
     "open the changelist": (False, True, True, True),
     "open the import page": (False, True, True, True),
     "edit a draft": (False, True, True, True),
-    "edit a published study": (False, False, False, True),
+    # Published is locked for everyone, the superuser too: only unpublishing unlocks it.
+    "edit a published study": (False, False, False, False),
     "submit a draft": (False, True, True, True),
     "publish a study in review": (False, False, True, True),
     "unpublish a published study": (False, False, True, True),
     "retract a published study": (False, False, True, True),
     "delete a draft": (False, False, True, True),
-    "delete a published study": (False, False, False, True),
+    "delete a published study": (False, False, False, False),
     "export as BibTeX": (False, True, True, True),
 }
 
@@ -189,7 +190,7 @@ def test_an_invalid_inline_row_saves_nothing_of_the_study(client, curator):
 
 def test_links_added_on_a_study_record_who_added_them(client, curator):
     study = StudyFactory(status=StudyStatus.DRAFT)
-    claim = ClaimFactory()
+    claim = ClaimFactory(status="draft")  # a published claim's links are locked
     client.force_login(curator)
     data = study_form_data(study)
     data.update(

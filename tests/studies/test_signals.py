@@ -110,14 +110,14 @@ def test_without_the_evidence_receivers_studies_still_publish_and_save(
     claim.refresh_from_db()
     assert claim.certainty == "none"
 
+    client.force_login(superuser)  # edited while in review: a published study is locked
+    data = study_form_data(study, summary="Edited with nobody listening.")
+    response = client.post(reverse("admin:studies_study_change", args=[study.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
     client.force_login(reviewer)
     run_action(client, "study", "publish", [study])
     study.refresh_from_db()
     assert study.status == StudyStatus.PUBLISHED
-    client.force_login(superuser)
-    data = study_form_data(study, summary="Edited with nobody listening.")
-    response = client.post(reverse("admin:studies_study_change", args=[study.pk]), data)
-    assert response.status_code == 302, response.content.decode()[:2000]
     # Nobody regraded: the claim kept its old grade, which a full regrade now moves.
     claim.refresh_from_db()
     assert claim.certainty == "none"
@@ -131,5 +131,5 @@ def test_a_studys_parts_are_its_outcomes_arms_and_the_parts_other_apps_registere
     EvidenceLinkFactory()  # another study's link
     histories = study_part_histories(study)
     models = [history.model.instance_type.__name__ for history in histories]
-    assert models == ["Outcome", "OutcomeArm", "EvidenceLink"]
-    assert [history.count() for history in histories] == [1, 1, 1]
+    assert models == ["Outcome", "OutcomeArm", "EvidenceLink", "StudyResult", "PooledEstimate"]
+    assert [history.count() for history in histories] == [1, 1, 1, 0, 0]

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Curators enter and change everything that makes up the evidence base, but cannot publish
-# it or delete it; reviewers also publish, unpublish, retract and delete drafts.
+# it or delete it; reviewers also publish, unpublish (studies, claims, source documents), retract
+# and delete drafts.
 CURATED_MODELS = [
     ("studies", "study"),
     ("studies", "outcome"),
@@ -36,6 +37,7 @@ ROLES = {
         ("studies", "publish_study"),
         ("studies", "retract_study"),
         ("evidence", "publish_claim"),
+        ("evidence", "publish_sourcedocument"),
     ],
 }
 
