@@ -11,8 +11,8 @@ Every write that can change a public page calls `check_editable` before it saves
 forms, inlines, stand-alone changelists, bulk deletes and history revert, the services, and any
 future API. The admin also hides the buttons (`is_locked`), but this check is what holds.
 
-The rule knows no app: each app registers its models here (studies: studies, outcomes, arms, from
-studies.apps; evidence: claims, documents, mentions, links, results, from evidence.apps). Workflow
+The rule knows no app: each app registers its models here from its AppConfig.ready() (studies:
+studies, outcomes, arms; evidence: claims, documents, mentions, links, results). Workflow
 steps (submit, publish, unpublish, retract) and regrading write only workflow fields and do not
 pass through here; they have their own checks in the services.
 """
