@@ -278,10 +278,6 @@ def _importance_rank(question: QuestionRow) -> int:
     return [i.value for i in gr.Importance].index(question.importance)
 
 
-_RANK = [c.value for c in (gr.Certainty.VERY_LOW, gr.Certainty.LOW, gr.Certainty.MODERATE,
-                           gr.Certainty.HIGH)]  # fmt: skip
-
-
 def _setting_row(
     result: gr.ClaimGrade, grades: list[gr.OutcomeGrade], rows: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
@@ -293,7 +289,7 @@ def _setting_row(
     for importance in (gr.Importance.CRITICAL, gr.Importance.IMPORTANT):
         considered = [i for i, g in enumerate(grades) if g.importance == importance]
         if considered:
-            lowest = min(considered, key=lambda i: _RANK.index(grades[i].certainty.value))
+            lowest = min(considered, key=lambda i: gr.LEVELS.index(grades[i].certainty))
             return rows[lowest]
     return None
 
@@ -456,6 +452,19 @@ def _direction_of(
     return None
 
 
+# The 0.975 quantile of the standard normal distribution: a 95% CI is the estimate ± Z_95 * SE.
+Z_95 = 1.959963984540054
+
+
+def _ci95(effect: syn.Effect) -> tuple[float, float]:
+    return effect.yi - Z_95 * effect.sei, effect.yi + Z_95 * effect.sei
+
+
+def _total(counts: Sequence[int | None]) -> int | None:
+    """The sum of participants, or None when any of them is not known."""
+    return None if None in counts else sum(c for c in counts if c is not None)
+
+
 def _participants_of(r: ResultRow) -> int | None:
     if r.n1 is not None and r.n2 is not None:
         return r.n1 + r.n2
@@ -468,10 +477,7 @@ def _study_input(
     weight: float | None = None,
     benefit: str = gr.Benefit.HIGHER,
 ) -> gr.StudyResultInput:
-    low = high = None
-    if effect is not None:
-        z = 1.959963984540054
-        low, high = effect.yi - z * effect.sei, effect.yi + z * effect.sei
+    low, high = _ci95(effect) if effect is not None else (None, None)
     return gr.StudyResultInput(
         label=r.label,
         design=r.design,
@@ -499,7 +505,7 @@ def _pool_input(
     if len(effects) >= syn.EGGER_MIN_K:
         egger_p = syn.egger_test(yi, vi, method=POOL_METHOD).p_value
     participants = [_participants_of(r) for r, _ in effects]
-    total = sum(p for p in participants if p is not None) if None not in participants else None
+    total = _total(participants)
     leave_one_out: list[tuple[str, gr.PoolInput]] = []
     if len(effects) >= 3:
         for i, (r, _) in enumerate(effects):
@@ -638,8 +644,8 @@ def _assess_question(
         own = [_participants_of(r) for r in results]
         participants = chosen.participants
         note = ""
-        if participants is None and own and None not in own:
-            participants = sum(p for p in own if p is not None)
+        if participants is None and own and _total(own) is not None:
+            participants = _total(own)
             note = (
                 f"participants from the {len(own)} "
                 f"{'study' if len(own) == 1 else 'studies'} of this comparison in this "
@@ -694,8 +700,7 @@ def _assess_question(
                 _question(claim, q, measure),
                 [_study_input(only_row, only_effect, benefit=q.benefit)],
             )
-            low = only_effect.yi - 1.959963984540054 * only_effect.sei
-            high = only_effect.yi + 1.959963984540054 * only_effect.sei
+            low, high = _ci95(only_effect)
             row["effect"] = _effect_dict(
                 measure.value, only_effect.yi, low, high, q.unit, only_row.label, None, None, 1
             )
@@ -708,8 +713,7 @@ def _assess_question(
             row["measure_label"] = gr.Measure.DIRECTION_ONLY.label
             row["plot"] = _direction_plot(q, results)
         row["studies"] = len(results)
-        known = [_participants_of(r) for r in results]
-        row["participants"] = sum(p for p in known if p is not None) if None not in known else None
+        row["participants"] = _total([_participants_of(r) for r in results])
         row["other_reviews"] = [_review_summary(p, q.unit) for p in reviews]
 
     row["left_out"] = left_out
@@ -776,8 +780,7 @@ def _assess_links(
     )
     grade = gr.grade_outcome(question, studies)
     row["studies"] = len(pointing)
-    known = [link.participants for link in pointing]
-    row["participants"] = sum(p for p in known if p is not None) if None not in known else None
+    row["participants"] = _total([link.participants for link in pointing])
     row["measure"] = gr.Measure.DIRECTION_ONLY.value
     row["measure_label"] = gr.Measure.DIRECTION_ONLY.label
     row["plot"] = {
@@ -973,7 +976,6 @@ def _forest(
     pool: gr.PoolInput | None,
 ) -> dict[str, Any]:
     plot: dict[str, Any] = _empty_row(q)["plot"]
-    z = 1.959963984540054
     plot["kind"] = "forest"
     plot["log"] = _is_ratio(measure.value)
     plot["null"] = 1.0 if plot["log"] else 0.0
@@ -981,8 +983,8 @@ def _forest(
         {
             "label": r.label,
             "estimate": _shown(e.yi, measure.value),
-            "ci_low": _shown(e.yi - z * e.sei, measure.value),
-            "ci_high": _shown(e.yi + z * e.sei, measure.value),
+            "ci_low": _shown(_ci95(e)[0], measure.value),
+            "ci_high": _shown(_ci95(e)[1], measure.value),
             "weight": w,
             "direction": (d.value if (d := _direction_of(r, e, q.benefit)) else None),
             "row_kind": "study",
@@ -1057,10 +1059,7 @@ def _benchmark(q: QuestionRow) -> dict[str, str] | None:
         effect = _effect_of(r)
         if effect is None:
             continue
-        z = 1.959963984540054
-        display = _display(
-            r.measure, effect.yi, effect.yi - z * effect.sei, effect.yi + z * effect.sei, q.unit
-        )
+        display = _display(r.measure, effect.yi, *_ci95(effect), q.unit)
         weeks = f" at {r.timepoint_weeks} weeks" if r.timepoint_weeks else ""
         return {
             "label": f"{label}{weeks} ({r.label})",
