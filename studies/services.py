@@ -9,6 +9,7 @@ sends studies.signals.studies_changed in the same transaction (evidence regrades
 linked to the study). Imported studies start as drafts with no links: they change no grade.
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
@@ -435,6 +436,18 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != ImportJobStatus.QUEUED:
         return job
+    try:
+        return _import_job_run(job)
+    except OperationalError:
+        # The database went away or was locked: the import's own transaction rolled back, so
+        # the job can run again from the start. Put it back in the queue (if the database lets
+        # us) and let the task queue retry it.
+        with contextlib.suppress(OperationalError):
+            _job_update(job, status=ImportJobStatus.QUEUED, stage="waiting to retry")
+        raise
+
+
+def _import_job_run(job: ImportJob) -> ImportJob:
     _job_update(job, status=ImportJobStatus.RUNNING, started_at=timezone.now(), stage="reading")
 
     def progress(stage: str, done: int, total: int) -> None:

@@ -9,13 +9,24 @@ import resource
 import time
 
 from celery import shared_task
+from django.db import OperationalError
 
 from studies.services import import_job_run
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="studies.import_citations", ignore_result=True)
+# A database that is briefly unreachable or locked (a PostgreSQL restart, SQLite's table lock)
+# is no reason to give up: the job goes back to the queue (import_job_run) and runs again.
+@shared_task(
+    name="studies.import_citations",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    retry_jitter=False,
+    max_retries=8,
+)
 def import_citations_task(job_id: int) -> None:
     """Import the file stored on ImportJob `job_id`, writing progress and the report to it."""
     started = time.perf_counter()

@@ -4,6 +4,7 @@ The worker test starts a Celery worker (celery.contrib.testing) on the Redis at 
 on a queue of its own, and skips, saying so, when no Redis answers there.
 """
 
+import io
 import threading
 import time
 import uuid
@@ -201,3 +202,24 @@ def test_a_real_worker_imports_an_upload_after_the_request_returns(
     assert Study.objects.count() == 3
     assert {r.history_user for r in Study.history.all()} == {curator}
     assert "seed_three.ris: done" in client.get(job_url(job)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_job_whose_database_fails_goes_back_to_the_queue_for_a_retry(monkeypatch):
+    from django.db import OperationalError
+
+    from studies import services
+
+    job = ImportJob.objects.create(filename="seed_three.ris", size=1)
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "citations_import", lost)
+    monkeypatch.setattr(type(job.upload), "open", lambda self, mode: io.BytesIO(b"TY  - JOUR"))
+    with pytest.raises(OperationalError):
+        services.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.QUEUED
+    assert job.stage == "waiting to retry"
+    assert not Study.objects.exists()
