@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "studies",
     "evidence",
     "public",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -245,3 +248,32 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CITATION_UPLOAD_MAX_BYTES = env.int("CITATION_UPLOAD_MAX_BYTES", default=20 * 1000 * 1000)
 # Uploaded citation files wait here for the worker (it must see the same folder).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# The cache: shared (Redis, e.g. CACHE_URL=redis://127.0.0.1:6379/1) when configured, so every
+# worker counts the API's rate limits together; local memory otherwise (one count per process).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# The read-only JSON API (api/, docs/api.md): anonymous reads, published records only, paged by
+# a cursor, rate-limited per client address through the cache above.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="120/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Evidence tracker API",
+    "DESCRIPTION": "Read-only: published claims with their GRADE certainty, the studies behind "
+    "them, the source documents with their mentions, categories and evidence links. The "
+    "filters are those of the public pages; pages are cursors (follow `next`).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}

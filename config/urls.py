@@ -10,6 +10,8 @@ admin.site.index_title = "Studies, claims and evidence"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
+    path("", include("api.open_urls")),
     path("", include("public.urls")),
 ]
 

@@ -399,6 +399,16 @@ class Claim(ReviewedRecord):
     def effective_direction(self) -> str:
         return self.direction_override or self.direction
 
+    @property
+    def stored_bottom_line(self) -> str:
+        """The bottom line from the stored grade: the curator's own sentence, else the stored
+        statement or verdict ("" for a claim never regraded). No query."""
+        detail = self.grade_detail if isinstance(self.grade_detail, dict) else {}
+        for text in (self.plain_summary, detail.get("statement"), detail.get("verdict")):
+            if isinstance(text, str) and text.strip():
+                return text.strip()
+        return ""
+
     def clean(self) -> None:
         super().clean()
         if self.is_overridden and not self.override_justification.strip():
@@ -961,3 +971,64 @@ class PooledEstimate(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+# --- The public grade history (evidence.history records it; the read side shows it) ---
+
+
+class ClaimGradeChangeQuerySet(models.QuerySet):
+    def public(self):
+        """Changes a reader may see: of a published claim, made while it was published."""
+        return self.filter(claim__status=PublicationStatus.PUBLISHED, while_published=True)
+
+
+class ClaimGradeChange(models.Model):
+    """One change of what a reader sees of a claim's grade: its certainty, direction or bottom
+    line, from → to, when and why. Written by evidence.history.grade_changes_record alone."""
+
+    claim = models.ForeignKey(
+        Claim, verbose_name="claim", on_delete=models.CASCADE, related_name="grade_changes"
+    )
+    changed_at = models.DateTimeField("changed", default=timezone.now, db_index=True)
+    certainty_from = models.CharField("certainty before", max_length=20, blank=True)
+    certainty_to = models.CharField("certainty after", max_length=20, blank=True)
+    direction_from = models.CharField("direction before", max_length=20, blank=True)
+    direction_to = models.CharField("direction after", max_length=20, blank=True)
+    bottom_line_from = models.TextField("bottom line before", blank=True)
+    bottom_line_to = models.TextField("bottom line after", blank=True)
+    reason = models.TextField(
+        "why", blank=True, help_text="The studies or judgements that changed the grade."
+    )
+    while_published = models.BooleanField(
+        "made while published",
+        default=False,
+        help_text="Only changes made while the claim was published are public.",
+    )
+
+    objects = ClaimGradeChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "grade change"
+        verbose_name_plural = "grade changes"
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["claim", "changed_at"], name="evidence_gradechange_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.certainty_from or '—'} → {self.certainty_to or '—'}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.claim.get_absolute_url()}#grade-change-{self.pk}"
+
+    @property
+    def certainty_changed(self) -> bool:
+        return self.certainty_from != self.certainty_to
+
+    @property
+    def direction_changed(self) -> bool:
+        return self.direction_from != self.direction_to
+
+    @property
+    def bottom_line_changed(self) -> bool:
+        return self.bottom_line_from != self.bottom_line_to

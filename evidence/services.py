@@ -23,6 +23,7 @@ from simple_history.utils import bulk_update_with_history
 
 from evidence import assessment
 from evidence.grading import UNPUBLISHED_NOTE
+from evidence.history import GradeSnapshot, grade_changes_record, snapshot
 from evidence.models import (
     Certainty,
     Claim,
@@ -302,9 +303,30 @@ def _compute(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assess
     return result
 
 
-def _regrade(claims: QuerySet[Claim]) -> tuple[RegradeSummary, dict[int, Claim]]:
+def _change_reason(batch: list[Claim], studies: set[int]) -> str:
+    """Why a regrade ran, for the public grade history: the studies whose change set it off
+    (named from the published links already fetched; no query), else the general reason."""
+    if not studies:
+        return REGRADE_CHANGE_REASON
+    labels = {
+        link.study_id: link.study.short_label()
+        for claim in batch
+        for link in claim._graded
+        if link.study_id in studies
+    }
+    words = [labels[pk] for pk in sorted(labels)]
+    hidden = len(studies - labels.keys())
+    if hidden:
+        words.append(f"{hidden} {'study' if hidden == 1 else 'studies'} no longer published")
+    return f"{REGRADE_CHANGE_REASON}, after a change to: {', '.join(words)}"
+
+
+def _regrade(
+    claims: QuerySet[Claim], *, studies: set[int] | None = None
+) -> tuple[RegradeSummary, dict[int, Claim]]:
     summary = RegradeSummary()
     changed: dict[int, Claim] = {}
+    before: dict[int, GradeSnapshot] = {}
     now = timezone.now()
     with transaction.atomic():
         batch = list(_claims_for_grading(claims))
@@ -335,6 +357,8 @@ def _regrade(claims: QuerySet[Claim]) -> tuple[RegradeSummary, dict[int, Claim]]
                     new_direction=result.direction,
                 )
             )
+            if claim.graded_at is not None:  # a first grade is not a change
+                before.update(snapshot([claim]))
             for name, value in new.items():
                 setattr(claim, name, value)
             claim.graded_at = now
@@ -345,6 +369,11 @@ def _regrade(claims: QuerySet[Claim]) -> tuple[RegradeSummary, dict[int, Claim]]
                 Claim,
                 [*GRADE_FIELDS, "graded_at"],
                 default_change_reason=REGRADE_CHANGE_REASON,
+            )
+            grade_changes_record(
+                before=before,
+                after=snapshot(changed.values()),
+                reason=_change_reason(batch, studies or set()),
             )
     return summary, changed
 
@@ -432,7 +461,7 @@ def regrade_affected(
         to_claim__in=Claim.objects.filter(base)
     ).values("from_claim_id")
     affected = Claim.objects.filter(base | Q(pk__in=related))
-    summary, changed = _regrade(affected)
+    summary, changed = _regrade(affected, studies=study_pks)
     _refresh_given(claims, changed)
     return summary
 
@@ -494,10 +523,13 @@ def claim_override_clear(*, claim: Claim, by: AbstractBaseUser | None) -> Claim:
 
 def _override_save(claim: Claim, *, by: AbstractBaseUser | None, **values: Any) -> Claim:
     """Write the override fields (and who changed the claim) and nothing else."""
+    before = snapshot([claim])
     for name, value in values.items():
         setattr(claim, name, value)
     claim.updated_by = by
     if by is not None:
         claim._history_user = by  # otherwise the request's user, as for any save
     claim.save(update_fields=[*values, "updated_by", "updated_at"])
+    reason = claim.override_justification or "A curator's override of the grade was removed"
+    grade_changes_record(before=before, after=snapshot([claim]), reason=reason)
     return claim

@@ -18,6 +18,7 @@ from django.db import connection
 
 from evidence.models import (
     Claim,
+    ClaimGradeChange,
     ClaimOutcome,
     Comparison,
     OutcomeMeasure,
@@ -530,10 +531,12 @@ def test_regrading_everything_after_one_change_takes_the_same_queries_at_any_siz
     make(n)
     claims_regrade()
     Claim.objects.filter(pk=Claim.objects.last().pk).update(publication_bias_suspected=True)
-    # The reads, a savepoint around the writes, one bulk update and one bulk history insert.
-    with django_assert_num_queries(reads + SAVEPOINT + 2):
+    # The reads, a savepoint around the writes, one bulk update, one bulk history insert and
+    # one insert into the public grade history (the certainty a reader sees changed).
+    with django_assert_num_queries(reads + SAVEPOINT + 3):
         summary = claims_regrade()
     assert (summary.checked, summary.changed) == (n, 1)
+    assert ClaimGradeChange.objects.count() == 1
 
 
 @pytest.mark.parametrize("n", [5, 50])

@@ -1,0 +1,287 @@
+"""What the API shows of each published record: the fields the public pages show, never a
+curator's notes (extraction notes, citation keys, who changed what)."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from evidence.models import Claim, ClaimCategory, ClaimMention, EvidenceLink, SourceDocument
+from studies.models import Study
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The claim list of this category.")
+
+    class Meta:
+        model = ClaimCategory
+        fields = ["slug", "name", "description", "order", "url"]
+
+    def get_url(self, category: ClaimCategory) -> str:
+        return _absolute(self, category.get_absolute_url())
+
+
+class DomainSerializer(serializers.Serializer):
+    domain = serializers.CharField(help_text="risk_of_bias, inconsistency, indirectness, ...")
+    label = serializers.CharField()
+    levels = serializers.IntegerField(help_text="-2 to +2: levels rated down or up.")
+    reason = serializers.CharField()
+
+
+class EffectSerializer(serializers.Serializer):
+    estimate = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    i2 = serializers.FloatField(allow_null=True)
+    source = serializers.CharField(help_text="Pooled here, or the review it comes from.")
+    display = serializers.CharField()
+
+
+class OutcomeSerializer(serializers.Serializer):
+    """One Summary of Findings row, as stored by the last regrade."""
+
+    comparison = serializers.CharField()
+    outcome = serializers.CharField()
+    unit = serializers.CharField()
+    importance = serializers.CharField()
+    outcome_kind = serializers.CharField()
+    certainty = serializers.CharField(allow_null=True)
+    measure = serializers.CharField()
+    effect = EffectSerializer(allow_null=True)
+    effect_words = serializers.CharField()
+    studies = serializers.IntegerField(allow_null=True)
+    participants = serializers.IntegerField(allow_null=True)
+    statement = serializers.CharField()
+    domains = DomainSerializer(many=True)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def outcome_rows(detail: Any) -> list[dict[str, Any]]:
+    """The stored Summary of Findings rows in a fixed shape (missing keys filled), so the
+    response matches its schema whatever version of the grade is stored."""
+    rows = detail.get("outcomes") if isinstance(detail, dict) else None
+    result = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        effect = row.get("effect") if isinstance(row.get("effect"), dict) else None
+        domains = [d for d in row.get("domains") or [] if isinstance(d, dict)]
+        result.append(
+            {
+                "comparison": _text(row.get("comparison")),
+                "outcome": _text(row.get("outcome")),
+                "unit": _text(row.get("unit")),
+                "importance": _text(row.get("importance")),
+                "outcome_kind": _text(row.get("outcome_kind")),
+                "certainty": row.get("certainty")
+                if isinstance(row.get("certainty"), str)
+                else None,
+                "measure": _text(row.get("measure")),
+                "effect": None
+                if effect is None
+                else {
+                    "estimate": _number(effect.get("estimate")),
+                    "ci_low": _number(effect.get("ci_low")),
+                    "ci_high": _number(effect.get("ci_high")),
+                    "i2": _number(effect.get("i2")),
+                    "source": _text(effect.get("source")),
+                    "display": _text(effect.get("display")),
+                },
+                "effect_words": _text(row.get("effect_words")),
+                "studies": _whole(row.get("studies")),
+                "participants": _whole(row.get("participants")),
+                "statement": _text(row.get("statement")),
+                "domains": [
+                    {
+                        "domain": _text(d.get("domain")),
+                        "label": _text(d.get("label")),
+                        "levels": _whole(d.get("levels")) or 0,
+                        "reason": _text(d.get("reason")),
+                    }
+                    for d in domains
+                ],
+            }
+        )
+    return result
+
+
+def _absolute(serializer: serializers.Serializer, path: str) -> str:
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    category = CategorySerializer(read_only=True)
+    certainty = serializers.CharField(
+        source="certainty_shown", help_text="What a reader sees: a curator's override wins."
+    )
+    computed_certainty = serializers.CharField(source="certainty")
+    direction = serializers.CharField(source="direction_shown")
+    computed_direction = serializers.CharField(source="direction")
+    sort_strength = serializers.CharField(help_text="SORT letter (A, B, C) or empty.")
+    bottom_line = serializers.CharField(source="stored_bottom_line")
+    published_study_count = serializers.IntegerField()
+    mention_count = serializers.IntegerField()
+    outcomes = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "slug",
+            "statement",
+            "category",
+            "kind",
+            "certainty",
+            "computed_certainty",
+            "direction",
+            "computed_direction",
+            "sort_strength",
+            "preclinical_only",
+            "bottom_line",
+            "graded_at",
+            "published_study_count",
+            "mention_count",
+            "outcomes",
+            "links",
+        ]
+
+    @extend_schema_field(OutcomeSerializer(many=True))
+    def get_outcomes(self, claim: Claim) -> list[dict[str, Any]]:
+        return outcome_rows(claim.grade_detail)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                name: {"type": "string", "format": "uri"}
+                for name in ("page", "api", "fhir", "badge", "history")
+            },
+        }
+    )
+    def get_links(self, claim: Claim) -> dict[str, str]:
+        request = self.context.get("request")
+        return {
+            "page": _absolute(self, claim.get_absolute_url()),
+            "api": reverse("api:claim-detail", kwargs={"slug": claim.slug}, request=request),
+            "fhir": reverse("open:fhir_evidence", kwargs={"pk": claim.pk}, request=request),
+            "badge": reverse("open:badge", kwargs={"slug": claim.slug}, request=request),
+            "history": reverse("open:claim_feed", kwargs={"slug": claim.slug}, request=request),
+        }
+
+
+class StudyClaimSerializer(serializers.Serializer):
+    claim = serializers.CharField(source="claim.slug")
+    direction = serializers.CharField()
+
+
+class StudySerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="public_title")
+    authors = serializers.ListField(child=serializers.CharField())
+    reference = serializers.CharField(source="formatted_reference")
+    published_claim_count = serializers.IntegerField()
+    claims = StudyClaimSerializer(source="published_links", many=True, read_only=True)
+    page = serializers.SerializerMethodField()
+    fhir = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Study
+        fields = [
+            "id",
+            "title",
+            "authors",
+            "journal",
+            "year",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "pmid",
+            "pmcid",
+            "url",
+            "design",
+            "condition",
+            "population",
+            "participants",
+            "intervention",
+            "comparator",
+            "follow_up_weeks",
+            "summary",
+            "adverse_events",
+            "funding",
+            "risk_of_bias",
+            "risk_of_bias_note",
+            "reference",
+            "published_claim_count",
+            "claims",
+            "page",
+            "fhir",
+        ]
+
+    def get_page(self, study: Study) -> str:
+        return _absolute(self, study.get_absolute_url())
+
+    def get_fhir(self, study: Study) -> str:
+        request = self.context.get("request")
+        return reverse("open:fhir_citation", kwargs={"pk": study.pk}, request=request)
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    claim = serializers.CharField(source="claim.slug")
+
+    class Meta:
+        model = ClaimMention
+        fields = ["id", "claim", "quote", "start", "end", "prefix", "suffix"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    mentions = MentionSerializer(source="published_mentions", many=True, read_only=True)
+    page = serializers.SerializerMethodField()
+    annotations = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SourceDocument
+        fields = [
+            "slug",
+            "title",
+            "source",
+            "source_url",
+            "imported_at",
+            "checksum",
+            "mentions",
+            "page",
+            "annotations",
+        ]
+
+    def get_page(self, document: SourceDocument) -> str:
+        return _absolute(self, document.get_absolute_url())
+
+    def get_annotations(self, document: SourceDocument) -> str:
+        request = self.context.get("request")
+        return reverse("open:annotations", kwargs={"slug": document.slug}, request=request)
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "text"]
+
+
+class EvidenceLinkSerializer(serializers.ModelSerializer):
+    claim = serializers.CharField(source="claim.slug")
+    study = serializers.IntegerField(source="study_id")
+
+    class Meta:
+        model = EvidenceLink
+        fields = ["id", "claim", "study", "direction", "finding", "indirect", "indirectness_note"]

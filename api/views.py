@@ -1,0 +1,125 @@
+"""The read-only JSON API: published records only, filtered by the public pages' own
+FilterSets (public/filters.py), paged by a cursor, conditional, rate-limited."""
+
+from django.db.models import Prefetch
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, viewsets
+
+from api import serializers
+from api.conditional import conditional, last_changed
+from evidence.models import (
+    Claim,
+    ClaimCategory,
+    ClaimMention,
+    EvidenceLink,
+    PublicationStatus,
+    SourceDocument,
+)
+from public.filters import ClaimFilter, StudyFilter
+from public.queries import with_published_claim_count, with_published_links
+from studies.models import Study, StudyStatus
+
+
+def _without_sort(filterset: type[filters.FilterSet]) -> type[filters.FilterSet]:
+    """The page's FilterSet less its `sort`: a cursor pages in one fixed order."""
+    api_filterset = type(f"Api{filterset.__name__}", (filterset,), {"__module__": __name__})
+    api_filterset.base_filters.pop("sort", None)
+    return api_filterset
+
+
+ApiClaimFilter = _without_sort(ClaimFilter)
+ApiStudyFilter = _without_sort(StudyFilter)
+
+
+class OpenViewSet(viewsets.ReadOnlyModelViewSet):
+    """GET only, anonymous, conditional, with a 429 that says what the limit is."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response.render()
+            return conditional(request, response, stamp=last_changed())
+        return response
+
+    def throttled(self, request, wait):
+        seconds = int(wait) if wait is not None else None
+        detail = "Too many requests from this address for the API's rate limit."
+        if seconds is not None:
+            detail += f" Try again in {max(seconds, 1)} seconds."
+        raise exceptions.Throttled(wait=wait, detail=detail)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published claims, with the claim list's filters"),
+    retrieve=extend_schema(summary="One published claim"),
+)
+class ClaimViewSet(OpenViewSet):
+    serializer_class = serializers.ClaimSerializer
+    filterset_class = ApiClaimFilter
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return Claim.objects.published().for_list()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published studies, with the study list's filters"),
+    retrieve=extend_schema(summary="One published study"),
+)
+class StudyViewSet(OpenViewSet):
+    serializer_class = serializers.StudySerializer
+    filterset_class = ApiStudyFilter
+
+    def get_queryset(self):
+        return with_published_links(with_published_claim_count(Study.objects.published()))
+
+
+def _public_mentions() -> Prefetch:
+    mentions = ClaimMention.objects.public().select_related("claim").order_by("start", "pk")
+    return Prefetch("mentions", queryset=mentions, to_attr="published_mentions")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published source documents with their mentions"),
+    retrieve=extend_schema(summary="One published document, with its text and mentions"),
+)
+class DocumentViewSet(OpenViewSet):
+    lookup_field = "slug"
+    filter_backends: list = []
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.DocumentDetailSerializer
+        return serializers.DocumentSerializer
+
+    def get_queryset(self):
+        documents = SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED)
+        if self.action != "retrieve":
+            documents = documents.defer("text")
+        return documents.prefetch_related(_public_mentions())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Claim categories"),
+    retrieve=extend_schema(summary="One claim category"),
+)
+class CategoryViewSet(OpenViewSet):
+    serializer_class = serializers.CategorySerializer
+    lookup_field = "slug"
+    filter_backends: list = []
+    queryset = ClaimCategory.objects.all()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Evidence links between published claims and studies"),
+    retrieve=extend_schema(summary="One evidence link"),
+)
+class EvidenceLinkViewSet(OpenViewSet):
+    serializer_class = serializers.EvidenceLinkSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return EvidenceLink.objects.filter(
+            claim__status=PublicationStatus.PUBLISHED, study__status=StudyStatus.PUBLISHED
+        ).select_related("claim")
