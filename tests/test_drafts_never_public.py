@@ -10,7 +10,13 @@ may show the marker; their own pages are the same 404 as a missing row; grades d
 import pytest
 from django.urls import reverse
 
-from evidence.models import Claim, ClaimCategory, PublicationStatus, SourceDocument
+from evidence.models import (
+    Claim,
+    ClaimCategory,
+    ClaimGradeChange,
+    PublicationStatus,
+    SourceDocument,
+)
 from evidence.services import claims_regrade
 from studies.models import Study, StudyDesign, StudyStatus
 from tests.factories import (
@@ -88,11 +94,80 @@ def _public_urls() -> list[str]:
             reverse("studies:bibtex", kwargs={"pk": study.pk}),
             reverse("studies:ris", kwargs={"pk": study.pk}),
         ]
+    return urls + _open_urls()
+
+
+def _open_urls() -> list[str]:
+    """The machine-readable twins (api/): the JSON API with every page of each listing, FHIR,
+    Web Annotations, the grade-history feeds and the badges."""
+    urls = [
+        reverse("api:api-root"),
+        reverse("api:schema"),
+        reverse("api:docs"),
+        reverse("api:category-list"),
+        reverse("open:claims_feed"),
+        reverse("api:document-detail", kwargs={"slug": "scalp-microneedling"}),
+        reverse("open:annotations", kwargs={"slug": "scalp-microneedling"}),
+    ]
+    for name in ("claim-list", "study-list", "document-list", "evidencelink-list"):
+        urls.append(reverse(f"api:{name}") + "?page_size=100")
+    for q in ("microneedling trial", "collagen", "alopecia"):
+        urls += [reverse("api:claim-list") + f"?q={q}", reverse("api:study-list") + f"?q={q}"]
+    urls.append(reverse("api:study-list") + "?participants_min=1000")
+    for claim in Claim.objects.published():
+        urls += [
+            reverse("api:claim-detail", kwargs={"slug": claim.slug}),
+            reverse("open:fhir_evidence", kwargs={"pk": claim.pk}),
+            reverse("open:fhir_bundle", kwargs={"pk": claim.pk}),
+            reverse("open:claim_feed", kwargs={"slug": claim.slug}),
+            reverse("open:badge", kwargs={"slug": claim.slug}),
+        ]
+    for study in Study.objects.published():
+        urls += [
+            reverse("api:study-detail", kwargs={"pk": study.pk}),
+            reverse("open:fhir_citation", kwargs={"pk": study.pk}),
+        ]
+    return urls
+
+
+def _hidden_open_urls(hidden) -> list[str]:
+    urls = []
+    for key in ("claim-draft", "claim-review"):
+        claim = hidden[key]
+        urls += [
+            reverse("api:claim-detail", kwargs={"slug": claim.slug}),
+            reverse("open:fhir_evidence", kwargs={"pk": claim.pk}),
+            reverse("open:fhir_bundle", kwargs={"pk": claim.pk}),
+            reverse("open:claim_feed", kwargs={"slug": claim.slug}),
+            reverse("open:badge", kwargs={"slug": claim.slug}),
+        ]
+    for key in ("study-draft", "study-review", "study-retracted"):
+        pk = hidden[key].pk
+        urls += [
+            reverse("api:study-detail", kwargs={"pk": pk}),
+            reverse("open:fhir_citation", kwargs={"pk": pk}),
+        ]
+    slug = hidden["document"].slug
+    urls += [
+        reverse("api:document-detail", kwargs={"slug": slug}),
+        reverse("open:annotations", kwargs={"slug": slug}),
+    ]
     return urls
 
 
 @pytest.mark.django_db
-def test_no_public_page_or_download_shows_an_unpublished_record(hidden, client):
+def test_no_public_page_or_download_shows_an_unpublished_record(hidden, client, settings):
+    settings.API_THROTTLE_RATE = ""  # the crawl is many requests from one address
+    # A grade change of a hidden claim, and one made while a published claim was a draft.
+    ClaimGradeChange.objects.create(
+        claim=hidden["claim-draft"],
+        certainty_to="low",
+        reason=f"{MARKER} change",
+        while_published=True,
+    )
+    ClaimGradeChange.objects.create(
+        claim=Claim.objects.get(slug=DENSITY), certainty_to="low", reason=f"{MARKER} draft change"
+    )
     leaks = []
     for url in _public_urls():
         response = client.get(url)
@@ -126,6 +201,7 @@ def test_unpublished_records_own_pages_are_the_same_404_as_missing_ones(hidden, 
         urls += [
             reverse(f"studies:{name}", kwargs={"pk": pk}) for name in ("detail", "bibtex", "ris")
         ]
+    urls += _hidden_open_urls(hidden)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 404, url
