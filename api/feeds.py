@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from api.conditional import last_changed
 from evidence.models import Claim, ClaimGradeChange
 from public.templatetags.evidence_tags import certainty_label, direction_label
 
@@ -39,8 +40,24 @@ def change_description(change: ClaimGradeChange) -> str:
     return " ".join(parts)
 
 
+class StableAtomFeed(Atom1Feed):
+    """An Atom feed whose <updated> is its newest entry's date or, with no entry, the newest
+    change to anything public: never the time of the request, so an unchanged feed is the same
+    bytes (caches and the backup test compare them)."""
+
+    def latest_post_date(self):
+        dates = [item["updateddate"] or item["pubdate"] for item in self.items]
+        dates = [d for d in dates if d is not None]
+        if dates:
+            return max(dates)
+        return self.feed.get("stamp") or super().latest_post_date()
+
+
 class _HistoryFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = StableAtomFeed
+
+    def feed_extra_kwargs(self, obj):
+        return {"stamp": last_changed()}
 
     def item_title(self, item: ClaimGradeChange) -> str:
         return change_title(item)

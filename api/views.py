@@ -35,6 +35,8 @@ ApiStudyFilter = _without_sort(StudyFilter)
 class OpenViewSet(viewsets.ReadOnlyModelViewSet):
     """GET only, anonymous, conditional, with a 429 that says what the limit is."""
 
+    lookup_value_regex = "[0-9]+"
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
@@ -58,6 +60,7 @@ class ClaimViewSet(OpenViewSet):
     serializer_class = serializers.ClaimSerializer
     filterset_class = ApiClaimFilter
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
         return Claim.objects.published().for_list()
@@ -86,6 +89,7 @@ def _public_mentions() -> Prefetch:
 )
 class DocumentViewSet(OpenViewSet):
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     filter_backends: list = []
 
     def get_serializer_class(self):
@@ -107,6 +111,7 @@ class DocumentViewSet(OpenViewSet):
 class CategoryViewSet(OpenViewSet):
     serializer_class = serializers.CategorySerializer
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     filter_backends: list = []
     queryset = ClaimCategory.objects.all()
 

@@ -6,5 +6,8 @@ runs each test with DEBUG off; the tests of the production settings start their 
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# The API's rate limit is off in the suite (crawls make hundreds of requests from one address);
+# tests/api/test_api.py turns it on to test it.
+os.environ.setdefault("API_THROTTLE_RATE", "")
 
 from config.settings import *  # noqa: E402, F403

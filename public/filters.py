@@ -148,7 +148,7 @@ class ClaimFilter(FilterSet):
     def filter_design(self, queryset, name, value):
         return queryset.filter(Exists(published_links(study__design=value)))
 
-    def filter_condition(self, queryset, name, value):
+    def filter_condition(self, queryset, name, value: str):
         return queryset.filter(Exists(published_links(study__condition=value)))
 
     def filter_q(self, queryset, name, value):
@@ -248,7 +248,7 @@ class StudyFilter(FilterSet):
         form = StudyFilterForm
         fields: list[str] = []
 
-    def filter_category(self, queryset, name, value):
+    def filter_category(self, queryset, name, value: str):
         links = EvidenceLink.objects.filter(
             study=OuterRef("pk"),
             claim__status=PublicationStatus.PUBLISHED,

@@ -156,8 +156,7 @@ def _hidden_open_urls(hidden) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_no_public_page_or_download_shows_an_unpublished_record(hidden, client, settings):
-    settings.API_THROTTLE_RATE = ""  # the crawl is many requests from one address
+def test_no_public_page_or_download_shows_an_unpublished_record(hidden, client):
     # A grade change of a hidden claim, and one made while a published claim was a draft.
     ClaimGradeChange.objects.create(
         claim=hidden["claim-draft"],

@@ -33,9 +33,3 @@ def offline_loader(url, options=None):
 @pytest.fixture
 def jsonld_options():
     return {"documentLoader": offline_loader}
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limit(settings):
-    """The API's rate limit is tested on its own (test_api.py); elsewhere it is off."""
-    settings.API_THROTTLE_RATE = ""

@@ -284,3 +284,10 @@ def test_each_api_listing_takes_the_same_pinned_queries_at_5_and_50_rows(
         response = client.get(reverse(name), {"page_size": 100})
     assert response.status_code == 200
     assert len(response.json()["results"]) >= rows
+
+
+def test_an_unknown_address_under_the_api_is_a_json_404(client):
+    response = client.get("/api/categories/not%20a%20slug/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert client.get("/api/claims").status_code == 301, "a missing slash is still added"

@@ -281,8 +281,9 @@ def _claim_with(rows):
 
 
 # Claim, links with their studies, key outcomes and their arms, the studies' outcomes and their
-# arms, mentions with their documents: 7 SELECTs, plus the request's savepoint and its release.
-QUERY_CAP = 9
+# arms, mentions with their documents, the public grade history: 8 SELECTs, plus the request's
+# savepoint and its release.
+QUERY_CAP = 10
 
 
 @pytest.mark.django_db
