@@ -119,4 +119,5 @@ def badge(request: HttpRequest, slug: str) -> HttpResponse:
     patch_cache_control(response, public=True, max_age=badges.MAX_AGE)
     # Embeddable on any site: the page's frame-ancestors rule is for pages, not an image.
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return conditional(request, response, stamp=claim.graded_at or claim.updated_at)
+    stamp = max(d for d in (claim.graded_at, claim.updated_at) if d is not None)
+    return conditional(request, response, stamp=stamp)

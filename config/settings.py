@@ -272,8 +272,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence tracker API",
     "DESCRIPTION": "Read-only: published claims with their GRADE certainty, the studies behind "
     "them, the source documents with their mentions, categories and evidence links. The "
-    "filters are those of the public pages; pages are cursors (follow `next`).",
+    "filters are those of the public pages; pages are cursors (follow next).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page lists the choices itself; the default appends them as Markdown.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }

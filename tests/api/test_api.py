@@ -291,3 +291,32 @@ def test_an_unknown_address_under_the_api_is_a_json_404(client):
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
     assert client.get("/api/claims").status_code == 301, "a missing slash is still added"
+
+
+def _document_with(n):
+    document = SourceDocumentFactory()
+    for _ in range(n):
+        ClaimMentionFactory(claim=ClaimFactory(), document=document)
+    return reverse("api:document-detail", kwargs={"slug": document.slug})
+
+
+def _study_with(n):
+    study = StudyFactory()
+    for _ in range(n):
+        EvidenceLinkFactory(claim=ClaimFactory(), study=study)
+    return reverse("api:study-detail", kwargs={"pk": study.pk})
+
+
+# The record, its prefetch, the Last-Modified stamp; the savepoint and its release.
+DETAILS = {"document": (_document_with, 3), "study": (_study_with, 3)}
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+@pytest.mark.parametrize("name", list(DETAILS))
+def test_each_api_record_takes_the_same_pinned_queries_at_5_and_50_rows(
+    client, django_assert_num_queries, name, rows
+):
+    make, reads = DETAILS[name]
+    url = make(rows)
+    with django_assert_num_queries(reads + SAVEPOINT):
+        assert client.get(url).status_code == 200
