@@ -26,6 +26,7 @@ What it promises, per comparison x outcome row:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -196,7 +197,7 @@ def assess(claim: ClaimInput) -> Assessment:
     if kind in (gr.ClaimKind.EFFECT, gr.ClaimKind.MECHANISM):
         questions = [q for q in claim.questions if q.importance != gr.Importance.NOT_IMPORTANT]
         for question in sorted(questions, key=_importance_rank):
-            row, grade = _assess_question(claim, question)
+            row, grade = _assess_question_shared(_QuestionContext.of(claim), question)
             rows.append(row)
             if grade is not None:
                 grades.append(grade)
@@ -351,7 +352,9 @@ def _direction(kind: gr.ClaimKind, result: gr.ClaimGrade, row: dict[str, Any] | 
 # --- One Summary-of-Findings row ---------------------------------------------------------------
 
 
-def _question(claim: ClaimInput, q: QuestionRow, measure: gr.Measure) -> gr.OutcomeQuestion:
+def _question(
+    claim: ClaimInput | _QuestionContext, q: QuestionRow, measure: gr.Measure
+) -> gr.OutcomeQuestion:
     who, _, comparator = q.comparison.partition(" vs ")
     intervention, _, add_on_to = who.partition(" + ")
     if q.comparison_role != gr.InterventionRole.ADD_ON:
@@ -568,8 +571,48 @@ def _display(
     return text
 
 
+@dataclass(frozen=True)
+class _QuestionContext:
+    """What of the claim a Summary-of-Findings row's grade reads: its role and its flags."""
+
+    intervention_role: str
+    publication_bias_suspected: bool
+    large_effect: bool
+    dose_response: bool
+
+    @classmethod
+    def of(cls, claim: ClaimInput) -> _QuestionContext:
+        return cls(
+            claim.intervention_role,
+            claim.publication_bias_suspected,
+            claim.large_effect,
+            claim.dose_response,
+        )
+
+
+# Many claims ask the same question of the same results (a regrade of a large evidence base
+# pools each comparison and outcome once, not once per claim). The inputs are frozen values, so a
+# row graded once is the row for every claim with that input; callers get their own top-level
+# dict (assess() pops a key from it) and must not change what is nested in it.
+_QUESTION_CACHE_SIZE = 4096
+
+
+def _assess_question_shared(
+    context: _QuestionContext, q: QuestionRow
+) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
+    row, grade = _assess_question_cached(context, q)
+    return dict(row), grade
+
+
+@functools.lru_cache(maxsize=_QUESTION_CACHE_SIZE)
+def _assess_question_cached(
+    context: _QuestionContext, q: QuestionRow
+) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
+    return _assess_question(context, q)
+
+
 def _assess_question(
-    claim: ClaimInput, q: QuestionRow
+    claim: ClaimInput | _QuestionContext, q: QuestionRow
 ) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
     results, left_out = _latest_per_study(q.results)
     measures = {r.measure for r in results if r.measure != gr.Measure.DIRECTION_ONLY}
