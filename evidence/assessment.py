@@ -26,7 +26,6 @@ What it promises, per comparison x outcome row:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -590,25 +589,31 @@ class _QuestionContext:
         )
 
 
-# Many claims ask the same question of the same results (a regrade of a large evidence base
-# pools each comparison and outcome once, not once per claim). The inputs are frozen values, so a
-# row graded once is the row for every claim with that input; callers get their own top-level
-# dict (assess() pops a key from it) and must not change what is nested in it.
+# Many claims ask the same question of the same results: a regrade of a large evidence base
+# hands every such claim the same QuestionRow object, and the row is graded once. Keyed by the
+# object's identity (hashing a question hashes every result in it, which costs as much as
+# grading it); the entry keeps the object, so an id is never reused while its entry lives.
+# Callers get their own top-level dict (assess() pops a key from it) and must not change what
+# is nested in it.
 _QUESTION_CACHE_SIZE = 4096
+_question_cache: dict[
+    tuple[_QuestionContext, int],
+    tuple[QuestionRow, tuple[dict[str, Any], gr.OutcomeGrade | None]],
+] = {}
 
 
 def _assess_question_shared(
     context: _QuestionContext, q: QuestionRow
 ) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
-    row, grade = _assess_question_cached(context, q)
+    key = (context, id(q))
+    hit = _question_cache.get(key)
+    if hit is None or hit[0] is not q:
+        if len(_question_cache) >= _QUESTION_CACHE_SIZE:
+            _question_cache.clear()
+        hit = (q, _assess_question(context, q))
+        _question_cache[key] = hit
+    row, grade = hit[1]
     return dict(row), grade
-
-
-@functools.lru_cache(maxsize=_QUESTION_CACHE_SIZE)
-def _assess_question_cached(
-    context: _QuestionContext, q: QuestionRow
-) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
-    return _assess_question(context, q)
 
 
 def _assess_question(

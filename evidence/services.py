@@ -146,6 +146,7 @@ class _Evidence:
     benchmarks: dict[int, tuple[tuple[str, assessment.ResultRow], ...]] = field(
         default_factory=dict
     )
+    questions: dict[tuple[Any, ...], assessment.QuestionRow] = field(default_factory=dict)
 
 
 def _result_row(result: StudyResult) -> assessment.ResultRow:
@@ -271,8 +272,10 @@ def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
         for comparison_id, outcome_id, importance, facts in rows:
             label, role, name, unit, kind, benefit, mid, mid_source = facts
             key = (comparison_id, outcome_id)
-            claims[claim_id].questions.append(
-                assessment.QuestionRow(
+            # One object per distinct question: the assessment grades each once.
+            question = evidence.questions.get((*key, importance, facts))
+            if question is None:
+                question = evidence.questions[(*key, importance, facts)] = assessment.QuestionRow(
                     comparison=label,
                     comparison_role=role,
                     outcome=name,
@@ -286,7 +289,7 @@ def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
                     pooled=evidence.pooled[key],
                     benchmarks=evidence.benchmarks[outcome_id],
                 )
-            )
+            claims[claim_id].questions.append(question)
     return sorted(claims.values(), key=lambda c: c.order)
 
 
