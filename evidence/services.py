@@ -3,8 +3,9 @@
 Every write path that changes something a grade depends on (a study's design, participants,
 risk of bias or status; an evidence link added, changed or deleted; a claim's judgement flags)
 calls `regrade_affected()` once after its change, inside the same transaction. Grading itself is
-pure (evidence.grading); these functions fetch its inputs in a fixed number of queries and save
-only the claims whose stored grade actually changes, with a history record for each.
+pure (evidence.assessment); these functions fetch its inputs in a fixed number of queries per
+batch of claims and save only the claims whose stored grade actually changes, with a history
+record for each, set-based (one statement per batch, not one per claim).
 """
 
 from __future__ import annotations
@@ -548,11 +549,13 @@ def _pks(objs: Iterable[Any]) -> set[int]:
 def claims_regrade(*, claims: Iterable[Claim] | QuerySet[Claim] | None = None) -> RegradeSummary:
     """Regrade claims from their published studies; None means every claim.
 
-    Reads in two queries however many claims there are (the claims with a count of their
-    unpublished links; their published links with studies, in one prefetch) and writes only
-    the claims whose stored grade changed, in one bulk update plus one bulk insert of history
-    records (SQLite's 999-parameter limit makes Django split that insert into batches of 33
-    claims; PostgreSQL does it in one). `graded_at` is set on the changed claims alone, so a
+    One query for the claims' ids, then batches of REGRADE_BATCH_SIZE claims by id (the claims
+    about the state of the evidence last), each read in a fixed number of queries (see
+    `_read_batch`; what many claims share, studies and each question's results, is read once)
+    and graded in Python; only the claims whose stored grade changed are written, with one
+    `UPDATE … FROM (VALUES …)` and one `INSERT … SELECT` of history records per batch (split on
+    SQLite by its parameter cap). All in one transaction. `graded_at` is set on the changed
+    claims alone, so a
     second run writes nothing. Claim instances passed in are updated in place.
     """
     if claims is None:
