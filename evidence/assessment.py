@@ -196,7 +196,7 @@ def assess(claim: ClaimInput) -> Assessment:
     if kind in (gr.ClaimKind.EFFECT, gr.ClaimKind.MECHANISM):
         questions = [q for q in claim.questions if q.importance != gr.Importance.NOT_IMPORTANT]
         for question in sorted(questions, key=_importance_rank):
-            row, grade = _assess_question(claim, question)
+            row, grade = _assess_question_shared(_QuestionContext.of(claim), question)
             rows.append(row)
             if grade is not None:
                 grades.append(grade)
@@ -351,7 +351,9 @@ def _direction(kind: gr.ClaimKind, result: gr.ClaimGrade, row: dict[str, Any] | 
 # --- One Summary-of-Findings row ---------------------------------------------------------------
 
 
-def _question(claim: ClaimInput, q: QuestionRow, measure: gr.Measure) -> gr.OutcomeQuestion:
+def _question(
+    claim: ClaimInput | _QuestionContext, q: QuestionRow, measure: gr.Measure
+) -> gr.OutcomeQuestion:
     who, _, comparator = q.comparison.partition(" vs ")
     intervention, _, add_on_to = who.partition(" + ")
     if q.comparison_role != gr.InterventionRole.ADD_ON:
@@ -568,8 +570,54 @@ def _display(
     return text
 
 
+@dataclass(frozen=True)
+class _QuestionContext:
+    """What of the claim a Summary-of-Findings row's grade reads: its role and its flags."""
+
+    intervention_role: str
+    publication_bias_suspected: bool
+    large_effect: bool
+    dose_response: bool
+
+    @classmethod
+    def of(cls, claim: ClaimInput) -> _QuestionContext:
+        return cls(
+            claim.intervention_role,
+            claim.publication_bias_suspected,
+            claim.large_effect,
+            claim.dose_response,
+        )
+
+
+# Many claims ask the same question of the same results: a regrade of a large evidence base
+# hands every such claim the same QuestionRow object, and the row is graded once. Keyed by the
+# object's identity (hashing a question hashes every result in it, which costs as much as
+# grading it); the entry keeps the object, so an id is never reused while its entry lives.
+# Callers get their own top-level dict (assess() pops a key from it) and must not change what
+# is nested in it.
+_QUESTION_CACHE_SIZE = 4096
+_question_cache: dict[
+    tuple[_QuestionContext, int],
+    tuple[QuestionRow, tuple[dict[str, Any], gr.OutcomeGrade | None]],
+] = {}
+
+
+def _assess_question_shared(
+    context: _QuestionContext, q: QuestionRow
+) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
+    key = (context, id(q))
+    hit = _question_cache.get(key)
+    if hit is None or hit[0] is not q:
+        if len(_question_cache) >= _QUESTION_CACHE_SIZE:
+            _question_cache.clear()
+        hit = (q, _assess_question(context, q))
+        _question_cache[key] = hit
+    row, grade = hit[1]
+    return dict(row), grade
+
+
 def _assess_question(
-    claim: ClaimInput, q: QuestionRow
+    claim: ClaimInput | _QuestionContext, q: QuestionRow
 ) -> tuple[dict[str, Any], gr.OutcomeGrade | None]:
     results, left_out = _latest_per_study(q.results)
     measures = {r.measure for r in results if r.measure != gr.Measure.DIRECTION_ONLY}

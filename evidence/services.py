@@ -3,27 +3,28 @@
 Every write path that changes something a grade depends on (a study's design, participants,
 risk of bias or status; an evidence link added, changed or deleted; a claim's judgement flags)
 calls `regrade_affected()` once after its change, inside the same transaction. Grading itself is
-pure (evidence.grading); these functions fetch its inputs in a fixed number of queries and save
-only the claims whose stored grade actually changes, with a history record for each.
+pure (evidence.assessment); these functions fetch its inputs in a fixed number of queries per
+batch of claims and save only the claims whose stored grade actually changes, with a history
+record for each, set-based (one statement per batch, not one per claim).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from evidence import assessment
 from evidence.grading import UNPUBLISHED_NOTE
-from evidence.history import GradeSnapshot, grade_changes_record, snapshot
+from evidence.history import grade_changes_record, snapshot
 from evidence.models import (
     Certainty,
     Claim,
@@ -95,46 +96,60 @@ class RegradeSummary:
         return "\n".join(lines)
 
 
-def _claims_for_grading(claims: QuerySet[Claim]) -> QuerySet[Claim]:
-    """The claims with their published links and studies, their Summary-of-Findings rows and
-    their related claims prefetched: four queries in all."""
-    published_links = (
-        EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
-        .select_related("study")
-        .order_by("study__year", "study_id")
-    )
-    return (
-        claims.annotate(
-            links_not_counted=Count(
-                "evidence_links",
-                filter=~Q(evidence_links__study__status=StudyStatus.PUBLISHED),
-            )
-        )
-        # Meta.ordering is dropped from aggregate queries; keep the summary in a stable order.
-        .order_by("category__order", "slug")
-        .prefetch_related(
-            Prefetch("evidence_links", queryset=published_links, to_attr="_graded"),
-            Prefetch(
-                "claim_outcomes",
-                queryset=ClaimOutcome.objects.select_related("comparison", "outcome"),
-                to_attr="_questions",
-            ),
-            Prefetch(
-                "related_claims",
-                queryset=Claim.objects.only("pk", "slug", "statement", "certainty"),
-                to_attr="_related",
-            ),
-        )
-    )
+# Claims are read, graded and written in batches of this many (by id): a few queries per batch,
+# each bounded, whatever the size of the evidence base.
+REGRADE_BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class _StudyFacts:
+    """What a grade reads of a linked study."""
+
+    label: str
+    year: int
+    design: str
+    participants: int | None
+    risk_of_bias: str
+    published: bool
+
+
+@dataclass(slots=True)
+class _ClaimRow:
+    """One claim as its grade reads it, with its stored grade to compare against."""
+
+    pk: int
+    slug: str
+    kind: str
+    statement: str
+    intervention_role: str
+    publication_bias_suspected: bool
+    large_effect: bool
+    dose_response: bool
+    category_order: int
+    stored: dict[str, Any]
+    shown: dict[str, Any]  # what a reader's view of the grade needs besides it (_SHOWN_FIELDS)
+    links: list[tuple[int, str, bool]] = field(default_factory=list)  # study, direction, indirect
+    questions: list[assessment.QuestionRow] = field(default_factory=list)
+    related: list[tuple[int, str, str, str]] = field(default_factory=list)  # pk, slug, …, certainty
+
+    @property
+    def order(self) -> tuple[bool, int, str]:
+        # Claims about the state of the evidence are answered from the others' fresh grades.
+        return (self.kind == ClaimKind.EVIDENCE_STATE, self.category_order, self.slug)
 
 
 @dataclass
 class _Evidence:
-    """The published results and pooled estimates behind a set of claims' questions."""
+    """What a regrade has read so far, kept across its batches: many claims share studies and
+    ask the same comparison and outcome, and those are read once."""
 
-    results: dict[tuple[int, int], list[assessment.ResultRow]] = field(default_factory=dict)
-    pooled: dict[tuple[int, int], list[assessment.PooledRow]] = field(default_factory=dict)
-    benchmarks: dict[int, list[tuple[str, assessment.ResultRow]]] = field(default_factory=dict)
+    studies: dict[int, _StudyFacts] = field(default_factory=dict)
+    results: dict[tuple[int, int], tuple[assessment.ResultRow, ...]] = field(default_factory=dict)
+    pooled: dict[tuple[int, int], tuple[assessment.PooledRow, ...]] = field(default_factory=dict)
+    benchmarks: dict[int, tuple[tuple[str, assessment.ResultRow], ...]] = field(
+        default_factory=dict
+    )
+    questions: dict[tuple[Any, ...], assessment.QuestionRow] = field(default_factory=dict)
 
 
 def _result_row(result: StudyResult) -> assessment.ResultRow:
@@ -169,34 +184,154 @@ def _result_row(result: StudyResult) -> assessment.ResultRow:
     )
 
 
-def _evidence_for(claims: list[Claim]) -> _Evidence:
-    """Three queries (four with pooled estimates' inclusion lists) for any number of claims."""
-    pairs = {(q.comparison_id, q.outcome_id) for c in claims for q in c._questions}
-    evidence = _Evidence()
+# What the public grade history needs of a claim besides its grade: overrides, the curator's
+# bottom line, whether it is published, and whether it was ever graded (a first grade is no change).
+_SHOWN_FIELDS = ("certainty_override", "direction_override", "plain_summary", "status", "graded_at")
+
+
+def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
+    """A batch of claims with all their grade reads: claims, links, the linked studies not read
+    yet, outcome rows, related claims (five queries), and the results, pooled estimates with
+    their inclusion lists and benchmarks of the questions not read yet (up to four more)."""
+    claims: dict[int, _ClaimRow] = {}
+    for pk, slug, kind, statement, role, bias, large, dose, order, *rest in (
+        Claim.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "slug",
+            "kind",
+            "statement",
+            "intervention_role",
+            "publication_bias_suspected",
+            "large_effect",
+            "dose_response",
+            "category__order",
+            *_SHOWN_FIELDS,
+            *GRADE_FIELDS,
+        )
+    ):
+        shown, grade = rest[: len(_SHOWN_FIELDS)], rest[len(_SHOWN_FIELDS) :]
+        claims[pk] = _ClaimRow(
+            pk,
+            slug,
+            kind,
+            statement,
+            role,
+            bias,
+            large,
+            dose,
+            order,
+            dict(zip(GRADE_FIELDS, grade, strict=True)),
+            dict(zip(_SHOWN_FIELDS, shown, strict=True)),
+        )
+    if not claims:
+        return []
+    for claim_id, study_id, direction, indirect in (
+        EvidenceLink.objects.filter(claim_id__in=claims)
+        .order_by()
+        .values_list("claim_id", "study_id", "direction", "indirect")
+    ):
+        claims[claim_id].links.append((study_id, direction, indirect))
+    missing = {s for c in claims.values() for s, _, _ in c.links} - evidence.studies.keys()
+    if missing:
+        for study in Study.objects.filter(pk__in=missing).only(
+            "authors", "journal", "pmid", "year", "design", "participants", "risk_of_bias", "status"
+        ):
+            evidence.studies[study.pk] = _StudyFacts(
+                label=study.short_label(),
+                year=study.year,
+                design=study.design,
+                participants=study.participants,
+                risk_of_bias=study.risk_of_bias,
+                published=study.status == StudyStatus.PUBLISHED,
+            )
+    pairs: dict[int, list[tuple[int, int, str, tuple[Any, ...]]]] = {}
+    for claim_id, comparison_id, outcome_id, importance, *rest in (
+        ClaimOutcome.objects.filter(claim_id__in=claims)
+        .order_by("order", "pk")
+        .values_list(
+            "claim_id",
+            "comparison_id",
+            "outcome_id",
+            "importance",
+            "comparison__label",
+            "comparison__intervention_role",
+            "outcome__name",
+            "outcome__unit",
+            "outcome__kind",
+            "outcome__benefit",
+            "outcome__mid",
+            "outcome__mid_source",
+        )
+    ):
+        pairs.setdefault(claim_id, []).append((comparison_id, outcome_id, importance, tuple(rest)))
+    for claim_id, to_id, slug, statement, certainty in (
+        Claim.related_claims.through.objects.filter(from_claim_id__in=claims)
+        .order_by("to_claim__category__order", "to_claim__slug")
+        .values_list(
+            "from_claim_id",
+            "to_claim_id",
+            "to_claim__slug",
+            "to_claim__statement",
+            "to_claim__certainty",
+        )
+    ):
+        claims[claim_id].related.append((to_id, slug, statement, certainty))
+    _read_evidence({(c, o) for rows in pairs.values() for c, o, *_ in rows}, evidence)
+    for claim_id, rows in pairs.items():
+        for comparison_id, outcome_id, importance, facts in rows:
+            label, role, name, unit, kind, benefit, mid, mid_source = facts
+            key = (comparison_id, outcome_id)
+            # One object per distinct question: the assessment grades each once.
+            question = evidence.questions.get((*key, importance, facts))
+            if question is None:
+                question = evidence.questions[(*key, importance, facts)] = assessment.QuestionRow(
+                    comparison=label,
+                    comparison_role=role,
+                    outcome=name,
+                    unit=unit,
+                    outcome_kind=kind,
+                    benefit=benefit,
+                    importance=importance,
+                    mid=mid,
+                    mid_source=mid_source,
+                    results=evidence.results[key],
+                    pooled=evidence.pooled[key],
+                    benchmarks=evidence.benchmarks[outcome_id],
+                )
+            claims[claim_id].questions.append(question)
+    return sorted(claims.values(), key=lambda c: c.order)
+
+
+def _read_evidence(pairs: set[tuple[int, int]], evidence: _Evidence) -> None:
+    """The published results, pooled estimates and benchmarks of the questions not read yet:
+    three queries (four with pooled estimates' inclusion lists), none when all are known."""
+    pairs = pairs - evidence.results.keys()
     if not pairs:
-        return evidence
+        return
     comparisons = {c for c, _ in pairs}
     outcomes = {o for _, o in pairs}
-    results = (
+    results: dict[tuple[int, int], list[assessment.ResultRow]] = {key: [] for key in pairs}
+    for result in (
         StudyResult.objects.published()
         .filter(comparison_id__in=comparisons, outcome_id__in=outcomes)
         .select_related("study")
         .order_by("study__year", "study_id", "pk")
-    )
-    for result in results:
+    ):
         key = (result.comparison_id, result.outcome_id)
         if key in pairs:
-            evidence.results.setdefault(key, []).append(_result_row(result))
-    pooled = (
+            results[key].append(_result_row(result))
+    pooled: dict[tuple[int, int], list[assessment.PooledRow]] = {key: [] for key in pairs}
+    for estimate in (
         PooledEstimate.objects.published()
         .filter(comparison_id__in=comparisons, outcome_id__in=outcomes)
         .select_related("review")
         .prefetch_related("included_studies")
-    )
-    for estimate in pooled:
+    ):
         key = (estimate.comparison_id, estimate.outcome_id)
         if key in pairs:
-            evidence.pooled.setdefault(key, []).append(
+            pooled[key].append(
                 assessment.PooledRow(
                     review_id=estimate.review_id,
                     label=estimate.review.short_label(),
@@ -214,70 +349,64 @@ def _evidence_for(claims: list[Claim]) -> _Evidence:
                     note=estimate.note,
                 )
             )
-    benchmarks = (
+    for key in pairs:
+        evidence.results[key] = tuple(results[key])
+        evidence.pooled[key] = tuple(pooled[key])
+    new_outcomes = outcomes - evidence.benchmarks.keys()
+    if not new_outcomes:
+        return
+    benchmarks: dict[int, list[tuple[str, assessment.ResultRow]]] = {o: [] for o in new_outcomes}
+    for result in (
         StudyResult.objects.published()
-        .filter(comparison__is_benchmark=True, outcome_id__in=outcomes)
+        .filter(comparison__is_benchmark=True, outcome_id__in=new_outcomes)
         .select_related("study", "comparison")
-    )
-    for result in benchmarks:
-        evidence.benchmarks.setdefault(result.outcome_id, []).append(
-            (result.comparison.label, _result_row(result))
-        )
-    return evidence
+    ):
+        benchmarks[result.outcome_id].append((result.comparison.label, _result_row(result)))
+    for outcome_id, rows in benchmarks.items():
+        evidence.benchmarks[outcome_id] = tuple(rows)
 
 
-def _claim_input(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assessment.ClaimInput:
-    questions = []
-    for q in claim._questions:
-        key = (q.comparison_id, q.outcome_id)
-        questions.append(
-            assessment.QuestionRow(
-                comparison=q.comparison.label,
-                comparison_role=q.comparison.intervention_role,
-                outcome=q.outcome.name,
-                unit=q.outcome.unit,
-                outcome_kind=q.outcome.kind,
-                benefit=q.outcome.benefit,
-                importance=q.importance,
-                mid=q.outcome.mid,
-                mid_source=q.outcome.mid_source,
-                results=tuple(evidence.results.get(key, ())),
-                pooled=tuple(evidence.pooled.get(key, ())),
-                benchmarks=tuple(evidence.benchmarks.get(q.outcome_id, ())),
-            )
-        )
-    links = tuple(
-        assessment.LinkRow(
-            study_id=link.study_id,
-            label=link.study.short_label(),
-            design=link.study.design,
-            participants=link.study.participants,
-            risk_of_bias=link.study.risk_of_bias,
-            direction=link.direction,
-            indirect=link.indirect,
-        )
-        for link in claim._graded
-    )
-    related = tuple(
-        assessment.RelatedClaim(
-            slug=r.slug, statement=r.statement, certainty=fresh.get(r.pk, r.certainty)
-        )
-        for r in claim._related
+def _claim_input(
+    claim: _ClaimRow, evidence: _Evidence, fresh: dict[int, str]
+) -> assessment.ClaimInput:
+    graded = sorted(
+        (
+            (evidence.studies[s], s, d, i)
+            for s, d, i in claim.links
+            if evidence.studies[s].published
+        ),
+        key=lambda link: (link[0].year, link[1]),
     )
     return assessment.ClaimInput(
         kind=claim.kind,
         statement=claim.statement,
         intervention_role=claim.intervention_role,
-        questions=tuple(questions),
-        links=links,
-        related=related,
+        questions=tuple(claim.questions),
+        links=tuple(
+            assessment.LinkRow(
+                study_id=study_id,
+                label=study.label,
+                design=study.design,
+                participants=study.participants,
+                risk_of_bias=study.risk_of_bias,
+                direction=direction,
+                indirect=indirect,
+            )
+            for study, study_id, direction, indirect in graded
+        ),
+        related=tuple(
+            assessment.RelatedClaim(
+                slug=slug, statement=statement, certainty=fresh.get(pk, certainty)
+            )
+            for pk, slug, statement, certainty in claim.related
+        ),
         publication_bias_suspected=claim.publication_bias_suspected,
         large_effect=claim.large_effect,
         dose_response=claim.dose_response,
     )
 
 
-def _compute(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assessment.Assessment:
+def _compute(claim: _ClaimRow, evidence: _Evidence, fresh: dict[int, str]) -> assessment.Assessment:
     try:
         result = assessment.assess(_claim_input(claim, evidence, fresh))
     except (ArithmeticError, ValueError) as error:
@@ -293,8 +422,8 @@ def _compute(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assess
             ),
             detail={},
         )
-    if claim.links_not_counted:
-        n = claim.links_not_counted
+    n = sum(1 for s, _, _ in claim.links if not evidence.studies[s].published)
+    if n:
         note = (
             f"{UNPUBLISHED_NOTE} {n} linked {'study is' if n == 1 else 'studies are'} not "
             "published (draft, in review or retracted)."
@@ -303,87 +432,162 @@ def _compute(claim: Claim, evidence: _Evidence, fresh: dict[int, str]) -> assess
     return result
 
 
-def _change_reason(batch: list[Claim], studies: set[int]) -> str:
+def _change_reason(studies: Collection[int], evidence: _Evidence) -> str:
     """Why a regrade ran, for the public grade history: the studies whose change set it off
-    (named from the published links already fetched; no query), else the general reason."""
+    (named from the study facts already read; no query), else the general reason."""
     if not studies:
         return REGRADE_CHANGE_REASON
-    labels = {
-        link.study_id: link.study.short_label()
-        for claim in batch
-        for link in claim._graded
-        if link.study_id in studies
-    }
-    words = [labels[pk] for pk in sorted(labels)]
-    hidden = len(studies - labels.keys())
+    facts = {pk: evidence.studies[pk] for pk in studies if pk in evidence.studies}
+    words = [facts[pk].label for pk in sorted(facts) if facts[pk].published]
+    hidden = sum(1 for f in facts.values() if not f.published)
     if hidden:
         words.append(f"{hidden} {'study' if hidden == 1 else 'studies'} no longer published")
     return f"{REGRADE_CHANGE_REASON}, after a change to: {', '.join(words)}"
 
 
+def _record_grade_changes(
+    rows: dict[int, _ClaimRow], changed: dict[int, dict[str, Any]], reason: str
+) -> None:
+    """The public grade history of a batch: what a reader saw of each changed claim before the
+    write and what they will see after it, in one bulk insert. No read: the claims are built in
+    memory from the batch's own rows (a claim never graded before has no "before")."""
+
+    def shown(pk: int, grade: dict[str, Any]) -> Claim:
+        return Claim(pk=pk, **rows[pk].shown, **grade)
+
+    graded = [pk for pk in changed if rows[pk].shown["graded_at"] is not None]
+    if graded:
+        grade_changes_record(
+            before=snapshot(shown(pk, rows[pk].stored) for pk in graded),
+            after=snapshot(shown(pk, changed[pk]) for pk in graded),
+            reason=reason,
+        )
+
+
+def _rows_per_statement(params_per_row: int) -> int:
+    """How many rows one statement can carry: SQLite caps a statement's parameters."""
+    limit = connection.features.max_query_params
+    return REGRADE_BATCH_SIZE if limit is None else max(1, (limit - 8) // params_per_row)
+
+
+def _write_grades(changed: dict[int, dict[str, Any]], now: Any) -> None:
+    """Store the new grades in one `UPDATE … FROM (VALUES …)` per batch (split on SQLite by its
+    parameter cap), then their history rows in one `INSERT … SELECT` from the updated claims."""
+    fields = [Claim._meta.get_field(name) for name in GRADE_FIELDS]
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    graded_at = Claim._meta.get_field("graded_at").get_db_prep_save(now, connection)
+    items = list(changed.items())
+    step = _rows_per_statement(1 + len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), step):
+            chunk = items[start : start + step]
+            row = f"({', '.join(['%s'] * (1 + len(fields)))})"
+            params: list[Any] = []
+            for pk, values in chunk:
+                params.append(pk)
+                params += [f.get_db_prep_save(values[f.name], connection) for f in fields]
+            sets = ", ".join(f"{q(f.column)} = v.{q(f.column)}" for f in fields)
+            cursor.execute(
+                f"WITH v (id, {columns}) AS (VALUES {', '.join([row] * len(chunk))}) "  # noqa: S608
+                f"UPDATE {table} SET {sets}, {q('graded_at')} = %s "
+                f"FROM v WHERE {table}.{q('id')} = v.id",
+                [*params, graded_at],
+            )
+    _write_history([pk for pk, _ in items], now)
+
+
+def _write_history(pks: list[int], now: Any) -> None:
+    """One history record per regraded claim, as `bulk_update_with_history` would write it (the
+    request's user when there is one, the regrade's reason), copied from the stored rows."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or not pks:
+        return
+    history = Claim.history.model
+    q = connection.ops.quote_name
+    tracked = ", ".join(q(f.column) for f in history.tracked_fields)
+    user = history.get_default_history_user(object())
+    date = history._meta.get_field("history_date").get_db_prep_save(now, connection)
+    step = _rows_per_statement(1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), step):
+            chunk = pks[start : start + step]
+            cursor.execute(
+                f"INSERT INTO {q(history._meta.db_table)} ({tracked}, history_date, "  # noqa: S608
+                "history_change_reason, history_type, history_user_id) "
+                f"SELECT {tracked}, %s, %s, %s, %s FROM {q(Claim._meta.db_table)} "
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))})",
+                [date, REGRADE_CHANGE_REASON, "~", getattr(user, "pk", None), *chunk],
+            )
+
+
 def _regrade(
-    claims: QuerySet[Claim], *, studies: set[int] | None = None
-) -> tuple[RegradeSummary, dict[int, Claim]]:
+    claim_ids: Iterable[tuple[int, str]],
+    watch: Collection[int] = (),
+    studies: Collection[int] = (),
+) -> tuple[RegradeSummary, dict[int, dict[str, Any]]]:
+    """Regrade the claims given as (pk, kind), batch by batch inside one transaction; the claims
+    about the state of the evidence come last, so they read the others' new grades. Returns the
+    summary and the new grade fields of the `watch`ed claims that changed. `studies` names the
+    studies whose change set the regrade off, for the public grade history's reason."""
+    watch_studies = studies
+    ordered = sorted(claim_ids, key=lambda c: (c[1] == ClaimKind.EVIDENCE_STATE, c[0]))
     summary = RegradeSummary()
-    changed: dict[int, Claim] = {}
-    before: dict[int, GradeSnapshot] = {}
+    watched: dict[int, dict[str, Any]] = {}
+    changes: list[tuple[tuple[bool, int, str], GradeChange]] = []
     now = timezone.now()
+    evidence = _Evidence()
     with transaction.atomic():
-        batch = list(_claims_for_grading(claims))
-        evidence = _evidence_for(batch)
-        # Claims about the state of the evidence are answered from the others' fresh grades.
-        batch.sort(key=lambda c: c.kind == ClaimKind.EVIDENCE_STATE)
-        fresh: dict[int, str] = {}
-        for claim in batch:
-            summary.checked += 1
-            result = _compute(claim, evidence, fresh)
-            fresh[claim.pk] = result.certainty
-            new: dict[str, Any] = {
-                "certainty": result.certainty,
-                "direction": result.direction,
-                "preclinical_only": result.preclinical_only,
-                "sort_strength": result.sort_strength,
-                "rationale": list(result.rationale),
-                "grade_detail": result.detail,
-            }
-            if all(getattr(claim, name) == value for name, value in new.items()):
-                continue
-            summary.changes.append(
-                GradeChange(
-                    slug=claim.slug,
-                    old_certainty=claim.certainty,
-                    new_certainty=result.certainty,
-                    old_direction=claim.direction,
-                    new_direction=result.direction,
+        for start in range(0, len(ordered), REGRADE_BATCH_SIZE):
+            ids = [pk for pk, _ in ordered[start : start + REGRADE_BATCH_SIZE]]
+            fresh: dict[int, str] = {}
+            changed: dict[int, dict[str, Any]] = {}
+            rows = {claim.pk: claim for claim in _read_batch(ids, evidence)}
+            for claim in rows.values():
+                summary.checked += 1
+                result = _compute(claim, evidence, fresh)
+                fresh[claim.pk] = result.certainty
+                new: dict[str, Any] = {
+                    "certainty": result.certainty,
+                    "direction": result.direction,
+                    "preclinical_only": result.preclinical_only,
+                    "sort_strength": result.sort_strength,
+                    "rationale": list(result.rationale),
+                    "grade_detail": result.detail,
+                }
+                if new == claim.stored:
+                    continue
+                changes.append(
+                    (
+                        claim.order,
+                        GradeChange(
+                            slug=claim.slug,
+                            old_certainty=claim.stored["certainty"],
+                            new_certainty=result.certainty,
+                            old_direction=claim.stored["direction"],
+                            new_direction=result.direction,
+                        ),
+                    )
                 )
-            )
-            if claim.graded_at is not None:  # a first grade is not a change
-                before.update(snapshot([claim]))
-            for name, value in new.items():
-                setattr(claim, name, value)
-            claim.graded_at = now
-            changed[claim.pk] = claim
-        if changed:
-            bulk_update_with_history(
-                list(changed.values()),
-                Claim,
-                [*GRADE_FIELDS, "graded_at"],
-                default_change_reason=REGRADE_CHANGE_REASON,
-            )
-            grade_changes_record(
-                before=before,
-                after=snapshot(changed.values()),
-                reason=_change_reason(batch, studies or set()),
-            )
-    return summary, changed
+                changed[claim.pk] = new
+                if claim.pk in watch:
+                    watched[claim.pk] = {**new, "graded_at": now}
+            if changed:
+                # Written before the next batch is read: its claims about the state of the
+                # evidence read these new grades.
+                _record_grade_changes(rows, changed, _change_reason(watch_studies, evidence))
+                _write_grades(changed, now)
+    changes.sort(key=lambda change: change[0])
+    summary.changes = [change for _, change in changes]
+    return summary, watched
 
 
-def _refresh_given(given: Iterable[Any], changed: dict[int, Claim]) -> None:
+def _refresh_given(given: Iterable[Any], changed: dict[int, dict[str, Any]]) -> None:
     """Copy new grades onto claim instances the caller holds, so they are not stale."""
     for obj in given:
         if isinstance(obj, Claim) and obj.pk in changed:
-            for name in (*GRADE_FIELDS, "graded_at"):
-                setattr(obj, name, getattr(changed[obj.pk], name))
+            for name, value in changed[obj.pk].items():
+                setattr(obj, name, value)
 
 
 def _pks(objs: Iterable[Any]) -> set[int]:
@@ -393,11 +597,13 @@ def _pks(objs: Iterable[Any]) -> set[int]:
 def claims_regrade(*, claims: Iterable[Claim] | QuerySet[Claim] | None = None) -> RegradeSummary:
     """Regrade claims from their published studies; None means every claim.
 
-    Reads in two queries however many claims there are (the claims with a count of their
-    unpublished links; their published links with studies, in one prefetch) and writes only
-    the claims whose stored grade changed, in one bulk update plus one bulk insert of history
-    records (SQLite's 999-parameter limit makes Django split that insert into batches of 33
-    claims; PostgreSQL does it in one). `graded_at` is set on the changed claims alone, so a
+    One query for the claims' ids, then batches of REGRADE_BATCH_SIZE claims by id (the claims
+    about the state of the evidence last), each read in a fixed number of queries (see
+    `_read_batch`; what many claims share, studies and each question's results, is read once)
+    and graded in Python; only the claims whose stored grade changed are written, with one
+    `UPDATE … FROM (VALUES …)` and one `INSERT … SELECT` of history records per batch (split on
+    SQLite by its parameter cap). All in one transaction. `graded_at` is set on the changed
+    claims alone, so a
     second run writes nothing. Claim instances passed in are updated in place.
     """
     if claims is None:
@@ -410,9 +616,13 @@ def claims_regrade(*, claims: Iterable[Claim] | QuerySet[Claim] | None = None) -
         if not given:
             return RegradeSummary()
         queryset = Claim.objects.filter(pk__in=_pks(given))
-    summary, changed = _regrade(queryset)
+    summary, changed = _regrade(_ids_and_kinds(queryset), watch=_pks(given))
     _refresh_given(given, changed)
     return summary
+
+
+def _ids_and_kinds(claims: QuerySet[Claim]) -> list[tuple[int, str]]:
+    return list(claims.order_by().values_list("pk", "kind"))
 
 
 def claim_regrade(*, claim: Claim) -> bool:
@@ -461,7 +671,7 @@ def regrade_affected(
         to_claim__in=Claim.objects.filter(base)
     ).values("from_claim_id")
     affected = Claim.objects.filter(base | Q(pk__in=related))
-    summary, changed = _regrade(affected, studies=study_pks)
+    summary, changed = _regrade(_ids_and_kinds(affected), watch=claim_pks, studies=study_pks)
     _refresh_given(claims, changed)
     return summary
 

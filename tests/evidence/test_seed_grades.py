@@ -241,10 +241,11 @@ def test_the_density_claim_rationale_reads_step_by_step(seeded):
 def test_the_seeded_claims_are_already_up_to_date_and_regrade_in_a_fixed_number_of_queries(
     seeded, django_assert_num_queries
 ):
-    # Reads: claims, links, outcome rows, related claims; results, pooled estimates, their
-    # inclusion lists, benchmarks (see tests/evidence/test_services.py); then the savepoint.
+    # Reads: the claims' ids; claims, links, linked studies, outcome rows, related claims;
+    # results, pooled estimates, their inclusion lists, benchmarks (see
+    # tests/evidence/test_services.py); then the savepoint.
     started = time.perf_counter()
-    with django_assert_num_queries(8 + 2):
+    with django_assert_num_queries(1 + 5 + 4 + 2):
         summary = claims_regrade()
     elapsed = time.perf_counter() - started
     assert (summary.checked, summary.changed) == (len(EXPECTED), 0)
