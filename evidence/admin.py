@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from evidence.admin_workflow import ClaimWorkflowMixin, SourceDocumentWorkflowMixin
 from evidence.forms import ClaimMentionForm, SourceDocumentForm
 from evidence.models import (
     Claim,
@@ -136,7 +137,9 @@ StudyAdmin.extend(
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
+class SourceDocumentAdmin(
+    SourceDocumentWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["title", "status", "mention_count", "needs_review_count", "imported_at"]
     list_filter = ["status"]
     search_fields = ["title", "source"]
@@ -312,7 +315,7 @@ class OutcomeMeasureAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(ClaimWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "statement_short",
         "category",

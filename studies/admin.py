@@ -24,6 +24,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from studies import admin_staff  # noqa: F401  (the user admin's one-screen curator page)
+from studies.admin_workflow import StudyWorkflowMixin
 from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
 from studies.importers import CitationFileError, check_size, megabytes
@@ -227,7 +229,7 @@ class ReviewedRecordAdminMixin(PublicationRuleAdminMixin):
 
 
 @admin.register(Study)
-class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
+class StudyAdmin(StudyWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     form = StudyForm
     list_display = [
         "title_short",

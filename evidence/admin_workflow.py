@@ -1,0 +1,164 @@
+"""Claims' and documents' workflow buttons, and each curator's work queue in the admin.
+
+The buttons are studies.admin_workflow's, with the claim and document services of
+evidence.workflow and the same permissions as the list actions. The work queue
+(`work_queue_view`, at /admin/queue/, linked from the admin index) lists for the signed-in user
+their drafts, what they submitted and waits for another reviewer, what others submitted for
+them to review (reviewers only), mentions to re-anchor, and imported studies still without a
+design: each with its count and a link to the record.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from evidence.models import Claim, ClaimMention, PublicationStatus, SourceDocument
+from evidence.workflow import (
+    claim_publish,
+    claim_submit,
+    claim_unpublish,
+    sourcedocument_publish,
+    sourcedocument_submit,
+    sourcedocument_unpublish,
+)
+from studies.admin_workflow import CollapsedFieldsetsMixin, Step, WorkflowButtonsMixin
+from studies.models import Study, StudyStatus
+
+DRAFT, REVIEW, PUBLISHED = (
+    PublicationStatus.DRAFT,
+    PublicationStatus.REVIEW,
+    PublicationStatus.PUBLISHED,
+)
+
+
+def _steps(submit, publish, unpublish) -> tuple[Step, ...]:
+    return (
+        Step("submit", "Submit for review", submit, "change", (DRAFT,), "Submitted for review"),
+        Step("publish", "Publish", publish, "publish", (REVIEW,), "Published"),
+        Step(
+            "unpublish",
+            "Unpublish (back to draft)",
+            unpublish,
+            "publish",
+            (REVIEW, PUBLISHED),
+            "Unpublished",
+        ),
+    )
+
+
+class ClaimWorkflowMixin(CollapsedFieldsetsMixin, WorkflowButtonsMixin):
+    workflow_steps = _steps(claim_submit, claim_publish, claim_unpublish)
+    collapsed_fieldsets = ("Judgements that feed the grade", "Review and publishing")
+
+
+class SourceDocumentWorkflowMixin(WorkflowButtonsMixin):
+    workflow_steps = _steps(sourcedocument_submit, sourcedocument_publish, sourcedocument_unpublish)
+
+
+# The work queue ------------------------------------------------------------------------------
+
+SHOWN = 20  # rows listed per section; the count and the "all of them" link say the rest
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    help: str
+    count: int = 0
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (label, url, note)
+    more_url: str = ""
+
+
+def _change_url(row: Model) -> str:
+    meta = row._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk])
+
+
+def _fill(section: Section, queryset: QuerySet, note) -> None:
+    section.count += queryset.count()
+    room = SHOWN - len(section.rows)
+    if room > 0:
+        section.rows += [(str(row), _change_url(row), note(row)) for row in queryset[:room]]
+
+
+def _noun(row: Model) -> str:
+    return str(row._meta.verbose_name)
+
+
+RECORDS: tuple[tuple[type[Model], str], ...] = (
+    (Study, "studies.publish_study"),
+    (Claim, "evidence.publish_claim"),
+    (SourceDocument, "evidence.publish_sourcedocument"),
+)
+
+
+def work_queue(user) -> list[Section]:
+    """What waits for `user`, section by section (a fixed number of queries)."""
+    mine = Section(
+        "drafts", "My drafts", "Records you changed last that are still drafts: finish and submit."
+    )
+    sent = Section(
+        "submitted",
+        "Submitted by me, waiting for a reviewer",
+        "Another reviewer publishes these; nothing to do unless they send one back.",
+    )
+    review = Section(
+        "review",
+        "Waiting for my review",
+        "Submitted by someone else: check and publish, or unpublish to send back as a draft.",
+    )
+    for model, permission in RECORDS:
+        rows = model.objects.order_by("-updated_at")
+        if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
+            _fill(mine, rows.filter(status=DRAFT, updated_by=user), _noun)
+            _fill(sent, rows.filter(status=REVIEW, updated_by=user), _noun)
+        if user.has_perm(permission):
+            _fill(review, rows.filter(status=REVIEW).exclude(updated_by=user), _noun)
+    sections = [mine, sent]
+    if any(user.has_perm(permission) for _, permission in RECORDS):
+        sections.append(review)
+    if user.has_perm("evidence.view_claimmention"):
+        reanchor = Section(
+            "reanchor",
+            "Mentions to re-anchor",
+            "Their quote was not found again after the document's text changed.",
+            more_url=reverse("admin:evidence_claimmention_changelist") + "?needs_review__exact=1",
+        )
+        _fill(
+            reanchor,
+            ClaimMention.objects.filter(needs_review=True)
+            .select_related("document")
+            .order_by("document_id", "start"),
+            lambda m: f"in {m.document.title}",
+        )
+        sections.append(reanchor)
+    if user.has_perm("studies.view_study"):
+        design = Section(
+            "design",
+            "Imports waiting for a design",
+            "Imported studies are drafts without a study design: set it, then submit.",
+            more_url=reverse("admin:studies_study_changelist")
+            + f"?status__exact={StudyStatus.DRAFT}&design__exact=",
+        )
+        _fill(
+            design,
+            Study.objects.filter(status=StudyStatus.DRAFT, design="").order_by("-created_at"),
+            lambda s: f"imported {s.created_at:%Y-%m-%d}",
+        )
+        sections.append(design)
+    return sections
+
+
+def work_queue_view(request):
+    sections = work_queue(request.user)
+    context = {
+        **admin.site.each_context(request),
+        "title": "My work queue",
+        "sections": sections,
+        "shown": SHOWN,
+    }
+    return TemplateResponse(request, "admin/work_queue.html", context)
