@@ -201,9 +201,7 @@ def test_the_queue_lists_mentions_to_re_anchor(client, curator):
     assert "?needs_review__exact=1" in response.content.decode()
 
 
-def test_the_queue_takes_a_fixed_number_of_queries(
-    client, curator, django_assert_max_num_queries
-):
+def test_the_queue_takes_a_fixed_number_of_queries(client, curator, django_assert_max_num_queries):
     for _ in range(30):
         StudyFactory(status=StudyStatus.DRAFT, design="", updated_by=curator)
         ClaimMentionFactory(needs_review=True)
