@@ -17,15 +17,24 @@ from django.urls import reverse
 
 from evidence.models import Claim, ClaimMention, PublicationStatus, SourceDocument
 from evidence.workflow import (
+    CLAIM_REVISION_FIELDS,
     claim_publish,
+    claim_revision_propose,
+    claim_revision_publish,
+    claim_revision_withdraw,
     claim_submit,
     claim_unpublish,
     sourcedocument_publish,
     sourcedocument_submit,
     sourcedocument_unpublish,
 )
-from studies.admin_workflow import CollapsedFieldsetsMixin, Step, WorkflowButtonsMixin
-from studies.models import Study, StudyStatus
+from studies.admin_workflow import (
+    CollapsedFieldsetsMixin,
+    Step,
+    WorkflowButtonsMixin,
+    correction_steps,
+)
+from studies.models import Revision, Study, StudyStatus
 
 DRAFT, REVIEW, PUBLISHED = (
     PublicationStatus.DRAFT,
@@ -50,7 +59,12 @@ def _steps(submit, publish, unpublish) -> tuple[Step, ...]:
 
 
 class ClaimWorkflowMixin(CollapsedFieldsetsMixin, WorkflowButtonsMixin):
-    workflow_steps = _steps(claim_submit, claim_publish, claim_unpublish)
+    workflow_steps = _steps(claim_submit, claim_publish, claim_unpublish) + correction_steps(
+        claim_revision_propose,
+        claim_revision_publish,
+        claim_revision_withdraw,
+        lambda: CLAIM_REVISION_FIELDS,
+    )
     collapsed_fieldsets = ("Judgements that feed the grade", "Review and publishing")
 
 
@@ -118,6 +132,19 @@ def work_queue(user) -> list[Section]:
             _fill(sent, rows.filter(status=REVIEW, updated_by=user), _noun)
         if user.has_perm(permission):
             _fill(review, rows.filter(status=REVIEW).exclude(updated_by=user), _noun)
+    # Corrections of published records (studies.revisions): few at a time, all listed.
+    publishers = {model: permission for model, permission in RECORDS}
+    for revision in Revision.objects.select_related("content_type").prefetch_related("record"):
+        record = revision.record
+        if record is None:
+            continue
+        row = (f"Correction of “{record}”", _change_url(record), _noun(record))
+        if revision.proposed_by_id == user.pk:
+            sent.count += 1
+            sent.rows.append(row)
+        elif user.has_perm(publishers.get(type(record), "-")):
+            review.count += 1
+            review.rows.append(row)
     sections = [mine, sent]
     if any(user.has_perm(permission) for _, permission in RECORDS):
         sections.append(review)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -25,8 +26,17 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from studies.forms import RetractForm
+from studies.forms import RetractForm, StudyForm
 from studies.models import StudyStatus
+from studies.revisions import (
+    apply_values,
+    pending_revision,
+    revision_values,
+    study_revision_fields,
+    study_revision_propose,
+    study_revision_publish,
+    study_revision_withdraw,
+)
 from studies.services import (
     WorkflowError,
     study_publish,
@@ -48,7 +58,9 @@ class Step:
     permission: str  # the ModelAdmin's has_<permission>_permission decides who may
     statuses: tuple[str, ...]  # the statuses the step starts from
     done: str  # the message once done: "Submitted for review"
-    reason_form: type | None = None  # a form to fill in first (the retraction reason)
+    # A form to fill in first, built as form(record, POST data or None): the retraction
+    # reason, a correction. The service gets form.service_kwargs(), else its cleaned_data.
+    form: Callable[[Any, Any], Any] | None = None
     # Whether the record must have something for the step (a pending revision); None: always.
     applies: Callable[[Any], bool] | None = None
 
@@ -72,6 +84,10 @@ class WorkflowButtonsMixin:
             )
         ]
         return urls + super().get_urls()
+
+    def has_propose_permission(self, request) -> bool:
+        """Proposing a correction of a published record: whoever may change such records."""
+        return self.has_change_permission(request)
 
     def step_allowed(self, request, step: Step, obj) -> bool:
         """The list action's permission question, asked of this record."""
@@ -101,11 +117,12 @@ class WorkflowButtonsMixin:
                 "url": reverse(
                     f"admin:{meta.app_label}_{meta.model_name}_step", args=[obj.pk, step.name]
                 ),
-                "asks": step.reason_form is not None,
+                "asks": step.form is not None,
             }
             for step in self.steps_for(request, obj)
         ]
         context["workflow_status"] = obj.get_status_display() if obj is not None else ""
+        context["workflow_revision"] = revision_rows(obj) if obj is not None else None
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def workflow_step_view(self, request, object_id, step):
@@ -118,8 +135,8 @@ class WorkflowButtonsMixin:
             raise PermissionDenied
         change_url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
         extra: dict[str, Any] = {}
-        if chosen.reason_form is not None:
-            form = chosen.reason_form(request.POST if request.method == "POST" else None)
+        if chosen.form is not None:
+            form = chosen.form(obj, request.POST if request.method == "POST" else None)
             if not form.is_valid():
                 context = {
                     **self.admin_site.each_context(request),
@@ -131,7 +148,8 @@ class WorkflowButtonsMixin:
                     "change_url": change_url,
                 }
                 return TemplateResponse(request, "admin/workflow_step_form.html", context)
-            extra = form.cleaned_data
+            kwargs = getattr(form, "service_kwargs", None)
+            extra = kwargs() if kwargs is not None else form.cleaned_data
         elif request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         try:
@@ -139,9 +157,119 @@ class WorkflowButtonsMixin:
                 chosen.service(**{meta.model_name: obj}, by=request.user, **extra)
         except WorkflowError as error:
             self.message_user(request, str(error), messages.ERROR)
+            if chosen.form is not None and request.method == "POST":
+                form.add_error(None, str(error))
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": f"{chosen.label}: {obj}",
+                    "opts": meta,
+                    "original": obj,
+                    "form": form,
+                    "step": chosen,
+                    "change_url": change_url,
+                }
+                return TemplateResponse(request, "admin/workflow_step_form.html", context)
         else:
             self.message_user(request, f"{chosen.done}: “{obj}”.", messages.SUCCESS)
         return redirect(change_url)
+
+
+def revision_rows(obj) -> dict[str, Any] | None:
+    """The pending correction of `obj` for its page: who, why, and each field's published and
+    proposed value; None when there is none."""
+    pending = pending_revision(obj)
+    if pending is None:
+        return None
+    proposed = type(obj)._default_manager.get(pk=obj.pk)
+    apply_values(proposed, pending.values)
+    rows = []
+    for name in pending.values:
+        model_field = obj._meta.get_field(name)
+        shown = [
+            getattr(row, name) if not model_field.choices else getattr(row, f"get_{name}_display")()
+            for row in (obj, proposed)
+        ]
+        rows.append((model_field.verbose_name, *shown))
+    return {
+        "by": pending.proposed_by,
+        "at": pending.proposed_at,
+        "note": pending.note,
+        "rows": rows,
+    }
+
+
+class CorrectionForm(forms.ModelForm):
+    """A published record's own fields, filled with the pending correction if any; saving it
+    proposes the changed values (the record is not touched)."""
+
+    note = forms.CharField(
+        label="why",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="What was wrong, for the reviewer who publishes the correction.",
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        names = [name for name in self._meta.fields if name in self.fields]
+        return {
+            "values": revision_values(self.instance, names),
+            "note": self.cleaned_data.get("note", ""),
+        }
+
+
+def correction_form(fields: Callable[[], Sequence[str]], base=forms.ModelForm):
+    """Step.form for "Propose a correction": the record's form over `fields()`."""
+
+    def build(obj, data):
+        pending = pending_revision(obj)
+        form_class = forms.modelform_factory(
+            type(obj),
+            form=type("Correction", (CorrectionForm, base), {}),
+            fields=list(fields()),
+        )
+        initial = {**(pending.values if pending else {}), "note": pending.note if pending else ""}
+        fresh = type(obj)._default_manager.get(pk=obj.pk)  # the form edits a copy
+        return form_class(data, instance=fresh, initial=initial)
+
+    return build
+
+
+def correction_steps(propose, publish, withdraw, fields, base=forms.ModelForm) -> tuple[Step, ...]:
+    """The buttons of the correction of a published record (studies.revisions)."""
+
+    def has_pending(obj) -> bool:
+        return pending_revision(obj) is not None
+
+    return (
+        Step(
+            "correct",
+            "Propose a correction…",
+            propose,
+            "propose",
+            (PUBLISHED,),
+            "Correction proposed; the public page keeps the published text until another "
+            "reviewer publishes it",
+            form=correction_form(fields, base),
+        ),
+        Step(
+            "publish-revision",
+            "Publish the correction",
+            publish,
+            "publish",
+            (PUBLISHED,),
+            "Correction published",
+            applies=has_pending,
+        ),
+        Step(
+            "withdraw-revision",
+            "Withdraw the correction",
+            withdraw,
+            "propose",
+            (PUBLISHED,),
+            "Correction withdrawn",
+            applies=has_pending,
+        ),
+    )
 
 
 class CollapsedFieldsetsMixin:
@@ -179,8 +307,17 @@ STUDY_STEPS = (
         "retract",
         (DRAFT, REVIEW, PUBLISHED),
         "Retracted",
-        reason_form=RetractForm,
+        form=lambda study, data: RetractForm(data),
     ),
+)
+
+
+STUDY_STEPS += correction_steps(
+    study_revision_propose,
+    study_revision_publish,
+    study_revision_withdraw,
+    study_revision_fields,
+    base=StudyForm,
 )
 
 

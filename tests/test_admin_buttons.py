@@ -209,3 +209,18 @@ def test_the_queue_takes_a_fixed_number_of_queries(client, curator, django_asser
     client.get(QUEUE)
     with django_assert_max_num_queries(24):
         assert client.get(QUEUE).status_code == 200
+
+
+def test_corrections_waiting_are_in_the_reviewers_queue_and_the_proposers(
+    client, curator, reviewer
+):
+    from evidence.workflow import claim_revision_propose
+
+    claim = ClaimFactory(status=PublicationStatus.PUBLISHED)
+    claim_revision_propose(claim=claim, by=curator, values={"statement": "Corrected."})
+    client.force_login(reviewer)
+    review = {s.key: s for s in client.get(QUEUE).context["sections"]}["review"]
+    assert review.rows == [(f"Correction of “{claim}”", change_url(claim), "claim")]
+    client.force_login(curator)
+    sent = {s.key: s for s in client.get(QUEUE).context["sections"]}["submitted"]
+    assert sent.count == 1

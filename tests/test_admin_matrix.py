@@ -79,7 +79,13 @@ BUTTONS = {
     "publish": ("review", "publish"),
     "unpublish": ("locked", "unpublish"),
     "retract": ("locked", "retract"),
+    # Corrections of a published record (studies.revisions): proposing follows change,
+    # publishing or withdrawing someone else's follows publish.
+    "correct": ("locked", "change"),
+    "publish-revision": ("locked", "publish"),
+    "withdraw-revision": ("locked", "publish"),
 }
+CORRECTED_FIELD = {"study": "summary", "claim": "plain_summary"}
 
 
 def _mention_text() -> str:
@@ -423,9 +429,34 @@ def attempt(client, world, model, kind) -> tuple[bool, list]:
     raise AssertionError(kind)
 
 
+def _correction(client, model, row, step):
+    from studies.models import Revision
+    from studies.revisions import pending_revision
+
+    name = CORRECTED_FIELD[model._meta.model_name]
+    if step == "correct":
+        chosen = next(s for s in SITE._registry[model].workflow_steps if s.name == step)
+        data = _form_data(chosen.form(row, None))
+        data[name] = f"{data.get(name, '')} Corrected."
+        client.post(url(model, "step", row.pk, step), data)
+        return pending_revision(row) is not None, [row]
+    Revision.objects.create(
+        record=row,
+        values={name: "Corrected."},
+        proposed_by=UserFactory(username="proposer", is_staff=True),
+    )
+    client.post(url(model, "step", row.pk, step))
+    if step == "withdraw-revision":
+        return pending_revision(row) is None, []
+    row.refresh_from_db()
+    return getattr(row, name) == "Corrected.", []
+
+
 def _button(client, world, model, step):
     start = BUTTONS[step][0]
     row = world.locked(model) if start == "locked" else world.free(model)
+    if step in ("correct", "publish-revision", "withdraw-revision"):
+        return _correction(client, model, row, step)
     if start == "review":
         row.status = "review"
         row.save()
@@ -525,7 +556,10 @@ def expected(user, model, kind) -> bool:
             return False  # only drafts may be deleted, one by one
         return may(user, model, "delete")
     if kind.startswith("button "):
-        kind = "action " + BUTTONS[kind.removeprefix("button ")][1]
+        follows = BUTTONS[kind.removeprefix("button ")][1]
+        if follows == "change":
+            return may(user, model, "change")
+        kind = "action " + follows
     if kind.startswith("action "):
         action = kind.removeprefix("action ")
         if action.startswith("export"):
