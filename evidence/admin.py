@@ -502,12 +502,22 @@ class ClaimMentionAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(EvidenceLink)
 class EvidenceLinkAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
-    list_display = ["claim", "study", "direction", "indirect", "outcome", "updated_by"]
-    list_select_related = ["claim", "study", "outcome", "updated_by"]
+    # Short labels, so the list fits a laptop (the full statement is on the claim's page).
+    list_display = ["claim_short", "study_short", "direction", "indirect", "outcome"]
+    list_select_related = ["claim", "study", "outcome"]
     list_filter = ["direction", "indirect", "claim__category", "study__design"]
     search_fields = ["claim__statement", "study__title", "study__citation_key", "finding"]
     autocomplete_fields = ["claim", "study", "outcome"]
     readonly_fields = ["created_at", "updated_at", "updated_by"]
+
+    @admin.display(description="claim", ordering="claim__statement")
+    def claim_short(self, link: EvidenceLink) -> str:
+        statement = link.claim.statement
+        return statement if len(statement) <= 80 else statement[:79] + "…"
+
+    @admin.display(description="study", ordering="study__year")
+    def study_short(self, link: EvidenceLink) -> str:
+        return link.study.short_label()
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

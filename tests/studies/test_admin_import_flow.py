@@ -7,6 +7,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 
 from studies import admin_import
 from studies.models import ImportJob, Study, StudyStatus
@@ -94,6 +95,14 @@ def test_import_with_no_file_chosen_says_so(client, curator):
     assert response.status_code == 200
     assert "No file was chosen" in page
     assert not ImportJob.objects.exists()
+
+
+def test_an_empty_list_of_files_as_a_browser_posts_it_is_no_file_chosen():
+    from studies.forms import CitationImportForm
+
+    form = CitationImportForm(data={}, files=MultiValueDict({"files": []}))
+    assert not form.is_valid()
+    assert form.errors["files"] == ["No file was chosen: choose one or more citation files."]
 
 
 @pytest.fixture
