@@ -224,3 +224,10 @@ def test_corrections_waiting_are_in_the_reviewers_queue_and_the_proposers(
     client.force_login(curator)
     sent = {s.key: s for s in client.get(QUEUE).context["sections"]}["submitted"]
     assert sent.count == 1
+
+
+def test_the_long_study_form_starts_with_its_review_fieldset_folded(client, curator):
+    client.force_login(curator)
+    page = client.get(change_url(StudyFactory(status=StudyStatus.DRAFT))).content.decode()
+    review = page.index("Review and publishing")
+    assert "<details" in page[page.rindex("<fieldset", 0, review) : review]

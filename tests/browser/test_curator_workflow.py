@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
-from playwright.sync_api import expect
 
 from studies.models import Study, StudyStatus
 
+expect = pytest.importorskip("playwright.sync_api").expect
 DATA = Path(__file__).resolve().parent.parent / "data"
 LAPTOP = {"width": 1366, "height": 900}
 
