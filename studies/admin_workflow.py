@@ -265,7 +265,8 @@ def correction_steps(propose, publish, withdraw, fields, base=forms.ModelForm) -
             "Withdraw the correction",
             withdraw,
             "propose",
-            (PUBLISHED,),
+            # Also once the record is unpublished: the correction may have been overtaken.
+            tuple(StudyStatus.values),
             "Correction withdrawn",
             applies=has_pending,
         ),

@@ -159,3 +159,25 @@ def test_a_published_study_is_corrected_the_same_way(client, curator, reviewer):
     assert (study.summary, study.status) == ("Hair count rose by 21.", StudyStatus.PUBLISHED)
     client.logout()
     assert "rose by 21." in client.get(study.get_absolute_url()).content.decode()
+
+
+def test_a_correction_left_on_an_unpublished_claim_can_still_be_withdrawn(
+    client, claim, curator, reviewer
+):
+    from evidence.workflow import claim_unpublish
+
+    claim_revision_propose(claim=claim, by=curator, values={"statement": NEW})
+    claim_unpublish(claim=claim, by=reviewer)
+    client.force_login(curator)
+    page = client.get(reverse("admin:evidence_claim_change", args=[claim.pk])).content.decode()
+    assert 'id="pending-correction"' in page and 'id="step-withdraw-revision"' in page
+    assert 'id="step-publish-revision"' not in page
+    client.post(step_url(claim, "withdraw-revision"))
+    assert pending_revision(claim) is None
+
+
+def test_the_correction_form_starts_from_the_pending_values(client, claim, curator):
+    claim_revision_propose(claim=claim, by=curator, values={"statement": NEW}, note="Typo.")
+    client.force_login(curator)
+    form = client.get(step_url(claim, "correct")).context["form"]
+    assert form.initial["statement"] == NEW and form.initial["note"] == "Typo."
