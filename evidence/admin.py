@@ -15,7 +15,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from evidence.admin_workflow import ClaimWorkflowMixin, SourceDocumentWorkflowMixin
+from evidence.admin_workflow import (
+    ClaimWorkflowMixin,
+    PartOfClaimMixin,
+    SourceDocumentWorkflowMixin,
+)
 from evidence.forms import ClaimMentionForm, SourceDocumentForm
 from evidence.models import (
     Claim,
@@ -481,7 +485,7 @@ class ClaimAdmin(ClaimWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmi
 
 
 @admin.register(ClaimMention)
-class ClaimMentionAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
+class ClaimMentionAdmin(PartOfClaimMixin, PublicationRuleAdminMixin, SimpleHistoryAdmin):
     form = ClaimMentionForm
     list_display = ["quote_short", "claim", "document", "start", "end", "needs_review"]
     list_select_related = ["claim", "document"]
@@ -501,7 +505,7 @@ class ClaimMentionAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EvidenceLink)
-class EvidenceLinkAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
+class EvidenceLinkAdmin(PartOfClaimMixin, PublicationRuleAdminMixin, SimpleHistoryAdmin):
     # Short labels, so the list fits a laptop (the full statement is on the claim's page).
     list_display = ["claim_short", "study_short", "direction", "indirect", "outcome"]
     list_select_related = ["claim", "study", "outcome"]

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
 from evidence.models import Claim, ClaimMention, PublicationStatus, SourceDocument
 from evidence.workflow import (
@@ -70,6 +71,22 @@ class ClaimWorkflowMixin(CollapsedFieldsetsMixin, WorkflowButtonsMixin):
 
 class SourceDocumentWorkflowMixin(WorkflowButtonsMixin):
     workflow_steps = _steps(sourcedocument_submit, sourcedocument_publish, sourcedocument_unpublish)
+
+
+class PartOfClaimMixin:
+    """For rows reviewed with their claim (links, mentions): their page says whose review and
+    publishing they follow, with the claim's status and a link to its buttons."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        claim = getattr(obj, "claim", None) if obj is not None else None
+        if claim is not None:
+            context["workflow_status"] = f"{claim.get_status_display()} (its claim's)"
+            context["workflow_note"] = format_html(
+                'submitted and published with its claim, <a href="{}">{}</a>',
+                _change_url(claim),
+                claim,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 # The work queue ------------------------------------------------------------------------------

@@ -236,3 +236,14 @@ def test_the_long_study_form_starts_with_its_review_fieldset_folded(client, cura
     page = client.get(change_url(StudyFactory(status=StudyStatus.DRAFT))).content.decode()
     review = page.index("Review and publishing")
     assert "<details" in page[page.rindex("<fieldset", 0, review) : review]
+
+
+def test_an_evidence_link_page_says_it_is_published_with_its_claim(client, curator):
+    from tests.factories import EvidenceLinkFactory
+
+    link = EvidenceLinkFactory(claim=ClaimFactory(status=PublicationStatus.DRAFT))
+    client.force_login(curator)
+    page = client.get(change_url(link)).content.decode()
+    assert "submitted and published with its claim" in page
+    assert f'href="{change_url(link.claim)}"' in page
+    assert 'id="step-submit"' not in page  # the claim's page has the buttons
