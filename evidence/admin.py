@@ -15,6 +15,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from evidence.admin_workflow import (
+    ClaimWorkflowMixin,
+    PartOfClaimMixin,
+    SourceDocumentWorkflowMixin,
+)
 from evidence.forms import ClaimMentionForm, SourceDocumentForm
 from evidence.models import (
     Claim,
@@ -136,7 +141,9 @@ StudyAdmin.extend(
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
+class SourceDocumentAdmin(
+    SourceDocumentWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["title", "status", "mention_count", "needs_review_count", "imported_at"]
     list_filter = ["status"]
     search_fields = ["title", "source"]
@@ -312,7 +319,7 @@ class OutcomeMeasureAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(ClaimWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "statement_short",
         "category",
@@ -478,7 +485,7 @@ class ClaimAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ClaimMention)
-class ClaimMentionAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
+class ClaimMentionAdmin(PartOfClaimMixin, PublicationRuleAdminMixin, SimpleHistoryAdmin):
     form = ClaimMentionForm
     list_display = ["quote_short", "claim", "document", "start", "end", "needs_review"]
     list_select_related = ["claim", "document"]
@@ -498,13 +505,23 @@ class ClaimMentionAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EvidenceLink)
-class EvidenceLinkAdmin(PublicationRuleAdminMixin, SimpleHistoryAdmin):
-    list_display = ["claim", "study", "direction", "indirect", "outcome", "updated_by"]
-    list_select_related = ["claim", "study", "outcome", "updated_by"]
+class EvidenceLinkAdmin(PartOfClaimMixin, PublicationRuleAdminMixin, SimpleHistoryAdmin):
+    # Short labels, so the list fits a laptop (the full statement is on the claim's page).
+    list_display = ["claim_short", "study_short", "direction", "indirect", "outcome"]
+    list_select_related = ["claim", "study", "outcome"]
     list_filter = ["direction", "indirect", "claim__category", "study__design"]
     search_fields = ["claim__statement", "study__title", "study__citation_key", "finding"]
     autocomplete_fields = ["claim", "study", "outcome"]
     readonly_fields = ["created_at", "updated_at", "updated_by"]
+
+    @admin.display(description="claim", ordering="claim__statement")
+    def claim_short(self, link: EvidenceLink) -> str:
+        statement = link.claim.statement
+        return statement if len(statement) <= 80 else statement[:79] + "…"
+
+    @admin.display(description="study", ordering="study__year")
+    def study_short(self, link: EvidenceLink) -> str:
+        return link.study.short_label()
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

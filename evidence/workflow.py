@@ -32,7 +32,9 @@ from evidence.models import (
     PublicationStatus,
     SourceDocument,
 )
+from evidence.services import regrade_affected
 from studies.publishing import check_editable
+from studies.revisions import revision_propose, revision_publish, revision_withdraw
 from studies.services import WorkflowError, attach_history_user, check_can_publish, workflow_save
 
 
@@ -268,3 +270,41 @@ def sourcedocument_publish(*, sourcedocument: SourceDocument, by) -> SourceDocum
 def sourcedocument_unpublish(*, sourcedocument: SourceDocument, by) -> SourceDocument:
     """Published (or in review) → draft: it leaves the public site at once."""
     return _unpublish(sourcedocument, by=by, permission="evidence.publish_sourcedocument")
+
+
+# Corrections of a published claim (studies.revisions) ----------------------------------------
+
+# A claim's own fields a correction may change: its words and the judgements that feed its
+# grade. Not its slug (its public address) nor an override of the grade: unpublish for those.
+CLAIM_REVISION_FIELDS = [
+    "statement",
+    "category",
+    "kind",
+    "plain_summary",
+    "accepted_definition",
+    "publication_bias_suspected",
+    "large_effect",
+    "dose_response",
+    "grading_note",
+]
+
+
+def claim_revision_propose(*, claim: Claim, by, values, note: str = ""):
+    """Propose a correction of a published claim; the public page keeps the published text."""
+    return revision_propose(
+        record=claim, values=values, by=by, allowed=CLAIM_REVISION_FIELDS, note=note
+    )
+
+
+@transaction.atomic
+def claim_revision_publish(*, claim: Claim, by) -> Claim:
+    """Publish the pending correction of a claim, by a reviewer who did not propose it; the
+    claim is regraded (its judgements may have changed)."""
+    revision_publish(record=claim, by=by, permission="evidence.publish_claim")
+    regrade_affected(claims=[claim])
+    return claim
+
+
+def claim_revision_withdraw(*, claim: Claim, by) -> Claim:
+    revision_withdraw(record=claim, by=by, permission="evidence.publish_claim")
+    return claim

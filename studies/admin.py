@@ -24,6 +24,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from studies import admin_staff  # noqa: F401  (the user admin's one-screen curator page)
+from studies.admin_import import DryRunImportMixin, confirmable, dry_run_keep
+from studies.admin_workflow import StudyWorkflowMixin
 from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
 from studies.importers import CitationFileError, check_size, megabytes
@@ -227,7 +230,9 @@ class ReviewedRecordAdminMixin(PublicationRuleAdminMixin):
 
 
 @admin.register(Study)
-class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
+class StudyAdmin(
+    StudyWorkflowMixin, DryRunImportMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin
+):
     form = StudyForm
     list_display = [
         "title_short",
@@ -454,14 +459,16 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
                 try:
                     # Refused before it is read into memory or stored.
                     check_size(upload.size, settings.CITATION_UPLOAD_MAX_BYTES)
-                    jobs.append(
-                        import_job_start(
-                            filename=upload.name,
-                            content=upload.read(),
-                            by=request.user,
-                            dry_run=form.cleaned_data["dry_run"],
-                        )
+                    content = upload.read()
+                    job = import_job_start(
+                        filename=upload.name,
+                        content=content,
+                        by=request.user,
+                        dry_run=form.cleaned_data["dry_run"],
                     )
+                    jobs.append(job)
+                    if job.dry_run:  # kept, so "Import these N" needs no second upload
+                        dry_run_keep(request, job, content)
                 except CitationFileError as error:
                     failures.append((upload.name, str(error)))
                     self.message_user(
@@ -474,6 +481,12 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
                     return redirect("admin:studies_study_import_job", job_id=jobs[0].pk)
                 query = "&".join(f"id={job.pk}" for job in jobs)
                 return redirect(reverse("admin:studies_study_import_jobs") + "?" + query)
+        elif request.method == "POST" and not request.FILES.getlist("files"):
+            self.message_user(
+                request,
+                "No file was chosen: choose one or more citation files, then Import.",
+                messages.ERROR,
+            )
         context = {
             **self._import_context(request, "Import citations"),
             "form": form,
@@ -501,6 +514,7 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
             "jobs": jobs,
             "listing": job_id is None and not request.GET.getlist("id"),
             "running": any(not job.finished for job in jobs),
+            "confirmable": confirmable(request, jobs),
             "rows_shown": REPORT_ROWS_SHOWN,
         }
         return TemplateResponse(request, "admin/studies/study/import_jobs.html", context)

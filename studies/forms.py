@@ -72,6 +72,9 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
+            if not data and self.required:
+                # A browser posts an empty list when no file was chosen.
+                raise forms.ValidationError(self.error_messages["required"], code="required")
             return [single(item, initial) for item in data]
         return [single(data, initial)]
 
@@ -79,6 +82,7 @@ class MultipleFileField(forms.FileField):
 class CitationImportForm(forms.Form):
     files = MultipleFileField(
         label="citation files",
+        error_messages={"required": "No file was chosen: choose one or more citation files."},
         help_text="RIS (.ris), BibTeX (.bib), PubMed XML (.xml, from efetch or “Save → XML”) "
         "or CSL-JSON (.json). Several at once is fine; each file is imported all or nothing.",
     )

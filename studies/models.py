@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
@@ -442,6 +444,48 @@ class OutcomeArm(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class Revision(models.Model):
+    """A correction to a published record, waiting for a reviewer (studies.revisions).
+
+    Holds the proposed values of the record's own fields; the record, and so the public page,
+    keeps its published values until a reviewer who did not propose it publishes the revision,
+    which writes them into the record and deletes this row. One pending revision per record.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="kind of record", on_delete=models.CASCADE
+    )
+    object_id = models.PositiveBigIntegerField("record")
+    record = GenericForeignKey("content_type", "object_id")
+    values = models.JSONField(
+        "proposed values",
+        encoder=DjangoJSONEncoder,
+        help_text="The changed fields only, by name, as the record's form saves them.",
+    )
+    note = models.TextField("why", blank=True, help_text="What was wrong, for the reviewer.")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="proposed by",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField("proposed", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pending correction"
+        verbose_name_plural = "pending corrections"
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="studies_revision_one_per_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Correction of {self.content_type.model} {self.object_id}"
 
 
 class ImportJobStatus(models.TextChoices):

@@ -72,6 +72,20 @@ ACTIONS = {
     "export_bibtex": "free",
     "export_ris": "free",
 }
+# Each workflow button on a record's page (studies.admin_workflow): where it starts from, and
+# the list action whose permission it must follow.
+BUTTONS = {
+    "submit": ("free", "submit_for_review"),
+    "publish": ("review", "publish"),
+    "unpublish": ("locked", "unpublish"),
+    "retract": ("locked", "retract"),
+    # Corrections of a published record (studies.revisions): proposing follows change,
+    # publishing or withdrawing someone else's follows publish.
+    "correct": ("locked", "change"),
+    "publish-revision": ("locked", "publish"),
+    "withdraw-revision": ("locked", "publish"),
+}
+CORRECTED_FIELD = {"study": "summary", "claim": "plain_summary"}
 
 
 def _mention_text() -> str:
@@ -309,6 +323,7 @@ def cells():
         if model in PARENT_FIELD:
             kinds += ["add to locked parent", "move to other parent", "move to locked parent"]
         kinds += [f"action {a}" for a in modeladmin.actions or ()]
+        kinds += [f"button {s.name}" for s in getattr(modeladmin, "workflow_steps", ())]
         for inline in modeladmin.inlines:
             label = inline.model._meta.model_name
             kinds += [f"inline {label} {op}" for op in ("add", "change", "delete")]
@@ -333,6 +348,8 @@ def test_the_matrix_covers_every_registered_model_and_action():
         ), f"{model._meta.label} is in the admin but the matrix does not know its place"
         for action in SITE._registry[model].actions or ():
             assert action in ACTIONS, f"{model._meta.label}: action {action} is not in the matrix"
+        for step in getattr(SITE._registry[model], "workflow_steps", ()):
+            assert step.name in BUTTONS, f"{model._meta.label}: button {step.name} is unknown"
     assert set(publishing.registered_models()) == covered - NOT_REVIEWED
 
 
@@ -405,9 +422,49 @@ def attempt(client, world, model, kind) -> tuple[bool, list]:
         return logged(row, CHANGE), [row]
     if kind.startswith("action "):
         return _action(client, world, model, kind.removeprefix("action "))
+    if kind.startswith("button "):
+        return _button(client, world, model, kind.removeprefix("button "))
     if kind.startswith("inline "):
         return _inline(client, world, model, kind)
     raise AssertionError(kind)
+
+
+def _correction(client, model, row, step):
+    from studies.models import Revision
+    from studies.revisions import pending_revision
+
+    name = CORRECTED_FIELD[model._meta.model_name]
+    if step == "correct":
+        chosen = next(s for s in SITE._registry[model].workflow_steps if s.name == step)
+        data = _form_data(chosen.form(row, None))
+        data[name] = f"{data.get(name, '')} Corrected."
+        client.post(url(model, "step", row.pk, step), data)
+        return pending_revision(row) is not None, [row]
+    Revision.objects.create(
+        record=row,
+        values={name: "Corrected."},
+        proposed_by=UserFactory(username="proposer", is_staff=True),
+    )
+    client.post(url(model, "step", row.pk, step))
+    if step == "withdraw-revision":
+        return pending_revision(row) is None, []
+    row.refresh_from_db()
+    return getattr(row, name) == "Corrected.", []
+
+
+def _button(client, world, model, step):
+    start = BUTTONS[step][0]
+    row = world.locked(model) if start == "locked" else world.free(model)
+    if step in ("correct", "publish-revision", "withdraw-revision"):
+        return _correction(client, model, row, step)
+    if start == "review":
+        row.status = "review"
+        row.save()
+    before = row.status
+    extra = {"reason": "Retracted by the journal."} if step == "retract" else {}
+    client.post(url(model, "step", row.pk, step), extra)
+    row.refresh_from_db()
+    return row.status != before, []
 
 
 def _action(client, world, model, action):
@@ -498,6 +555,11 @@ def expected(user, model, kind) -> bool:
         if kind == "bulk delete" and reviewed_root and not (user and user.is_superuser):
             return False  # only drafts may be deleted, one by one
         return may(user, model, "delete")
+    if kind.startswith("button "):
+        follows = BUTTONS[kind.removeprefix("button ")][1]
+        if follows == "change":
+            return may(user, model, "change")
+        kind = "action " + follows
     if kind.startswith("action "):
         action = kind.removeprefix("action ")
         if action.startswith("export"):
