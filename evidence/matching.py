@@ -421,7 +421,9 @@ def stance_of(
     known = [claim.statement.lower(), *(q.lower() for q in claim.quotes)]
     mixed = _cues(_MIXED, piece, known)
     if mixed:
-        return Stance.QUALIFIES, tuple(mixed)
+        # "some studies show … others" is shown as its two ends.
+        shown = [c if len(c.split()) <= 3 else f"{c.split()[0]} … {c.split()[-1]}" for c in mixed]
+        return Stance.QUALIFIES, tuple(shown)
     piece_terms = piece_terms or terms(piece)
     claim_terms = _claim_terms(claim)
     contrary = sorted(piece_terms.contrary & claim_terms)
