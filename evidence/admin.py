@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from evidence.admin_matching import propose_urls
 from evidence.admin_workflow import (
     ClaimWorkflowMixin,
     PartOfClaimMixin,
@@ -160,6 +161,8 @@ class SourceDocumentAdmin(
         "published_by",
     ]
     actions = ["submit_for_review", "publish", "unpublish"]
+    # Adds the "Propose mentions" link (evidence.admin_matching) to the change page.
+    change_form_template = "admin/evidence/sourcedocument/change_form.html"
     fieldsets = [
         (None, {"fields": ["title", "slug", "source", "source_url", "imported_at"]}),
         (
@@ -214,6 +217,9 @@ class SourceDocumentAdmin(
         if obj is not None and obj.status != PublicationStatus.DRAFT:
             return False
         return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        return propose_urls(self) + super().get_urls()
 
     def has_publish_permission(self, request):
         return request.user.has_perm("evidence.publish_sourcedocument")

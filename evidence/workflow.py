@@ -308,3 +308,64 @@ def claim_revision_publish(*, claim: Claim, by) -> Claim:
 def claim_revision_withdraw(*, claim: Claim, by) -> Claim:
     revision_withdraw(record=claim, by=by, permission="evidence.publish_claim")
     return claim
+
+
+# Mentions proposed by the claim matcher (evidence.admin_matching) ----------------------------
+
+
+@transaction.atomic
+def mention_accept(
+    *, document: SourceDocument, claim: Claim, start: int, end: int, by
+) -> ClaimMention:
+    """Make a matcher's proposal a mention: the words at start–end of the document's text.
+
+    The same rule as a mention typed in the admin: refused (PublicationLocked) when the claim is
+    published (unpublish it, add the mentions, have another reviewer publish it again). A
+    mention is public only once its claim and its document are both published, so an accepted
+    proposal stays a draft until the review. Raises WorkflowError for a span outside the text,
+    an empty one, or a place the claim is already marked at.
+    """
+    text = document.text
+    if not 0 <= start < end <= len(text) or not text[start:end].strip():
+        raise WorkflowError(f"Characters {start}–{end} are not a passage of “{document}”.")
+    if ClaimMention.objects.filter(claim=claim, document=document, start=start).exists():
+        raise WorkflowError(f"“{claim.slug}” is already marked at character {start}.")
+    anchor = anchor_at(text, start, text[start:end])
+    mention = ClaimMention(
+        claim=claim,
+        document=document,
+        quote=text[start:end],
+        start=anchor.start,
+        end=anchor.end,
+        prefix=anchor.prefix,
+        suffix=anchor.suffix,
+    )
+    check_editable(mention, by=by)
+    attach_history_user(mention, by)
+    mention.save()
+    return mention
+
+
+@transaction.atomic
+def claim_from_sentence(
+    *,
+    document: SourceDocument,
+    start: int,
+    end: int,
+    statement: str,
+    category: ClaimCategory,
+    slug: str,
+    by,
+) -> tuple[Claim, ClaimMention]:
+    """A new-claim candidate becomes a draft claim, with the sentence as its first mention."""
+    statement = statement.strip()
+    if not statement:
+        raise WorkflowError("A new claim needs a statement.")
+    if Claim.objects.filter(slug=slug).exists():
+        raise WorkflowError(f"There is already a claim “{slug}”: choose another slug.")
+    claim = Claim(statement=statement, slug=slug, category=category)
+    check_editable(claim, by=by)
+    claim.updated_by = by
+    attach_history_user(claim, by)
+    claim.save()
+    return claim, mention_accept(document=document, claim=claim, start=start, end=end, by=by)

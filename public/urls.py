@@ -14,6 +14,7 @@ evidence_patterns = [
     path("documents/<slug:slug>/", views.document_detail, name="document_detail"),
     path("evidence-map/", views.evidence_map, name="evidence_map"),
     path("search/", views.search, name="search"),
+    path("check/", views.check_article, name="check_article"),
 ]
 
 study_patterns = [

@@ -65,6 +65,8 @@ def test_the_pure_module_list_covers_grading_certainty_anchoring_citations_impor
         "studies.importers.bibtex",
         "studies.importers.csljson",
         "studies.importers.pubmed",
+        "evidence.matching",
+        "evidence.matching_devset",
     ):
         assert expected in names
 

@@ -1,5 +1,6 @@
 """Public pages. One module per page family, so each stays short enough to read in one go."""
 
+from public.views.check import check_article
 from public.views.claim_detail import claim_detail
 from public.views.claims import claim_list, claim_list_csv
 from public.views.documents import document_detail, evidence_map, home
@@ -7,6 +8,7 @@ from public.views.search import search
 from public.views.studies import study_bibtex, study_detail, study_list, study_ris
 
 __all__ = [
+    "check_article",
     "claim_detail",
     "claim_list",
     "claim_list_csv",
