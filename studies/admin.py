@@ -24,6 +24,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from studies.citations import family_with_particle
 from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
 from studies.importers import CitationFileError, check_size, megabytes
@@ -263,7 +264,9 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
             {
                 "fields": [
                     "title",
+                    "record_type",
                     "authors",
+                    "author_names",
                     ("journal", "year"),
                     ("volume", "issue", "pages"),
                     ("doi", "pmid", "pmcid"),
@@ -285,6 +288,19 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
                     "comparator",
                     "follow_up_weeks",
                 ]
+            },
+        ),
+        (
+            "Abstract and indexing",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "abstract",
+                    "keywords",
+                    "mesh_terms",
+                    "publication_types",
+                    ("language", "registry_ids"),
+                ],
             },
         ),
         ("Findings", {"fields": ["summary", "adverse_events", "funding"]}),
@@ -337,10 +353,10 @@ class StudyAdmin(ReviewedRecordAdminMixin, SimpleHistoryAdmin):
     def first_author(self, study: Study) -> str:
         if not study.authors:
             return "—"
-        family = study.authors[0].split()[-1]
+        family = family_with_particle(study.names()[0]) if study.names() else study.authors[0]
         return f"{family} et al." if len(study.authors) > 1 else family
 
-    @admin.display(description="Vancouver reference")
+    @admin.display(description="NLM (Vancouver) reference")
     def formatted_reference(self, study: Study) -> str:
         return study.formatted_reference() if study.pk else "—"
 

@@ -9,7 +9,7 @@ from tests.factories import StudyFactory
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = ["title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid"]
+FIELDS = ["title", "author_names", "year", "journal", "volume", "issue", "pages", "doi", "pmid"]
 
 
 def seed_studies(bibliography) -> list[Study]:
