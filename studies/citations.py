@@ -261,6 +261,8 @@ def parse_name(text: str) -> Name:
         given, _, suffix = (p.strip() for p in rest.partition(","))
         if not suffix and given.replace(".", "") in _SUFFIXES:
             given, suffix = "", given
+        elif not suffix and given.rpartition(" ")[2].replace(".", "") in _SUFFIXES:
+            given, _, suffix = given.rpartition(" ")
         return structured_name(family, given, suffix.replace(".", ""))
     words = [w.rstrip(".") if w.rstrip(".") in _SUFFIXES else w for w in text.split()]
     suffix = ""

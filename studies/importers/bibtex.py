@@ -99,6 +99,16 @@ class TextFieldLatexDecoding(BlockMiddleware):
                 enclosing = field.enclosing
                 field.value = self.decode(field.value)
                 field.enclosing = enclosing
+            elif (
+                isinstance(field.value, str)
+                and field.value.startswith("{")
+                and field.value.endswith("}")
+            ):
+                # Web of Science doubles the braces ("Volume = {{12}}"): the inner pair goes,
+                # nothing else is touched.
+                inner = field.value[1:-1]
+                if "{" not in inner and "}" not in inner:
+                    field.value = inner
             elif field.key in NAME_FIELDS and isinstance(field.value, list):
                 for parts in field.value:
                     if isinstance(parts, NameParts):
