@@ -110,7 +110,7 @@ JO  - Test Journal
 PY  - 2020
 AB  - BACKGROUND: Test. METHODS: Registered as NCT01234567.
 KW  - test keyword
-ER  - 
+ER  -
 
 2.
 TY  - CHAP
@@ -118,7 +118,7 @@ AU  - Liu, R
 TI  - A test chapter
 T2  - A Test Book
 PY  - 2019
-ER  - 
+ER  -
 """
 
 
@@ -144,7 +144,7 @@ PY  - 2018
 C2  - PMID: 12345678
 DO  - 10.1000/scopus.ris
 UR  - https://www.example.org/record?eid=2-s2.0-0000
-ER  - 
+ER  -
 """
 
 
@@ -271,14 +271,18 @@ PUBMED_XML = """<?xml version="1.0" ?>
 <ArticleTitle>A test <i>in vitro</i> article.</ArticleTitle>
 <Abstract><AbstractText Label="BACKGROUND">Test background.</AbstractText>
 <AbstractText Label="RESULTS">Test results.</AbstractText></Abstract>
-<AuthorList><Author><LastName>English</LastName><ForeName>Robert S</ForeName><Suffix>Jr</Suffix></Author>
+<AuthorList><Author><LastName>English</LastName><ForeName>Robert S</ForeName>
+<Suffix>Jr</Suffix></Author>
 <Author><CollectiveName>Test Study Group</CollectiveName></Author></AuthorList>
 <Language>eng</Language>
 <DataBankList><DataBank><DataBankName>ClinicalTrials.gov</DataBankName>
-<AccessionNumberList><AccessionNumber>NCT01234568</AccessionNumber></AccessionNumberList></DataBank></DataBankList>
-<PublicationTypeList><PublicationType>Randomized Controlled Trial</PublicationType></PublicationTypeList>
+<AccessionNumberList><AccessionNumber>NCT01234568</AccessionNumber></AccessionNumberList>
+</DataBank></DataBankList>
+<PublicationTypeList>
+<PublicationType>Randomized Controlled Trial</PublicationType></PublicationTypeList>
 </Article>
-<MeshHeadingList><MeshHeading><DescriptorName>Alopecia</DescriptorName></MeshHeading></MeshHeadingList>
+<MeshHeadingList><MeshHeading><DescriptorName>Alopecia</DescriptorName></MeshHeading>
+</MeshHeadingList>
 <KeywordList><Keyword>test keyword</Keyword></KeywordList>
 </MedlineCitation>
 <PubmedData><ArticleIdList><ArticleId IdType="pubmed">12345672</ArticleId>
@@ -368,25 +372,25 @@ AU  - Tester, Ada
 TI  - A test record with a bad URL
 PY  - 2020
 UR  - https://example.org/a test
-ER  - 
+ER  -
 TY  - JOUR
 TI  - A test record with an over-long issue
 PY  - 2020
 IS  - {issue}
-ER  - 
+ER  -
 TY  - JOUR
 TI  - A test record with a shortDOI
 PY  - 2020
 DO  - 10/abcd
-ER  - 
+ER  -
 TY  - JOUR
 AU  - Tester, Ada
 PY  - 2020
 DO  - 10.1000/no.title
-ER  - 
+ER  -
 TY  - JOUR
 TI  - A test record with neither year nor identifier
-ER  - 
+ER  -
 """.replace("{issue}", "9" * 80)
 
 
