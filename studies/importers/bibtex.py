@@ -11,6 +11,8 @@
   value with no backslash or brace is taken as is (most of them, and decoding is the slow part).
 """
 
+import re
+import unicodedata
 from typing import Any
 
 from bibtexparser.entrypoint import (  # type: ignore[attr-defined]
@@ -62,6 +64,64 @@ _CONTAINERS: dict[str, tuple[str, ...]] = {
 }
 
 
+_ESCAPES = {"\\%": "%", "\\&": "&", "\\_": "_", "\\#": "#", "\\$": "$", "\\{": "{", "\\}": "}"}
+_MATH = re.compile(r"(?<!\\)\$")
+_ESCAPE = re.compile(r"\\[%&_#$]")
+_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "c": "\u0327",
+    "v": "\u030c",
+    "u": "\u0306",
+    "H": "\u030b",
+    "r": "\u030a",
+    "k": "\u0328",
+}
+# {\'e}, \'{e}, \'e, \c{c}, \v s: one accent on one letter (what reference managers write).
+_ACCENT = re.compile(
+    r"\{?\\(?:(['`^\"~=.])\s*\{?([A-Za-z])\}?|([cvuHrk])(?:\s*\{([A-Za-z])\}|\s+([A-Za-z])))\}?"
+)
+_LETTERS = {
+    "\\ss": "ß",
+    "\\o": "ø",
+    "\\O": "Ø",
+    "\\ae": "æ",
+    "\\AE": "Æ",
+    "\\aa": "å",
+    "\\AA": "Å",
+    "\\l": "ł",
+    "\\L": "Ł",
+    "\\i": "ı",
+    "\\oe": "œ",
+    "\\OE": "Œ",
+}
+_LETTER = re.compile(r"\{?(\\(?:ss|o|O|ae|AE|aa|AA|l|L|i|oe|OE))(?![A-Za-z])\s*\}?")
+
+
+def _accent(match: re.Match[str]) -> str:
+    mark, letter, macro, braced, spaced = match.groups()
+    base = letter if mark else (braced or spaced)
+    return unicodedata.normalize("NFC", base + _ACCENTS[mark or macro])
+
+
+def quick_decode(text: str) -> str | None:
+    """The LaTeX reference managers write (escaped signs, one-letter accents, protective
+    braces) decoded without a parser; None when anything else is left for the full decoder."""
+    if _MATH.search(text):
+        return None
+    text = _ACCENT.sub(_accent, text)
+    text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
+    text = _ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
+    if "\\" in text:
+        return None
+    return text.replace("{", "").replace("}", "").replace("~", "\u00a0")
+
+
 def _protect(text: str) -> str:
     """Escape the bare "%" and "&" a LaTeX decoder would eat ("5% saline", "Skin & Hair")."""
     out = []
@@ -88,6 +148,9 @@ class TextFieldLatexDecoding(BlockMiddleware):
     def decode(self, text: str) -> str:
         if not any(sign in text for sign in _LATEX_SIGNS):
             return text
+        quick = quick_decode(text)
+        if quick is not None:
+            return quick
         try:
             return str(self._decoder.latex_to_text(_protect(text)))
         except Exception:  # noqa: BLE001 (a decoder's failure keeps the text as written)
@@ -129,10 +192,15 @@ def _stack() -> list[BlockMiddleware]:
 
 
 def _field(entry: Entry, *keys: str) -> str:
+    # Entry.fields_dict is built anew on every access: read it once per entry.
+    fields = getattr(entry, "_fields_once", None)
+    if fields is None:
+        fields = {f.key: f.value for f in entry.fields}
+        entry._fields_once = fields  # type: ignore[attr-defined]
     for key in keys:
-        field = entry.fields_dict.get(key)
-        if field is not None and str(field.value).strip():
-            return str(field.value)
+        value = fields.get(key)
+        if value is not None and str(value).strip():
+            return str(value)
     return ""
 
 
@@ -178,10 +246,8 @@ def _list(value: str) -> list[str]:
 
 
 def _record(entry: Entry, line: int, notes: list[str]) -> CitationRecord:
-    names_field = entry.fields_dict.get("author")
-    people: list[Any] = []
-    if names_field is not None:
-        people = names_field.value if isinstance(names_field.value, list) else [names_field.value]
+    value = next((f.value for f in entry.fields if f.key == "author"), None)
+    people: list[Any] = [] if value is None else value if isinstance(value, list) else [value]
     pmid = _field(entry, "pmid")
     if not pmid and _field(entry, "eprinttype").lower() == "pubmed":
         pmid = _field(entry, "eprint")

@@ -208,3 +208,21 @@ def test_the_xlsx_opens_with_one_row_per_study_and_one_per_outcome():
     header = [cell.value for cell in book["Outcomes"][1]]
     estimate = book["Outcomes"].cell(row=2, column=header.index("estimate") + 1)
     assert estimate.value == 2.0  # a number stays a number
+
+
+def test_the_export_command_writes_each_format(tmp_path):
+    from django.core.management import call_command
+
+    StudyFactory(authors=["van der Berg J"], abstract="A test abstract.")
+    for fmt, name in [
+        ("csljson", "s.json"),
+        ("bibtex", "s.bib"),
+        ("ris", "s.ris"),
+        ("csv", "s.csv"),
+        ("xlsx", "s.xlsx"),
+    ]:
+        call_command("export_studies", format=fmt, output=str(tmp_path / name))
+        assert (tmp_path / name).stat().st_size > 0
+    item = json.loads((tmp_path / "s.json").read_text())[0]
+    assert item["author"] == [{"family": "Berg", "non-dropping-particle": "van der", "given": "J"}]
+    assert item["abstract"] == "A test abstract."
