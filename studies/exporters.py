@@ -106,7 +106,9 @@ def to_bibtex(studies: Iterable[Study], *, citation_keys: bool = False) -> str:
     encode = _TextFieldLatexEncoding()
     for entry in library.entries:
         encode.transform_entry(entry, library)
-    return bibtexparser.write_string(library)
+    # The default unparse stack deep-copies every block first; this library is thrown away.
+    unparse = bibtexparser.middlewares.default_unparse_stack(allow_inplace_modification=True)
+    return bibtexparser.write_string(library, unparse_stack=unparse)
 
 
 class _TextFieldLatexEncoding(LatexEncodingMiddleware):

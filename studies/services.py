@@ -288,8 +288,9 @@ class _Index:
 _REQUIRED = ("title", "year")
 
 
-def _drop_bad_fields(study: Study) -> list[str]:
-    """Empty every optional field that would not save, saying why; [] when all fit.
+def _drop_bad_fields(study: Study) -> tuple[list[str], str]:
+    """(notes, problem): every optional field that would not save is emptied, with a note
+    saying why; `problem` says why the record cannot become a study at all, or is "".
 
     A URL with a space, an over-long issue, a shortDOI ("10/abc") or a PMID that is not
     digits loses only that field; the record still becomes a study.
@@ -301,28 +302,20 @@ def _drop_bad_fields(study: Study) -> list[str]:
     if study.pmid and not study.pmid.isdigit():
         notes.append(f"PMID “{study.pmid}” dropped: not digits")
         study.pmid = ""
+    problems = []
     try:
-        study.clean_fields(exclude=["design", "doi", "pmid", *_REQUIRED])
+        study.clean_fields(exclude=["design", "doi", "pmid"])
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             model_field = Study._meta.get_field(name)
+            if name in _REQUIRED:
+                problems.append(f"{model_field.verbose_name}: {' '.join(messages)}")
+                continue
             value = str(getattr(study, name))
             shown = value if len(value) <= 60 else value[:59] + "…"
             notes.append(f"{model_field.verbose_name} “{shown}” dropped: {' '.join(messages)}")
             setattr(study, name, model_field.get_default())
-    return notes
-
-
-def _problem(study: Study) -> str:
-    """Why a parsed record cannot become a study at all, or "" when it can."""
-    try:
-        study.clean_fields(exclude=[f.name for f in Study._meta.fields if f.name not in _REQUIRED])
-    except ValidationError as error:
-        return "; ".join(
-            f"{Study._meta.get_field(name).verbose_name}: {' '.join(messages)}"
-            for name, messages in error.message_dict.items()
-        )
-    return ""
+    return notes, "; ".join(problems)
 
 
 def citations_import(
@@ -382,8 +375,8 @@ def citations_import(
             continue
         study = Study(**record.study_values(), status=status)
         study.normalize_identifiers()
-        line.notes += _drop_bad_fields(study)
-        problem = _problem(study)
+        notes, problem = _drop_bad_fields(study)
+        line.notes += notes
         if problem:
             line.reason = problem
             continue
