@@ -286,6 +286,8 @@ class _Index:
 
 # The fields a record cannot do without: anything else that does not fit is dropped, noted.
 _REQUIRED = ("title", "year")
+_FROM_RECORDS = set(CitationRecord().study_values()) - {"design", "doi", "pmid"}
+_NOT_FROM_RECORDS = [f.name for f in Study._meta.fields if f.name not in _FROM_RECORDS]
 
 
 def _drop_bad_fields(study: Study) -> tuple[list[str], str]:
@@ -304,7 +306,8 @@ def _drop_bad_fields(study: Study) -> tuple[list[str], str]:
         study.pmid = ""
     problems = []
     try:
-        study.clean_fields(exclude=["design", "doi", "pmid"])
+        # Only what the record set: every other field holds the model's own default.
+        study.clean_fields(exclude=_NOT_FROM_RECORDS)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             model_field = Study._meta.get_field(name)
