@@ -306,7 +306,12 @@ class Study(ReviewedRecord):
 
     def save(self, *args, **kwargs) -> None:
         self.normalize_identifiers()
-        self.sync_author_names()
+        update_fields = kwargs.get("update_fields")
+        names = {"authors", "author_names"}
+        if not names & self.get_deferred_fields() and (
+            update_fields is None or names & set(update_fields)
+        ):
+            self.sync_author_names()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
