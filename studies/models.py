@@ -11,12 +11,16 @@ from simple_history.models import HistoricalRecords
 
 from studies import vocabulary
 from studies.citations import (
-    family_name,
-    format_vancouver,
+    REFERENCE_STYLES,
+    csl_name,
+    family_with_particle,
     is_valid_doi,
+    name_text,
     normalize_doi,
     normalize_pmid,
+    parse_name,
     public_title,
+    render_reference,
 )
 from studies.vocabulary import Vocabulary
 
@@ -43,6 +47,17 @@ def text_choices(enum_cls: type[Vocabulary], *, module: str) -> type[models.Text
 StudyDesign = text_choices(vocabulary.StudyDesign, module=__name__)
 RiskOfBias = text_choices(vocabulary.RiskOfBias, module=__name__)
 StudyStatus = text_choices(vocabulary.StudyStatus, module=__name__)
+RecordType = text_choices(vocabulary.RecordType, module=__name__)
+
+# How each record type goes out as CSL-JSON (and so to citeproc).
+CSL_TYPES = {
+    "article": "article-journal",
+    "review": "article-journal",
+    "book": "book",
+    "chapter": "chapter",
+    "thesis": "thesis",
+    "preprint": "article",
+}
 
 
 class ReviewedRecord(models.Model):
@@ -98,6 +113,14 @@ class Study(ReviewedRecord):
         blank=True,
         help_text='Author names in the order printed, as a list: ["Rachita Dhurat", "MS Sukesh"].',
     )
+    author_names = models.JSONField(
+        "author names (structured)",
+        default=list,
+        blank=True,
+        help_text="Each author's family name, given name, particle and suffix, as CSL name "
+        'objects: [{"family": "Berg", "non-dropping-particle": "van der", "given": "Jan"}]. '
+        "Read from the authors above when they are typed in; correct them here.",
+    )
     journal = models.CharField("journal", max_length=300, blank=True)
     year = models.PositiveSmallIntegerField(
         "year",
@@ -124,6 +147,37 @@ class Study(ReviewedRecord):
     )
     pmcid = models.CharField("PMC ID", max_length=20, blank=True, help_text="e.g. PMC3746236.")
     url = models.URLField("URL", max_length=500, blank=True)
+    record_type = models.CharField(
+        "record type",
+        max_length=20,
+        choices=RecordType.choices,
+        default=RecordType.ARTICLE,
+        help_text="What was published: a journal article, a review, a book, a chapter…",
+    )
+    abstract = models.TextField(
+        "abstract",
+        blank=True,
+        help_text="As published; labelled sections one a paragraph (“METHODS: …”).",
+    )
+    keywords = models.JSONField("keywords", default=list, blank=True)
+    mesh_terms = models.JSONField(
+        "MeSH headings", default=list, blank=True, help_text="As indexed by PubMed."
+    )
+    publication_types = models.JSONField(
+        "publication types",
+        default=list,
+        blank=True,
+        help_text="As the database lists them, e.g. Randomized Controlled Trial.",
+    )
+    language = models.CharField(
+        "language", max_length=50, blank=True, help_text="As given, e.g. eng or en."
+    )
+    registry_ids = models.JSONField(
+        "trial registry IDs",
+        default=list,
+        blank=True,
+        help_text="e.g. NCT01234567, ISRCTN12345678.",
+    )
     citation_key = models.SlugField(
         "citation key",
         max_length=100,
@@ -254,10 +308,45 @@ class Study(ReviewedRecord):
 
     def save(self, *args, **kwargs) -> None:
         self.normalize_identifiers()
+        update_fields = kwargs.get("update_fields")
+        names = {"authors", "author_names"}
+        if not names & self.get_deferred_fields() and (
+            update_fields is None or names & set(update_fields)
+        ):
+            self.sync_author_names()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("studies:detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        study = super().from_db(db, field_names, values)
+        study._loaded_authors = list(study.__dict__.get("authors") or [])
+        study._loaded_names = list(study.__dict__.get("author_names") or [])
+        return study
+
+    def sync_author_names(self) -> None:
+        """Keep the structured names and the typed authors in step.
+
+        Typed authors (new, or changed since loaded) are read once into structured names;
+        corrected structured names (or names without typed authors) give the authors' text.
+        """
+        authors = [a for a in (self.authors or []) if isinstance(a, str)]
+        typed_changed = authors != getattr(self, "_loaded_authors", authors)
+        names_changed = self.author_names != getattr(self, "_loaded_names", self.author_names)
+        if self.author_names and ((names_changed and not typed_changed) or not authors):
+            self.authors = [name_text(n) for n in self.author_names]
+        elif authors and (typed_changed or not self.author_names):
+            self.author_names = [n for n in (parse_name(a) for a in authors) if n]
+        self._loaded_authors = list(self.authors or [])
+        self._loaded_names = list(self.author_names or [])
+
+    def names(self) -> list[dict[str, str]]:
+        """The structured names, read from the typed authors when none are stored yet."""
+        if self.author_names:
+            return list(self.author_names)
+        return [n for n in (parse_name(a) for a in self.authors or [] if isinstance(a, str)) if n]
 
     def short_label(self) -> str:
         """How the rationale, the claim page and the forest plot name a study: "Dhurat 2013".
@@ -265,7 +354,8 @@ class Study(ReviewedRecord):
         Never the citation key (a curator's handle): without authors, the journal and year
         ("Dermatology Reports 2024"), else "Untitled trial, PMID 12345678".
         """
-        family = family_name(self.authors[0]) if self.authors else ""
+        names = self.names()
+        family = family_with_particle(names[0]) if names else ""
         if family:
             return f"{family} {self.year}"
         if self.journal.strip():
@@ -283,9 +373,63 @@ class Study(ReviewedRecord):
     def is_published(self) -> bool:
         return self.status == StudyStatus.PUBLISHED
 
-    def formatted_reference(self) -> str:
-        """The reference in Vancouver style (studies.citations.format_vancouver)."""
-        return format_vancouver(self)
+    def formatted_reference(self, style: str = "nlm") -> str:
+        """The reference rendered by CSL: NLM (Vancouver) by default, or "apa".
+
+        A record without its title (a placeholder) prints "Title not available"; the styles
+        print the PMID, which is then how a reader finds it.
+        """
+        item = self.csl_item()
+        item["author"] = [csl_name(n) for n in self.names()]
+        item["title"] = public_title(self.title)
+        return render_reference(item, style)
+
+    def references(self) -> list[tuple[str, str]]:
+        """[(style label, reference)] for each style the study page offers."""
+        return [
+            (label, self.formatted_reference(key)) for key, (label, _) in REFERENCE_STYLES.items()
+        ]
+
+    @property
+    def abstract_sections(self) -> list[tuple[str, str]]:
+        """[(label, text)]: "METHODS: We…" gives ("Methods", "We…"); unlabelled text ("", …)."""
+        sections = []
+        for paragraph in self.abstract.split("\n\n"):
+            label, colon, text = paragraph.partition(": ")
+            if colon and label.isupper() and len(label) <= 40:
+                sections.append((label.capitalize(), text))
+            elif paragraph.strip():
+                sections.append(("", paragraph))
+        return sections
+
+    def csl_item(self) -> dict[str, object]:
+        """The study as a CSL-JSON item: what citeproc renders and the CSL-JSON export writes."""
+        item: dict[str, object] = {
+            "id": self.citation_key or f"study-{self.pk}",
+            "type": CSL_TYPES.get(self.record_type, "article-journal"),
+            "title": self.public_title,
+            "author": self.names(),
+            "issued": {"date-parts": [[self.year]]},
+        }
+        container = "container-title"
+        values = {
+            container: self.journal,
+            "volume": self.volume,
+            "issue": self.issue,
+            "page": self.pages,
+            "DOI": self.doi,
+            "PMID": self.pmid,
+            "PMCID": self.pmcid,
+            "URL": self.url,
+            "abstract": self.abstract,
+            "language": self.language,
+            "keyword": ", ".join(self.keywords or []),
+            "genre": "review" if self.record_type == RecordType.REVIEW else "",
+        }
+        if self.record_type == RecordType.BOOK:
+            values["publisher"] = values.pop(container)
+        item.update({key: value for key, value in values.items() if value})
+        return item
 
     @property
     def doi_url(self) -> str:
@@ -320,6 +464,18 @@ class Study(ReviewedRecord):
             isinstance(name, str) and name.strip() for name in self.authors
         ):
             errors["authors"] = 'Authors must be a list of names, e.g. ["Rachita Dhurat"].'
+        if not isinstance(self.author_names, list) or not all(
+            isinstance(name, dict) and all(isinstance(v, str) for v in name.values())
+            for name in self.author_names
+        ):
+            errors["author_names"] = (
+                'Each structured name is an object of texts, e.g. {"family": "Dhurat", '
+                '"given": "Rachita"}.'
+            )
+        for name in ("keywords", "mesh_terms", "publication_types", "registry_ids"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors[name] = 'A list of texts, e.g. ["alopecia", "microneedling"].'
         if self.status == StudyStatus.RETRACTED and not self.retraction_reason.strip():
             errors["retraction_reason"] = "Say why the study is retracted."
         if errors:

@@ -197,9 +197,20 @@ class ImportLine:
     outcome: str
     study: Study | None = None
     reason: str = ""
+    filename: str = ""
+    # Fields set aside from the record (a bad URL, a duplicated field): the rest was imported.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        """ "scopus.bib, record 3 (line 41)": the file, record and line."""
+        return f"{self.filename}, {self.record.label}" if self.filename else self.record.label
 
     def __str__(self) -> str:
-        what = f"{self.record.label}, {self.record.describe()}"
+        return self._outcome() + "".join(f"; {note}" for note in self.notes)
+
+    def _outcome(self) -> str:
+        what = f"{self.where}, {self.record.describe()}"
         if self.outcome == ImportOutcome.CREATED:
             return f"{what}: created as a draft" + (f" ({self.study.pk})" if self.study else "")
         if self.outcome == ImportOutcome.PRESENT:
@@ -270,23 +281,44 @@ class _Index:
 
     def citation_key(self, record: CitationRecord) -> str:
         """wang2020, then wang2020a … wang2020z, wang2020aa …: ASCII letters and digits."""
-        return self.keys.new(citation_key_base(record.authors, record.year))
+        return self.keys.new(citation_key_base(record.names, record.year))
 
 
-def _problem(study: Study) -> str:
-    """Why a parsed record cannot become a study, or "" when it can."""
-    try:
-        study.clean_fields(exclude=["design", "doi", "pmid"])
-    except ValidationError as error:
-        return "; ".join(
-            f"{Study._meta.get_field(name).verbose_name}: {' '.join(messages)}"
-            for name, messages in error.message_dict.items()
-        )
+# The fields a record cannot do without: anything else that does not fit is dropped, noted.
+_REQUIRED = ("title", "year")
+_FROM_RECORDS = set(CitationRecord().study_values()) - {"design", "doi", "pmid"}
+_NOT_FROM_RECORDS = [f.name for f in Study._meta.fields if f.name not in _FROM_RECORDS]
+
+
+def _drop_bad_fields(study: Study) -> tuple[list[str], str]:
+    """(notes, problem): every optional field that would not save is emptied, with a note
+    saying why; `problem` says why the record cannot become a study at all, or is "".
+
+    A URL with a space, an over-long issue, a shortDOI ("10/abc") or a PMID that is not
+    digits loses only that field; the record still becomes a study.
+    """
+    notes = []
     if study.doi and not is_valid_doi(study.doi):
-        return f"“{study.doi}” is not a DOI"
+        notes.append(f"DOI “{study.doi}” dropped: not a DOI (10.NNNN/…)")
+        study.doi = ""
     if study.pmid and not study.pmid.isdigit():
-        return f"PMID “{study.pmid}” is not digits"
-    return ""
+        notes.append(f"PMID “{study.pmid}” dropped: not digits")
+        study.pmid = ""
+    problems = []
+    try:
+        # Only what the record set: every other field holds the model's own default.
+        study.clean_fields(exclude=_NOT_FROM_RECORDS)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            model_field = Study._meta.get_field(name)
+            if name in _REQUIRED:
+                problems.append(f"{model_field.verbose_name}: {' '.join(messages)}")
+                continue
+            value = str(getattr(study, name))
+            shown = value if len(value) <= 60 else value[:59] + "…"
+            notes.append(f"{model_field.verbose_name} “{shown}” dropped: {' '.join(messages)}")
+            setattr(study, name, model_field.get_default())
+    return notes, "; ".join(problems)
 
 
 def citations_import(
@@ -323,13 +355,17 @@ def citations_import(
         if time.monotonic() - last > PROGRESS_EVERY_SECONDS:
             tell("checking the records against the database", done, len(records))
             last = time.monotonic()
-        line = ImportLine(record, ImportOutcome.SKIPPED)
+        line = ImportLine(record, ImportOutcome.SKIPPED, filename=filename)
+        line.notes = list(record.notes)
         report.lines.append(line)
         if not record.title:
             line.reason = "it has no title"
             continue
         if not record.year:
-            line.reason = "it has no year"
+            ident = record.doi or record.pmid
+            line.reason = "it has no usable year" + (
+                f" (look it up by {'DOI' if record.doi else 'PMID'} {ident})" if ident else ""
+            )
             continue
         match = index.find(record)
         if match is not None:
@@ -342,7 +378,8 @@ def citations_import(
             continue
         study = Study(**record.study_values(), status=status)
         study.normalize_identifiers()
-        problem = _problem(study)
+        notes, problem = _drop_bad_fields(study)
+        line.notes += notes
         if problem:
             line.reason = problem
             continue
@@ -418,6 +455,9 @@ def _job_update(job: ImportJob, **values) -> None:
 def _report_row(line: ImportLine) -> dict[str, object]:
     return {
         "record": line.record.label,
+        "file": line.filename,
+        "line": line.record.line,
+        "notes": list(line.notes),
         "citation": line.record.describe(),
         "outcome": line.outcome,
         "study": line.study.pk if line.study is not None and line.study.pk else None,
@@ -524,5 +564,7 @@ def import_job_report_text(job: ImportJob) -> str:
             result += f" as study {row['study']}, “{row['study_label']}”"
         if row["reason"]:
             result += f" ({row['reason']})"
+        for note in row.get("notes") or []:
+            result += f"; {note}"
         rows.append(f"{row['record']}\t{row['citation']}\t{result}")
     return "\n".join([head, *rows]) + "\n"

@@ -1,4 +1,4 @@
-"""The literature's vocabulary: study designs, risk of bias and publication status.
+"""The literature's vocabulary: study designs, risk of bias, publication status, record types.
 
 Pure: no Django. The pure domain modules (grading, the importers) compare against these enums,
 and the models build their choices from them (`studies.models.text_choices`), so one list of
@@ -68,3 +68,14 @@ class StudyStatus(Vocabulary):
     REVIEW = "review", "In review"
     PUBLISHED = "published", "Published"
     RETRACTED = "retracted", "Retracted"
+
+
+class RecordType(Vocabulary):
+    """What kind of publication a record is, as the reference managers tell it apart."""
+
+    ARTICLE = "article", "Journal article"
+    REVIEW = "review", "Review article"
+    BOOK = "book", "Book"
+    CHAPTER = "chapter", "Book chapter"
+    THESIS = "thesis", "Thesis"
+    PREPRINT = "preprint", "Preprint"

@@ -1,5 +1,7 @@
 """Posting admin forms and actions the way a browser does, for the admin tests."""
 
+import json
+
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
@@ -37,6 +39,8 @@ def _value(value):
         return ""
     if isinstance(value, bool):
         return "on" if value else ""
+    if isinstance(value, list):  # JSON names as JSON, lists of texts one a line
+        return json.dumps(value) if any(isinstance(v, dict) for v in value) else "\n".join(value)
     return str(value)
 
 

@@ -1,4 +1,5 @@
-"""Reading citation files (RIS, BibTeX, PubMed XML, CSL-JSON) into plain records.
+"""Reading citation files (RIS, Web of Science, BibTeX, MEDLINE, PubMed XML, CSL-JSON) into
+plain records.
 
 Parsing only: no database here. `read_citations(filename, content)` picks the format from the
 file's content (its extension is only a hint), decodes it and returns CitationRecord objects in
@@ -32,13 +33,16 @@ __all__ = [
 
 FORMATS = {
     "ris": "RIS",
+    "wos": "Web of Science tagged text",
     "bibtex": "BibTeX",
+    "medline": "MEDLINE (PubMed .nbib)",
     "pubmed": "PubMed XML",
     "csljson": "CSL-JSON",
 }
 _EXTENSIONS = {
     ".ris": "ris",
-    ".nbib": "ris",
+    ".nbib": "medline",
+    ".medline": "medline",
     ".bib": "bibtex",
     ".bibtex": "bibtex",
     ".xml": "pubmed",
@@ -47,11 +51,18 @@ _EXTENSIONS = {
 
 
 def _looks_like(text: str) -> str | None:
+    """The format the content shows, whatever the file is called."""
+    from studies.importers import medline, ris
+
     head = text.lstrip()[:2000]
     if head.startswith("<"):
         return "pubmed"
     if head.startswith(("[", "{")):
         return "csljson"
+    if medline.looks_like(head):
+        return "medline"
+    if ris.is_wos(text):
+        return "wos"
     for line in head.splitlines():
         if line.startswith("TY  -"):
             return "ris"
@@ -94,10 +105,12 @@ def decode(content: bytes) -> str:
 
 
 def _parser(fmt: str) -> Callable[[str], list[CitationRecord]]:
-    from studies.importers import bibtex, csljson, pubmed, ris
+    from studies.importers import bibtex, csljson, medline, pubmed, ris
 
     return {
         "ris": ris.parse,
+        "wos": ris.parse,
+        "medline": medline.parse,
         "bibtex": bibtex.parse,
         "pubmed": pubmed.parse,
         "csljson": csljson.parse,

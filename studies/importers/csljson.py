@@ -7,10 +7,14 @@ that is an object, a year that is a list) refuses the file with the record and f
 rather than storing the Python text of the value.
 """
 
+import html
 import json
+import re
 from typing import Any
 
+from studies.citations import Name, clean_name
 from studies.importers.records import CitationFileError, CitationRecord, parse_year
+from studies.vocabulary import RecordType
 
 _TEXT_FIELDS = {
     "title": "title",
@@ -22,8 +26,28 @@ _TEXT_FIELDS = {
     "pmid": "PMID",
     "pmcid": "PMCID",
     "url": "URL",
+    "abstract": "abstract",
+    "language": "language",
 }
-_NAME_PARTS = ["literal", "given", "non-dropping-particle", "family", "suffix"]
+# CSL's rich-text markup (the CSL-JSON spec's "HTML-like" formatting) is stripped from text.
+_MARKUP = re.compile(r"</?(?:i|b|sup|sub|span)(?:\s[^>]*)?>", re.IGNORECASE)
+_MARKED_UP = ("title", "journal", "abstract")
+_TYPES = {
+    "book": RecordType.BOOK,
+    "chapter": RecordType.CHAPTER,
+    "thesis": RecordType.THESIS,
+    "article": RecordType.PREPRINT,
+    "post": RecordType.PREPRINT,
+    "review": RecordType.ARTICLE,
+}
+_NAME_PARTS = [
+    "literal",
+    "given",
+    "dropping-particle",
+    "non-dropping-particle",
+    "family",
+    "suffix",
+]
 
 
 class _FieldError(Exception):
@@ -53,16 +77,41 @@ def _text(value: object, name: str) -> str:
     raise _FieldError(f"“{name}” must be text, not {_kind(value)}")
 
 
-def _name(person: object) -> str:
+def _name(person: object) -> Name:
     if not isinstance(person, dict):
         raise _FieldError(
             f"each “author” must be an object with family and given names, not {_kind(person)}"
         )
     parts = {part: _text(person.get(part), f"author {part}") for part in _NAME_PARTS}
     if parts["literal"]:
-        return parts["literal"]
-    order = ["given", "non-dropping-particle", "family", "suffix"]
-    return " ".join(parts[p] for p in order if parts[p])
+        return {"literal": parts["literal"]}
+    if parts["dropping-particle"]:
+        parts["given"] = " ".join(p for p in (parts["given"], parts["dropping-particle"]) if p)
+    return clean_name(parts)
+
+
+def strip_markup(text: str) -> str:
+    """ "<i>In vitro</i> growth" gives "In vitro growth" (entities decoded too)."""
+    if "<" not in text and "&" not in text:
+        return text
+    return html.unescape(_MARKUP.sub("", text))
+
+
+def _record_type(item: dict[str, Any]) -> str:
+    genre = _text(item.get("genre"), "genre").lower()
+    if "review" in genre:
+        return RecordType.REVIEW
+    if "preprint" in genre:
+        return RecordType.PREPRINT
+    return _TYPES.get(_text(item.get("type"), "type"), RecordType.ARTICLE)
+
+
+def _keywords(item: dict[str, Any]) -> list[str]:
+    value = item.get("keyword")
+    if isinstance(value, list):
+        return [_text(v, "keyword") for v in value]
+    text = _text(value, "keyword")
+    return [k.strip() for k in re.split(r"[;,]", text)] if text else []
 
 
 def _year(item: dict[str, Any]) -> int | None:
@@ -105,7 +154,18 @@ def _record(item: object, number: int) -> CitationRecord:
         values: dict[str, Any] = {
             name: _text(item.get(key), key) for name, key in _TEXT_FIELDS.items()
         }
-        return CitationRecord(**values, authors=[_name(a) for a in authors], year=_year(item))
+        kind = _record_type(item)
+        if kind in (RecordType.BOOK, RecordType.THESIS) and not values["journal"]:
+            values["journal"] = _text(item.get("publisher"), "publisher")
+        for name in _MARKED_UP:
+            values[name] = strip_markup(values[name])
+        return CitationRecord(
+            **values,
+            names=[n for n in (_name(a) for a in authors) if n],
+            year=_year(item),
+            keywords=_keywords(item),
+            record_type=kind,
+        )
     except _FieldError as error:
         ident = item.get("id")
         which = f" ({ident})" if isinstance(ident, str | int) else ""

@@ -4,7 +4,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 
-from studies.citations import normalize_doi, normalize_pmid
+from studies.citations import (
+    Name,
+    clean_name,
+    family_with_particle,
+    name_text,
+    normalize_doi,
+    normalize_pmid,
+    parse_name,
+)
+from studies.vocabulary import RecordType
 
 
 class CitationFileError(ValueError):
@@ -32,12 +41,29 @@ class CitationRecord:
     pmcid: str = ""
     url: str = ""
     design: str = ""
+    # Structured names (CSL name objects); from `authors` by parse_name when a reader gives
+    # only text. `authors` is then set from these, given name first.
+    names: list[Name] = field(default_factory=list)
+    abstract: str = ""
+    keywords: list[str] = field(default_factory=list)
+    mesh_terms: list[str] = field(default_factory=list)
+    publication_types: list[str] = field(default_factory=list)
+    language: str = ""
+    registry_ids: list[str] = field(default_factory=list)
+    record_type: str = RecordType.ARTICLE
+    # What the reader set aside from this record (a duplicated field, an unreadable value).
+    notes: list[str] = field(default_factory=list)
     number: int = 0
     line: int | None = None
 
     def __post_init__(self) -> None:
         self.title = clean_text(self.title).rstrip(".").strip() if self.title else ""
-        self.authors = [clean_text(a) for a in self.authors if a and clean_text(a)]
+        if self.names:
+            self.names = [n for n in (clean_name(dict(n)) for n in self.names) if n]
+        else:
+            texts = [clean_text(a) for a in self.authors if a and clean_text(a)]
+            self.names = [n for n in (parse_name(a) for a in texts) if n]
+        self.authors = [name_text(n) for n in self.names]
         self.journal = clean_text(self.journal)
         self.volume = clean_text(self.volume)
         self.issue = clean_text(self.issue)
@@ -45,7 +71,21 @@ class CitationRecord:
         self.doi = normalize_doi(self.doi)
         self.pmid = normalize_pmid(self.pmid)
         self.pmcid = clean_text(self.pmcid).upper()
+        if self.pmcid.isdigit():
+            self.pmcid = f"PMC{self.pmcid}"
         self.url = clean_text(self.url)
+        self.abstract = clean_abstract(self.abstract)
+        self.keywords = unique_texts(self.keywords)
+        self.mesh_terms = unique_texts(self.mesh_terms)
+        self.publication_types = unique_texts(self.publication_types)
+        self.language = clean_text(self.language)
+        self.registry_ids = unique_texts(i.upper() for i in self.registry_ids)
+        if self.record_type == RecordType.ARTICLE and any(
+            t.lower() in _REVIEW_TYPES for t in self.publication_types
+        ):
+            self.record_type = RecordType.REVIEW
+        if not self.registry_ids:
+            self.registry_ids = registry_ids_in(self.abstract)
 
     @property
     def label(self) -> str:
@@ -53,13 +93,14 @@ class CitationRecord:
         return f"record {self.number}{where}"
 
     def describe(self) -> str:
-        first = self.authors[0].split()[-1] if self.authors else "no author"
+        first = family_with_particle(self.names[0]) if self.names else "no author"
         return f"{first} {self.year or 'n.d.'}: {self.title[:80] or '(no title)'}"
 
     def study_values(self) -> dict[str, object]:
         return {
             "title": self.title,
             "authors": list(self.authors),
+            "author_names": [dict(n) for n in self.names],
             "year": self.year,
             "journal": self.journal,
             "volume": self.volume,
@@ -70,7 +111,55 @@ class CitationRecord:
             "pmcid": self.pmcid,
             "url": self.url,
             "design": self.design,
+            "abstract": self.abstract,
+            "keywords": list(self.keywords),
+            "mesh_terms": list(self.mesh_terms),
+            "publication_types": list(self.publication_types),
+            "language": self.language,
+            "registry_ids": list(self.registry_ids),
+            "record_type": self.record_type,
         }
+
+
+_REVIEW_TYPES = {"review", "systematic review", "meta-analysis", "review article"}
+_REGISTRY_ID = re.compile(r"\b(NCT\d{8}|ISRCTN\d{8}|ACTRN\d{14}|CTRI/\d{4}/\d+/\d+|IRCT\w+)\b")
+
+
+def registry_ids_in(text: str) -> list[str]:
+    """Trial registry numbers (NCT, ISRCTN, ACTRN, CTRI, IRCT) named in a text."""
+    return unique_texts(_REGISTRY_ID.findall(text))
+
+
+def unique_texts(values: object) -> list[str]:
+    """Cleaned, non-empty texts in first-seen order, each once."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values if isinstance(values, list | tuple) else list(values):  # type: ignore[call-overload]
+        text = clean_text(value)
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            out.append(text)
+    return out
+
+
+_SECTION_LABEL = re.compile(r"(?<=[.!?])\s+(?=[A-Z][A-Z /&-]{2,40}: )")
+
+
+def clean_abstract(value: object) -> str:
+    """Paragraphs (labelled sections as "METHODS: …") kept apart by one blank line."""
+    if not value:
+        return ""
+    text = str(value)
+    if "\n\n" not in text.strip():
+        # One paragraph with labelled sections (RIS, Scopus): each label starts a paragraph.
+        text = _SECTION_LABEL.sub("\n\n", text)
+    paragraphs = re.split(r"\n\s*\n", text)
+    return "\n\n".join(p for p in (clean_text(p) for p in paragraphs) if p)
+
+
+def abstract_from_sections(sections: list[tuple[str, str]]) -> str:
+    """[("BACKGROUND", "…"), ("", "…")] as the stored abstract text."""
+    return "\n\n".join(f"{label}: {text}" if label else text for label, text in sections if text)
 
 
 _SPACE = re.compile(r"\s+")
@@ -124,8 +213,8 @@ def key_suffix(number: int) -> str:
     return letters
 
 
-def citation_key_base(authors: list[str], year: int | None) -> str:
-    family = authors[0].split()[-1] if authors and authors[0].split() else ""
+def citation_key_base(names: list[Name], year: int | None) -> str:
+    family = family_with_particle(names[0]) if names else ""
     return (ascii_key(family)[:KEY_BASE_LENGTH] or "anon") + (str(year) if year else "")
 
 
@@ -180,19 +269,8 @@ def join_pages(start: str | None, end: str | None) -> str:
 
 
 def person_name(value: str) -> str:
-    """ "Dhurat, Rachita" gives "Rachita Dhurat": names are stored given name first.
+    """ "Dhurat, Rachita" gives "Rachita Dhurat": names read given name first.
 
     A third part is a suffix ("English, Robert S, Jr" gives "Robert S English Jr").
     """
-    parts = [p.strip() for p in clean_text(value).split(",")]
-    parts = [p for p in parts if p]
-    if len(parts) >= 2:
-        family, given, *rest = parts
-        return " ".join([given, family, *rest])
-    return parts[0] if parts else ""
-
-
-def family_given(name: str) -> tuple[str, str]:
-    """Split a stored name into (family, given) at its last space, as the exporters write it."""
-    given, _, family = clean_text(name).rpartition(" ")
-    return family, given
+    return name_text(parse_name(clean_text(value)))

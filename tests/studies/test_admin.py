@@ -211,7 +211,7 @@ def test_the_change_page_shows_the_vancouver_reference(client, curator):
         status=StudyStatus.DRAFT, title="Test record", authors=["Ada Tester"], pages="1-9"
     )
     client.force_login(curator)
-    assert "Tester A. Test record. Journal of Tests. 2020:1-9." in (
+    assert "Tester A. Test record. Journal of Tests. 2020;1–9." in (
         client.get(change_url(study)).content.decode()
     )
 

@@ -181,7 +181,7 @@ def test_a_study_gives_its_vancouver_reference_from_its_own_fields():
         doi="10.4103/0974-7753.114700",
     )
     assert study.formatted_reference() == (
-        "Dhurat R, Sukesh MS. Pilot. International Journal of Trichology. 2013;5(1):6-11. "
+        "Dhurat R, Sukesh MS. Pilot. International Journal of Trichology. 2013;5(1):6–11. "
         "doi:10.4103/0974-7753.114700"
     )
 

@@ -90,7 +90,7 @@ def test_the_same_bibtex_entry_twice_without_a_doi_is_matched_by_title_and_year(
 def test_a_record_without_a_year_is_skipped_and_the_rest_imported():
     report = import_file("missing_fields.bib")
     assert outcomes(report) == [ImportOutcome.SKIPPED, ImportOutcome.CREATED]
-    assert report.lines[0].reason == "it has no year"
+    assert report.lines[0].reason == "it has no usable year"
     assert Study.objects.get().doi == ""
 
 
@@ -125,11 +125,12 @@ def test_an_import_leaves_history_saying_who_and_from_which_file(curator):
     assert record.history_date is not None
 
 
-def test_an_invalid_doi_in_a_record_skips_it_with_the_reason():
+def test_an_invalid_doi_is_dropped_and_reported_and_the_record_imported():
     content = b"TY  - JOUR\nTI  - Test record\nPY  - 2020\nDO  - not-a-doi\nER  - \n"
     report = citations_import(filename="t.ris", content=content)
-    assert report.lines[0].outcome == ImportOutcome.SKIPPED
-    assert "is not a DOI" in report.lines[0].reason
+    assert report.lines[0].outcome == ImportOutcome.CREATED
+    assert report.lines[0].notes == ["DOI “not-a-doi” dropped: not a DOI (10.NNNN/…)"]
+    assert Study.objects.get().doi == ""
 
 
 # Workflow ------------------------------------------------------------------------------------
