@@ -202,9 +202,11 @@ def postgresql_install(source: Source) -> list[str]:
             f"CREATE TRIGGER {name} AFTER UPDATE OF {', '.join(dependency.columns)} "
             f"ON {dependency.table} FOR EACH ROW EXECUTE FUNCTION {name}()",
         ]
+    # The index before the backfill: an index built after an UPDATE of the same rows may be
+    # unusable (pg_index.indcheckxmin) until every older snapshot in the cluster is gone.
     statements += [
-        f"UPDATE {table} AS r SET {column} = {postgresql_vector(source, 'r')}",
         f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table} USING gin ({column})",
+        f"UPDATE {table} AS r SET {column} = {postgresql_vector(source, 'r')}",
     ]
     return statements
 

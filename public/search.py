@@ -51,8 +51,9 @@ from studies.models import Study
 MAX_QUERY_CHARS = 200
 MAX_TERMS = search_query.MAX_CONCEPTS
 MAX_PER_KIND = 200
-# Index matches ranked per kind: past this, a very common word is not ranked in full.
-CANDIDATES = 1000
+# Index matches ranked per kind: past this, a very common word is not ranked in full (at 100k
+# claims on PostgreSQL, 1000 cost twice the time of 300 for a word in 5% of the rows).
+CANDIDATES = 300
 KINDS = ("claim", "mention", "study")
 KIND_LABELS = {"claim": "Claims", "mention": "Article passages", "study": "Studies"}
 
@@ -506,18 +507,37 @@ class _PostgresBackend(_IndexBackend):
         terms = query_terms(" ".join(c.label for c in query.positive))
         if not terms:
             return None
+        with connection.cursor() as cursor:
+            # The planner prices `%>` far too cheaply and scans whole tables for it (733 ms
+            # against 67 ms through the trigram GIN index at 100k claims): steer it to the
+            # index for these queries only, then restore the setting (local to the request's
+            # transaction; outside one, it changes nothing).
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), "
+                "set_config('enable_seqscan', 'off', true)"
+            )
+            (seqscan, _) = cursor.fetchone()
+            try:
+                hits = self._similar_hits(terms)
+            finally:
+                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+        hits.sort(key=lambda h: (-h.score, KINDS.index(h.kind), h.pk))
+        return _make_outcome(self, q, query, hits)
+
+    def _similar_hits(self, terms: list[str]) -> list[Hit]:
         hits = []
         for kind, field_name in (("claim", "statement"), ("mention", "quote"), ("study", "title")):
+            similar = PUBLIC_ROWS[kind]().filter(self._similar(terms, field_name))
+            candidates = similar.order_by().values("pk")[:CANDIDATES]
             rows = (
                 PUBLIC_ROWS[kind]()
-                .filter(self._similar(terms, field_name))
+                .filter(pk__in=candidates)
                 .annotate(similarity=self._similarity(terms, field_name))
                 .order_by("-similarity", "pk")
                 .values_list("pk", "similarity")[:MAX_PER_KIND]
             )
             hits += [Hit(kind, pk, KIND_BANDS[kind] + _squash(sim)) for pk, sim in rows]
-        hits.sort(key=lambda h: (-h.score, KINDS.index(h.kind), h.pk))
-        return _make_outcome(self, q, query, hits)
+        return hits
 
     def _headline(self, field_name: str, outcome: SearchOutcome, **options):
         from django.contrib.postgres.search import SearchHeadline, SearchQueryField
