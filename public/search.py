@@ -308,13 +308,14 @@ def _same_stem(word: str, term: str) -> bool:
     return shared >= max(4, min(len(word), len(term)) - 3)
 
 
-def _word_matches(word: str, terms: list[str]) -> bool:
+def _word_matches(word: str, terms: list[str], fuzzy: bool = True) -> bool:
     word = word.casefold()
     for term in terms:
         if word == term or (len(term) >= 3 and word.startswith(term)) or _same_stem(word, term):
             return True
         if (
-            len(term) >= 4
+            fuzzy
+            and len(term) >= 4
             and len(word) >= 4
             and difflib.SequenceMatcher(None, term, word).ratio() >= FUZZY_HIGHLIGHT_RATIO
         ):
@@ -322,15 +323,18 @@ def _word_matches(word: str, terms: list[str]) -> bool:
     return False
 
 
-def highlight(text: str, terms: list[str], max_words: int | None = None) -> SafeString:
-    """Escape `text` and <mark> the words that match a term exactly, as a part or nearly.
+def highlight(
+    text: str, terms: list[str], max_words: int | None = None, *, fuzzy: bool = True
+) -> SafeString:
+    """Escape `text` and <mark> the words that match a term exactly, by stem, as a prefix or
+    (with `fuzzy`, for typo hits) nearly.
 
     With max_words, only a window of that many words is kept, starting a few words before the
     first match, with an ellipsis where text was cut.
     """
     parts = _WORD.split(text)  # separators at even indices, words between them
     words = _WORD.findall(text)
-    marked = [_word_matches(w, terms) for w in words]
+    marked = [_word_matches(w, terms, fuzzy) for w in words]
     first, last = 0, len(words)
     if max_words and len(words) > max_words:
         first_hit = marked.index(True) if True in marked else 0
@@ -356,9 +360,9 @@ def vocabulary() -> set[str]:
     """Words (3+ letters) of published statements, quotes and study titles (the first
     VOCABULARY_ROWS of each, so a miss costs a bounded time at any size)."""
     texts = [
-        *public_claims().order_by("pk").values_list("statement", flat=True)[:VOCABULARY_ROWS],
-        *public_mentions().order_by("pk").values_list("quote", flat=True)[:VOCABULARY_ROWS],
-        *public_studies().order_by("pk").values_list("title", flat=True)[:VOCABULARY_ROWS],
+        *public_claims().order_by().values_list("statement", flat=True)[:VOCABULARY_ROWS],
+        *public_mentions().order_by().values_list("quote", flat=True)[:VOCABULARY_ROWS],
+        *public_studies().order_by().values_list("title", flat=True)[:VOCABULARY_ROWS],
     ]
     return {w for text in texts for w in _WORD.findall(text.casefold()) if len(w) >= 3}
 
@@ -452,20 +456,20 @@ class _Fts5Backend(_IndexBackend):
 
     def load_claims(self, pks, outcome):
         for claim in public_claims().filter(pk__in=pks).select_related("category"):
-            snippet = highlight(claim.statement, outcome.terms)
+            snippet = highlight(claim.statement, outcome.terms, fuzzy=False)
             yield Result("claim", claim, claim.get_absolute_url(), snippet, snippet)
 
     def load_mentions(self, pks, outcome):
         rows = public_mentions().filter(pk__in=pks).select_related("claim", "document")
         for mention in rows:
-            snippet = highlight(mention.quote, outcome.terms)
+            snippet = highlight(mention.quote, outcome.terms, fuzzy=False)
             title = mark_safe(escape(mention.document.title))  # noqa: S308
             yield Result("mention", mention, mention.get_absolute_url(), title, snippet)
 
     def load_studies(self, pks, outcome):
         for study in public_studies().filter(pk__in=pks):
-            title = highlight(study.public_title, outcome.terms)
-            snippet = highlight(study.summary, outcome.terms, max_words=SNIPPET_WORDS)
+            title = highlight(study.public_title, outcome.terms, fuzzy=False)
+            snippet = highlight(study.summary, outcome.terms, max_words=SNIPPET_WORDS, fuzzy=False)
             yield Result("study", study, study.get_absolute_url(), title, snippet)
 
 
