@@ -514,34 +514,48 @@ class _PostgresBackend(_IndexBackend):
         with connection.cursor() as cursor:
             # The planner prices `%>` far too cheaply and scans whole tables for it (733 ms
             # against 67 ms through the trigram GIN index at 100k claims): steer it to the
-            # index for these queries only, then restore the setting (local to the request's
-            # transaction; outside one, it changes nothing).
+            # index for these queries only, then restore the settings (local to the request's
+            # transaction; outside one, this changes nothing). JIT goes off with it: the
+            # penalty on any remaining scan would otherwise make a tiny query worth compiling
+            # (118 ms on the seed's 48 studies).
             cursor.execute(
-                "SELECT current_setting('enable_seqscan'), "
-                "set_config('enable_seqscan', 'off', true)"
+                "SELECT current_setting('enable_seqscan'), current_setting('jit'), "
+                "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
             )
-            (seqscan, _) = cursor.fetchone()
+            seqscan, jit, _, _ = cursor.fetchone()
             try:
                 hits = self._similar_hits(terms)
             finally:
-                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', %s, true), set_config('jit', %s, true)",
+                    [seqscan, jit],
+                )
         hits.sort(key=lambda h: (-h.score, KINDS.index(h.kind), h.pk))
         return _make_outcome(self, q, query, hits)
 
     def _similar_hits(self, terms: list[str]) -> list[Hit]:
-        hits = []
+        """At most CANDIDATES similar public rows per kind, the most similar first; one query
+        (a derived table per kind, so the planner cannot re-run the bounded match per row)."""
+        parts, params = [], []
         for kind, field_name in (("claim", "statement"), ("mention", "quote"), ("study", "title")):
-            similar = PUBLIC_ROWS[kind]().filter(self._similar(terms, field_name))
-            candidates = similar.order_by().values("pk")[:CANDIDATES]
             rows = (
                 PUBLIC_ROWS[kind]()
-                .filter(pk__in=candidates)
+                .filter(self._similar(terms, field_name))
                 .annotate(similarity=self._similarity(terms, field_name))
-                .order_by("-similarity", "pk")
-                .values_list("pk", "similarity")[:MAX_PER_KIND]
+                .order_by()
+                .values_list("pk", "similarity")[:CANDIDATES]
             )
-            hits += [Hit(kind, pk, KIND_BANDS[kind] + _squash(sim)) for pk, sim in rows]
-        return hits
+            sql, sql_params = rows.query.sql_with_params()
+            parts.append(
+                f"SELECT * FROM (SELECT '{kind}' AS kind, c.id, c.similarity "  # noqa: S608
+                f"FROM ({sql}) AS c(id, similarity) "
+                f"ORDER BY c.similarity DESC, c.id LIMIT {MAX_PER_KIND}) AS {kind}_typos"
+            )
+            params += list(sql_params)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            rows = cursor.fetchall()
+        return [Hit(kind, pk, KIND_BANDS[kind] + _squash(sim)) for kind, pk, sim in rows]
 
     def _headline(self, field_name: str, outcome: SearchOutcome, **options):
         from django.contrib.postgres.search import SearchHeadline, SearchQueryField

@@ -515,10 +515,10 @@ def test_a_search_that_finds_nothing_at_first_has_a_bounded_number_of_queries(
     _matching_rows(rows)
 
     # Everything at once: a DOI look-up, the strict ranking, the typo round (PostgreSQL: one
-    # trigram query per kind between setting and restoring the planner's seqscan switch;
-    # SQLite: 3 vocabulary queries and a ranking), the relaxed ranking, the page's records
-    # (3), and the savepoint and its release.
-    with django_assert_max_num_queries(13):
+    # trigram query between setting and restoring the planner's switches; SQLite: 3
+    # vocabulary queries and a ranking), the relaxed ranking, the page's records (3), and the
+    # savepoint and its release.
+    with django_assert_max_num_queries(12):
         response = client.get(URL, {"q": "10.1234/zz collagen qqqqqq"})
 
     assert response.status_code == 200
