@@ -187,7 +187,8 @@ def postgresql_install(source: Source) -> list[str]:
     watched = ", ".join(source.watched)
     statements = [
         f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} tsvector",
-        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
+        f"SET search_path FROM CURRENT AS $$ BEGIN "
         f"NEW.{column} := {postgresql_vector(source, 'NEW')}; RETURN NEW; END $$",
         f"CREATE TRIGGER {function} BEFORE INSERT OR UPDATE OF {watched} ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {function}()",
@@ -196,7 +197,8 @@ def postgresql_install(source: Source) -> list[str]:
         name = f"{function}_dependency_{n}"
         affected = dependency.affected.format(new="NEW")
         statements += [
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+            f"SET search_path FROM CURRENT AS $$ BEGIN "
             f"UPDATE {table} AS r SET {column} = {postgresql_vector(source, 'r')} "
             f"WHERE r.id IN ({affected}); RETURN NULL; END $$",
             f"CREATE TRIGGER {name} AFTER UPDATE OF {', '.join(dependency.columns)} "
