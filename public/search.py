@@ -4,36 +4,31 @@ What it promises, on every database:
 - only published records: published claims; mentions whose claim and document are published
   (and which still sit at their quote, i.e. not flagged for review); published studies
   (drafts, studies in review and retracted studies never);
-- one merged list ranked by relevance, where a hit in a claim's statement weighs more than a
-  hit in a quote, which weighs more than one in a study title, then in a study summary
-  (weights A > B > C > D);
-- snippets whose matched words are wrapped in <mark>, with everything else HTML-escaped;
+- a reader's words understood the same way everywhere (public/search_query.py): question and
+  stop words dropped, synonyms from evidence/synonyms.py ("blood flow" also finds
+  "circulation"), "quoted phrases", `or`, `-word`; stemming by the database (SQLite FTS5's
+  porter tokenizer, PostgreSQL's English configuration);
+- a DOI in any form or a PMID finds its study first; authors are searched with study titles;
+  a claim's category name is searched with its statement;
+- every concept must match; when no record matches them all, a misspelt word is corrected
+  (PostgreSQL: trigram word similarity; SQLite: the closest known word), and then the search
+  relaxes to any concept, and the page says so;
+- one merged list: a statement hit above a quote above a study (title and authors above
+  summary), and inside each kind by the database's relevance (bm25 on SQLite, ts_rank on
+  PostgreSQL), squashed into (0, 1) so a band is never crossed;
+- at most CANDIDATES index matches per kind are ranked (the rest are not read), so a very
+  common word costs a bounded time; snippets HTML-escaped with only matched words in <mark>;
 - any input is safe: NUL and control characters are dropped, the query is capped at
-  MAX_QUERY_CHARS, and operators or quotes are only ever passed as bound parameters.
+  MAX_QUERY_CHARS, and every word reaches the database as a quoted FTS5 string or a bound
+  parameter, never as syntax.
 
-PostgreSQL: full-text search (websearch_to_tsquery, so quotes, `or` and `-word` work as on a
-search engine; English stemming), ranked with ts_rank over weighted vectors, plus pg_trgm word
-similarity so misspelt words still find in statements, quotes and study titles (every word of
-the query must then be similar to a word of the text). Summaries are full-text searched but not
-trigram-matched: with a trigram arm on long summaries the planner fell back to a sequential scan
-(1.1 s on 10,000 studies instead of 47 ms with the three indexed arms), and similarity over a
-long text finds near-misses almost everywhere.
-score = ts_rank + TRIGRAM_WEIGHT * field weight * mean word similarity.
-Snippets come from ts_headline (SearchHeadline); for typo-only hits, where ts_headline has
-nothing to highlight, the Python highlighter marks the similar words instead. Both the
-full-text and the trigram filters can use the GIN indexes of migration 0003.
-
-SQLite (the zero-config default): every word must occur (case-insensitive substring, ASCII
-case folding only, no stemming, so `needles` does not find `needling`); score = mean over the
-words of the best field weight it occurs in. When nothing is found, each unknown word is
-replaced by the closest word (difflib) of the published statements, quotes and study titles,
-and that corrected query is searched and shown ("Showing results for collagen"). The same
-spelling suggestion is offered on PostgreSQL when even trigram matching finds nothing.
-SQLite scores at most MAX_PER_KIND candidate rows per kind, taken in primary-key order.
+The index itself (FTS5 tables on SQLite, a stored tsvector column with a GIN index on
+PostgreSQL, both kept by triggers) is defined in evidence/search_index.py.
 """
 
 import difflib
 import operator
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -42,29 +37,35 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, Value
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from evidence import search_index
 from evidence.models import Claim, ClaimMention
+from public import search_query
+from public.search_query import ReaderQuery
 from studies.citations import is_placeholder_title
 from studies.models import Study
 
 MAX_QUERY_CHARS = 200
-MAX_TERMS = 8
+MAX_TERMS = search_query.MAX_CONCEPTS
 MAX_PER_KIND = 200
+# Index matches ranked per kind: past this, a very common word is not ranked in full (at 100k
+# claims on PostgreSQL, 1000 cost twice the time of 300 for a word in 5% of the rows).
+CANDIDATES = 300
 KINDS = ("claim", "mention", "study")
 KIND_LABELS = {"claim": "Claims", "mention": "Article passages", "study": "Studies"}
 
-# Must equal FTS_CONFIG in migrations/0003_search_indexes.py, or the indexes go unused.
-FTS_CONFIG = "english"
-# ts_rank's own default weights for D, C, B, A; the same ones weigh trigram similarity.
-FIELD_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
-# A one-word hit in a short statement has a ts_rank near 0.06; this keeps an exact word a
-# little above a misspelt one while both stay in the field's weight band.
-TRIGRAM_WEIGHT = 0.1
-# SQLite: statement beats quote beats title beats summary.
-SIMPLE_WEIGHTS = {"statement": 4, "quote": 3, "title": 2, "summary": 1}
+FTS_CONFIG = search_index.FTS_CONFIG
+# Score bands: a DOI or PMID hit, then claims, passages, studies; relevance adds under 1.
+IDENTIFIER_SCORE = 10.0
+KIND_BANDS = {"claim": 3.0, "mention": 2.0, "study": 1.0}
+# FTS5 bm25 column weights, in the order of each source's texts (search_index.SOURCES).
+BM25_WEIGHTS = {"A": 10.0, "B": 5.0, "C": 3.0, "D": 1.0}
 SUGGEST_CUTOFF = 0.75
+# Rows per kind whose words make the spelling suggestion's vocabulary (bounded at scale).
+VOCABULARY_ROWS = 3000
 FUZZY_HIGHLIGHT_RATIO = 0.8
 SNIPPET_WORDS = 40
 
@@ -83,8 +84,12 @@ _WORD = re.compile(r"\w+")
 class SearchParams:
     q: str = ""
     kind: str = ""
-    terms: list[str] = field(default_factory=list)
+    query: ReaderQuery = field(default_factory=ReaderQuery)
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[str]:
+        return terms_of(self.query)
 
 
 def clean_query(raw: str) -> tuple[str, list[str]]:
@@ -109,19 +114,29 @@ def query_terms(q: str) -> list[str]:
     return list(seen)
 
 
+def terms_of(query: ReaderQuery) -> list[str]:
+    """What a search looks for: its words (synonyms too) and identifiers; [] when nothing."""
+    return [*query.words(), *(x for x in (query.doi, query.pmid) if x and x not in query.words())]
+
+
 def parse_params(data) -> SearchParams:
     """Read q and kind from a QueryDict; never raises, says what it could not use."""
     params = SearchParams()
     params.q, params.problems = clean_query(data.get("q", ""))
-    terms = query_terms(params.q)
-    if len(terms) > MAX_TERMS:
+    params.query = search_query.parse(params.q)
+    if params.query.truncated:
         params.problems.append(f"Only the first {MAX_TERMS} words of your search were used.")
-        terms = terms[:MAX_TERMS]
-    params.terms = terms
-    if params.q and not terms:
-        params.problems.append(
-            f"“{params.q}” has no letters or digits to search for; try words such as collagen."
-        )
+    if params.q and not params.terms:
+        if params.query.dropped:
+            words = ", ".join(f"“{w}”" for w in params.query.dropped[:5])
+            params.problems.append(
+                f"Your search has only common words ({words}); add a word that says what you "
+                "are looking for, such as collagen."
+            )
+        else:
+            params.problems.append(
+                f"“{params.q}” has no letters or digits to search for; try words such as collagen."
+            )
 
     kind = data.get("kind", "")
     if kind in KINDS:
@@ -162,7 +177,9 @@ class SearchOutcome:
     hits: list[Hit]
     counts: dict[str, int]
     backend: str
+    query: ReaderQuery = field(default_factory=ReaderQuery)
     corrected_from: str = ""  # the query as typed, when a suggestion was searched instead
+    relaxed: bool = False  # no record matched every word: these match some of them
 
     def for_kind(self, kind: str) -> list[Hit]:
         return [hit for hit in self.hits if hit.kind == kind] if kind else self.hits
@@ -172,30 +189,79 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search(q: str, terms: list[str]) -> SearchOutcome:
-    """Rank every matching published record; falls back to a spelling suggestion if none."""
-    backend = _PostgresBackend() if is_postgresql() else _SimpleBackend()
-    outcome = _outcome(backend, q, terms)
-    if outcome.hits or not terms:
-        return outcome
-    suggestion = suggest(terms)
-    if not suggestion:
-        return outcome
-    corrected = _outcome(backend, suggestion, query_terms(suggestion))
-    corrected.corrected_from = q
-    return corrected
+def _backend():
+    return _PostgresBackend() if is_postgresql() else _Fts5Backend()
 
 
-def _outcome(backend, q: str, terms: list[str]) -> SearchOutcome:
-    hits = backend.rank(q, terms) if terms else []
+def search(q: str, query: ReaderQuery | list[str]) -> SearchOutcome:
+    """Rank every matching published record.
+
+    Every concept must match; when nothing does, a spelling correction is tried, then any
+    concept is enough (`relaxed`). A DOI or PMID adds its study at the top.
+    """
+    if isinstance(query, list):  # the words of a query: parse the query itself
+        query = search_query.parse(q)
+    backend = _backend()
+    identified = _identified(query)
+    outcome = _outcome(backend, q, query, identified)
+    if outcome.hits or not query.searchable:
+        return outcome
+    corrected = backend.typos(q, query)
+    if corrected is not None and corrected.hits:
+        corrected.hits = _merge(identified, corrected.hits)
+        return corrected
+    if query.can_relax:
+        relaxed = _outcome(backend, q, query.relaxed(), identified)
+        relaxed.relaxed = bool(relaxed.hits)
+        if relaxed.hits:
+            return relaxed
+    return outcome
+
+
+def _identified(query: ReaderQuery) -> list[Hit]:
+    """The study a DOI or PMID names (one indexed query, only when the query has one)."""
+    condition = Q()
+    if query.doi:
+        condition |= Q(doi=query.doi)
+    if query.pmid:
+        condition |= Q(pmid=query.pmid)
+    if not condition:
+        return []
+    pks = public_studies().filter(condition).order_by("pk").values_list("pk", flat=True)
+    return [Hit("study", pk, IDENTIFIER_SCORE) for pk in pks[:MAX_PER_KIND]]
+
+
+def _merge(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    best: dict[tuple[str, int], Hit] = {}
+    for hit in [*first, *second]:
+        key = (hit.kind, hit.pk)
+        if key not in best or hit.score > best[key].score:
+            best[key] = hit
+    hits = list(best.values())
     hits.sort(key=lambda h: (-h.score, KINDS.index(h.kind), h.pk))
+    return hits
+
+
+def _outcome(backend, q: str, query: ReaderQuery, identified: list[Hit]) -> SearchOutcome:
+    hits = backend.rank(query) if query.searchable else []
+    return _make_outcome(backend, q, query, _merge(identified, hits))
+
+
+def _make_outcome(backend, q: str, query: ReaderQuery, hits: list[Hit]) -> SearchOutcome:
     counts = {kind: sum(1 for h in hits if h.kind == kind) for kind in KINDS}
-    return SearchOutcome(q=q, terms=terms, hits=hits, counts=counts, backend=backend.name)
+    return SearchOutcome(
+        q=q,
+        terms=terms_of(query),
+        hits=hits,
+        counts=counts,
+        backend=backend.name,
+        query=query,
+    )
 
 
 def load_results(hits: list[Hit], outcome: SearchOutcome) -> list[Result]:
     """The records of one page of hits, in rank order, with their snippets: a query per kind."""
-    backend = _PostgresBackend() if outcome.backend == "postgresql" else _SimpleBackend()
+    backend = _PostgresBackend() if outcome.backend == "postgresql" else _Fts5Backend()
     by_kind: dict[str, list[int]] = {}
     for hit in hits:
         by_kind.setdefault(hit.kind, []).append(hit.pk)
@@ -234,13 +300,22 @@ def headline_html(headline: str) -> SafeString:
     return mark_safe(html.replace(START_SEL, "").replace(STOP_SEL, ""))  # noqa: S308
 
 
-def _word_matches(word: str, terms: list[str]) -> bool:
+def _same_stem(word: str, term: str) -> bool:
+    """Roughly what a stemmer calls one word: "stimulating" and "stimulates" share "stimulat"."""
+    if len(term) < 4 or len(word) < 4:
+        return False
+    shared = len(os.path.commonprefix([word, term]))
+    return shared >= max(4, min(len(word), len(term)) - 3)
+
+
+def _word_matches(word: str, terms: list[str], fuzzy: bool = True) -> bool:
     word = word.casefold()
     for term in terms:
-        if word == term or (len(term) >= 3 and term in word):
+        if word == term or (len(term) >= 3 and word.startswith(term)) or _same_stem(word, term):
             return True
         if (
-            len(term) >= 4
+            fuzzy
+            and len(term) >= 4
             and len(word) >= 4
             and difflib.SequenceMatcher(None, term, word).ratio() >= FUZZY_HIGHLIGHT_RATIO
         ):
@@ -248,15 +323,18 @@ def _word_matches(word: str, terms: list[str]) -> bool:
     return False
 
 
-def highlight(text: str, terms: list[str], max_words: int | None = None) -> SafeString:
-    """Escape `text` and <mark> the words that match a term exactly, as a part or nearly.
+def highlight(
+    text: str, terms: list[str], max_words: int | None = None, *, fuzzy: bool = True
+) -> SafeString:
+    """Escape `text` and <mark> the words that match a term exactly, by stem, as a prefix or
+    (with `fuzzy`, for typo hits) nearly.
 
     With max_words, only a window of that many words is kept, starting a few words before the
     first match, with an ellipsis where text was cut.
     """
     parts = _WORD.split(text)  # separators at even indices, words between them
     words = _WORD.findall(text)
-    marked = [_word_matches(w, terms) for w in words]
+    marked = [_word_matches(w, terms, fuzzy) for w in words]
     first, last = 0, len(words)
     if max_words and len(words) > max_words:
         first_hit = marked.index(True) if True in marked else 0
@@ -279,11 +357,12 @@ def highlight(text: str, terms: list[str], max_words: int | None = None) -> Safe
 
 
 def vocabulary() -> set[str]:
-    """Words (3+ letters) of published statements, quotes and study titles."""
+    """Words (3+ letters) of published statements, quotes and study titles (the first
+    VOCABULARY_ROWS of each, so a miss costs a bounded time at any size)."""
     texts = [
-        *public_claims().values_list("statement", flat=True),
-        *public_mentions().values_list("quote", flat=True),
-        *public_studies().values_list("title", flat=True),
+        *public_claims().order_by().values_list("statement", flat=True)[:VOCABULARY_ROWS],
+        *public_mentions().order_by().values_list("quote", flat=True)[:VOCABULARY_ROWS],
+        *public_studies().order_by().values_list("title", flat=True)[:VOCABULARY_ROWS],
     ]
     return {w for text in texts for w in _WORD.findall(text.casefold()) if len(w) >= 3}
 
@@ -302,74 +381,119 @@ def suggest(terms: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Backends
+# Backends: rank(query) gives the hits of every kind (a query per kind); typos(q, query) the
+# outcome of a corrected search, or None; load_* one page's records with their snippets.
 
 
 def _all(conditions: list[Q]) -> Q:
     return reduce(operator.and_, conditions)
 
 
-class _SimpleBackend:
-    """Any database: every word must occur; statement > quote > title > summary."""
+def _squash(relevance: float | None) -> float:
+    """Any non-negative relevance into [0, 1): it orders inside a band, never across."""
+    value = max(float(relevance or 0.0), 0.0)
+    return value / (1.0 + value)
 
-    name = "simple"
 
-    def rank(self, q: str, terms: list[str]) -> list[Hit]:
-        hits = []
-        claims = public_claims().filter(_all([Q(statement__icontains=t) for t in terms]))
-        for pk, statement in claims.order_by("pk").values_list("pk", "statement")[:MAX_PER_KIND]:
-            hits.append(Hit("claim", pk, self._score(terms, statement=statement)))
-        mentions = public_mentions().filter(_all([Q(quote__icontains=t) for t in terms]))
-        for pk, quote in mentions.order_by("pk").values_list("pk", "quote")[:MAX_PER_KIND]:
-            hits.append(Hit("mention", pk, self._score(terms, quote=quote)))
-        studies = public_studies().filter(
-            _all([Q(title__icontains=t) | Q(summary__icontains=t) for t in terms])
-        )
-        rows = studies.order_by("pk").values_list("pk", "title", "summary")[:MAX_PER_KIND]
-        for pk, title, summary in rows:
-            hits.append(Hit("study", pk, self._score(terms, title=title, summary=summary)))
-        return hits
+PUBLIC_ROWS = {"claim": public_claims, "mention": public_mentions, "study": public_studies}
 
-    @staticmethod
-    def _score(terms: list[str], **texts: str) -> float:
-        best = [
-            max(
-                (SIMPLE_WEIGHTS[name] for name, text in texts.items() if term in text.casefold()),
-                default=0,
+
+class _IndexBackend:
+    """Shared by both databases: per kind, at most CANDIDATES index matches with their
+    relevance, kept when the record is public (checked per candidate by primary key, with the
+    publication rule's own queryset), the best MAX_PER_KIND of them; one query for all kinds."""
+
+    name = ""
+
+    def candidates_sql(self, source, query: ReaderQuery) -> tuple[str, list]:
+        """SQL selecting `(id, relevance)` of at most CANDIDATES matching rows."""
+        raise NotImplementedError
+
+    def rank(self, query: ReaderQuery) -> list[Hit]:
+        parts, params = [], []
+        for kind in KINDS:
+            source = search_index.SOURCES_BY_KIND[kind]
+            candidates, c_params = self.candidates_sql(source, query)
+            public = PUBLIC_ROWS[kind]().filter(pk=RawSQL("m.id", [])).values("pk").order_by()  # noqa: S611
+            visible, v_params = public.query.sql_with_params()
+            parts.append(
+                f"SELECT * FROM (SELECT '{kind}' AS kind, m.id, m.relevance "  # noqa: S608
+                f"FROM ({candidates}) AS m WHERE EXISTS ({visible}) "
+                f"ORDER BY m.relevance DESC, m.id LIMIT {MAX_PER_KIND}) AS {kind}_hits"
             )
-            for term in terms
+            params += [*c_params, *v_params]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            rows = cursor.fetchall()
+        return [
+            Hit(kind, pk, KIND_BANDS[kind] + _squash(relevance)) for kind, pk, relevance in rows
         ]
-        return sum(best) / len(best)
+
+
+class _Fts5Backend(_IndexBackend):
+    """SQLite: the FTS5 tables (porter stemming), ranked by bm25 with column weights."""
+
+    name = "sqlite"
+
+    def candidates_sql(self, source, query):
+        fts = source.fts_table
+        weights = ", ".join(str(BM25_WEIGHTS[t.weight]) for t in source.texts)
+        return (
+            f"SELECT rowid AS id, -bm25({fts}, {weights}) AS relevance FROM {fts} "  # noqa: S608
+            f"WHERE {fts} MATCH %s LIMIT {CANDIDATES}",
+            [search_query.fts5_match(query)],
+        )
+
+    def typos(self, q: str, query: ReaderQuery):
+        """The query with each unknown word replaced by the closest known one, searched."""
+        suggestion = suggest(query_terms(" ".join(c.label for c in query.positive)))
+        if not suggestion:
+            return None
+        corrected_query = search_query.parse(suggestion)
+        outcome = _make_outcome(self, suggestion, corrected_query, self.rank(corrected_query))
+        outcome.corrected_from = q
+        return outcome
 
     def load_claims(self, pks, outcome):
         for claim in public_claims().filter(pk__in=pks).select_related("category"):
-            snippet = highlight(claim.statement, outcome.terms)
+            snippet = highlight(claim.statement, outcome.terms, fuzzy=False)
             yield Result("claim", claim, claim.get_absolute_url(), snippet, snippet)
 
     def load_mentions(self, pks, outcome):
         rows = public_mentions().filter(pk__in=pks).select_related("claim", "document")
         for mention in rows:
-            snippet = highlight(mention.quote, outcome.terms)
+            snippet = highlight(mention.quote, outcome.terms, fuzzy=False)
             title = mark_safe(escape(mention.document.title))  # noqa: S308
             yield Result("mention", mention, mention.get_absolute_url(), title, snippet)
 
     def load_studies(self, pks, outcome):
         for study in public_studies().filter(pk__in=pks):
-            title = highlight(study.public_title, outcome.terms)
-            snippet = highlight(study.summary, outcome.terms, max_words=SNIPPET_WORDS)
+            title = highlight(study.public_title, outcome.terms, fuzzy=False)
+            snippet = highlight(study.summary, outcome.terms, max_words=SNIPPET_WORDS, fuzzy=False)
             yield Result("study", study, study.get_absolute_url(), title, snippet)
 
 
-class _PostgresBackend:
-    """Full-text search with weights and ranking, plus trigram word similarity for typos."""
+class _PostgresBackend(_IndexBackend):
+    """PostgreSQL: the stored, weighted tsvector columns (GIN), ranked by ts_rank; trigram
+    word similarity when a word is misspelt."""
 
     name = "postgresql"
 
     @staticmethod
-    def query(q: str):
-        from django.contrib.postgres.search import SearchQuery
+    def tsquery(query: ReaderQuery) -> tuple[str, list]:
+        fragment = search_query.tsquery_sql(query, FTS_CONFIG)
+        return fragment.sql, list(fragment.params)
 
-        return SearchQuery(q, config=FTS_CONFIG, search_type="websearch")
+    def candidates_sql(self, source, query):
+        tsquery, params = self.tsquery(query)
+        column = search_index.VECTOR_COLUMN
+        return (
+            f"SELECT id, ts_rank({column}, {tsquery}) AS relevance FROM {source.table} "  # noqa: S608
+            f"WHERE {column} @@ {tsquery} LIMIT {CANDIDATES}",
+            params + params,
+        )
+
+    # Typos: every word similar to a word of the statement, quote or title (GIN trigram).
 
     @staticmethod
     def _similarity(terms: list[str], field_name: str):
@@ -383,54 +507,63 @@ class _PostgresBackend:
         """Every word is similar to some word of the field (`field %> word`, GIN-indexable)."""
         return _all([Q(**{f"{field_name}__trigram_word_similar": t}) for t in terms])
 
-    def _ranked(self, queryset, kind: str, match: Q, score) -> list[Hit]:
-        rows = (
-            queryset.filter(match)
-            .annotate(score=score)
-            .order_by("-score", "pk")
-            .values_list("pk", "score")[:MAX_PER_KIND]
-        )
-        return [Hit(kind, pk, score) for pk, score in rows]
-
-    def rank(self, q: str, terms: list[str]) -> list[Hit]:
-        from django.contrib.postgres.search import SearchRank, SearchVector
-
-        query = self.query(q)
-        trigram = Value(TRIGRAM_WEIGHT)
-        weight = {k: Value(v) for k, v in FIELD_WEIGHTS.items()}
-        claims = self._ranked(
-            public_claims(),
-            "claim",
-            Q(statement__search=query) | self._similar(terms, "statement"),
-            SearchRank(SearchVector("statement", weight="A", config=FTS_CONFIG), query)
-            + trigram * weight["A"] * self._similarity(terms, "statement"),
-        )
-        mentions = self._ranked(
-            public_mentions(),
-            "mention",
-            Q(quote__search=query) | self._similar(terms, "quote"),
-            SearchRank(SearchVector("quote", weight="B", config=FTS_CONFIG), query)
-            + trigram * weight["B"] * self._similarity(terms, "quote"),
-        )
-        studies = self._ranked(
-            public_studies(),
-            "study",
-            Q(title__search=query) | Q(summary__search=query) | self._similar(terms, "title"),
-            SearchRank(
-                SearchVector("title", weight="C", config=FTS_CONFIG)
-                + SearchVector("summary", weight="D", config=FTS_CONFIG),
-                query,
+    def typos(self, q: str, query: ReaderQuery):
+        terms = query_terms(" ".join(c.label for c in query.positive))
+        if not terms:
+            return None
+        with connection.cursor() as cursor:
+            # The planner prices `%>` far too cheaply and scans whole tables for it (733 ms
+            # against 67 ms through the trigram GIN index at 100k claims): steer it to the
+            # index for these queries only, then restore the settings (local to the request's
+            # transaction; outside one, this changes nothing). JIT goes off with it: the
+            # penalty on any remaining scan would otherwise make a tiny query worth compiling
+            # (118 ms on the seed's 48 studies).
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), current_setting('jit'), "
+                "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
             )
-            + trigram * weight["C"] * self._similarity(terms, "title"),
-        )
-        return claims + mentions + studies
+            seqscan, jit, _, _ = cursor.fetchone()
+            try:
+                hits = self._similar_hits(terms)
+            finally:
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', %s, true), set_config('jit', %s, true)",
+                    [seqscan, jit],
+                )
+        hits.sort(key=lambda h: (-h.score, KINDS.index(h.kind), h.pk))
+        return _make_outcome(self, q, query, hits)
+
+    def _similar_hits(self, terms: list[str]) -> list[Hit]:
+        """At most CANDIDATES similar public rows per kind, the most similar first; one query
+        (a derived table per kind, so the planner cannot re-run the bounded match per row)."""
+        parts, params = [], []
+        for kind, field_name in (("claim", "statement"), ("mention", "quote"), ("study", "title")):
+            rows = (
+                PUBLIC_ROWS[kind]()
+                .filter(self._similar(terms, field_name))
+                .annotate(similarity=self._similarity(terms, field_name))
+                .order_by()
+                .values_list("pk", "similarity")[:CANDIDATES]
+            )
+            sql, sql_params = rows.query.sql_with_params()
+            parts.append(
+                f"SELECT * FROM (SELECT '{kind}' AS kind, c.id, c.similarity "  # noqa: S608
+                f"FROM ({sql}) AS c(id, similarity) "
+                f"ORDER BY c.similarity DESC, c.id LIMIT {MAX_PER_KIND}) AS {kind}_typos"
+            )
+            params += list(sql_params)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            rows = cursor.fetchall()
+        return [Hit(kind, pk, KIND_BANDS[kind] + _squash(sim)) for kind, pk, sim in rows]
 
     def _headline(self, field_name: str, outcome: SearchOutcome, **options):
-        from django.contrib.postgres.search import SearchHeadline
+        from django.contrib.postgres.search import SearchHeadline, SearchQueryField
 
+        tsquery, params = self.tsquery(outcome.query)
         return SearchHeadline(
             field_name,
-            self.query(outcome.q),
+            RawSQL(tsquery, params, output_field=SearchQueryField()),  # noqa: S611
             config=FTS_CONFIG,
             start_sel=START_SEL,
             stop_sel=STOP_SEL,

@@ -11,7 +11,7 @@ PAGE_SIZE = 20
 def search(request):
     params = search_logic.parse_params(request.GET)
     problems = list(params.problems)
-    outcome = search_logic.search(params.q, params.terms)
+    outcome = search_logic.search(params.q, params.query)
     hits = outcome.for_kind(params.kind)
 
     page_obj = page_of(request, hits, per_page=PAGE_SIZE, problems=problems)

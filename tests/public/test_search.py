@@ -1,7 +1,9 @@
 """/search/?q=: one search over published claims, article passages and studies.
 
-Tests marked `postgresql_only` exercise full-text ranking, trigram similarity and the GIN
-indexes; tests marked `sqlite_only` exercise the fallback. The rest hold on both databases.
+Most tests hold on both databases (CI runs them on SQLite and on PostgreSQL): the index is
+FTS5 on SQLite and a stored tsvector on PostgreSQL, but what a reader finds is the same. Tests
+marked `postgresql_only` exercise trigram typos and the GIN indexes; `sqlite_only` the FTS5
+tables and the spelling suggestion. Reader-query parsing is tested in test_search_query.py.
 """
 
 import re
@@ -14,6 +16,7 @@ from evidence.models import PublicationStatus
 from public import search as search_logic
 from studies.models import StudyStatus
 from tests.factories import (
+    ClaimCategoryFactory,
     ClaimFactory,
     ClaimMentionFactory,
     SourceDocumentFactory,
@@ -175,6 +178,227 @@ def test_results_are_paginated_and_a_page_out_of_range_shows_the_last(client, db
     assert "Page: there is no page 99. Showing page 2, the last." in problems(beyond)
 
 
+def test_words_are_found_in_any_case_and_any_order(client, db):
+    claim = ClaimFactory(statement="Needling improves SCALP Blood flow.")
+
+    response = client.get(URL, {"q": "blood scalp"})
+
+    assert results(response) == [("claim", claim.get_absolute_url())]
+
+
+def test_stemming_finds_other_forms_of_a_word(client, db):
+    claim = ClaimFactory(statement="Microneedling stimulates follicles.")
+
+    response = client.get(URL, {"q": "stimulating follicle"})
+
+    assert result_links(response, "claim") == [claim.get_absolute_url()]
+
+
+def test_a_quoted_phrase_must_be_exact_and_a_minus_word_is_left_out(client, db):
+    phrase = ClaimFactory(statement="Needling improves blood flow in the scalp.")
+    ClaimFactory(statement="Flow of blood is not measured here.")
+    ClaimFactory(statement="Blood flow and hair density both rise.")
+
+    response = client.get(URL, {"q": '"blood flow" -density'})
+
+    assert result_links(response, "claim") == [phrase.get_absolute_url()]
+
+
+def test_or_accepts_either_word(client, db):
+    keratin = ClaimFactory(statement="Needling raises keratin.")
+    elastin = ClaimFactory(statement="Needling raises elastin.")
+    ClaimFactory(statement="Needling raises nothing.")
+
+    response = client.get(URL, {"q": "keratin or elastin"})
+
+    assert set(result_links(response, "claim")) == {
+        keratin.get_absolute_url(),
+        elastin.get_absolute_url(),
+    }
+
+
+def test_a_synonym_finds_a_claim_in_other_words(client, db):
+    circulation = ClaimFactory(statement="Needling increases circulation in the scalp.")
+    flow = ClaimFactory(statement="More blood flow feeds the follicles.")
+    ClaimFactory(statement="Needling thickens hair.")
+
+    response = client.get(URL, {"q": "blood flow"})
+
+    assert set(result_links(response, "claim")) == {
+        circulation.get_absolute_url(),
+        flow.get_absolute_url(),
+    }
+    assert "<mark>circulation</mark>" in response.content.decode()
+
+
+def test_a_claim_is_found_by_its_category_name(client, db):
+    category = ClaimCategoryFactory(name="Zygomatic outcomes", slug="zygomatic")
+    claim = ClaimFactory(statement="Needling helps.", category=category)
+
+    response = client.get(URL, {"q": "zygomatic"})
+
+    assert results(response) == [("claim", claim.get_absolute_url())]
+
+
+def test_a_study_is_found_by_an_authors_name(client, db):
+    study = StudyFactory(authors=["Zelda Quortimer", "Ben Example"])
+    StudyFactory(authors=["Ada Tester"])
+
+    response = client.get(URL, {"q": "Quortimer"})
+
+    assert results(response) == [("study", study.get_absolute_url())]
+
+
+def test_a_study_is_found_by_a_word_of_its_abstract_keywords_mesh_or_registry_id(client, db):
+    study = StudyFactory(
+        abstract="BACKGROUND: Trichoscopy of the vertex was repeated weekly.",
+        keywords=["dermoscopy"],
+        mesh_terms=["Alopecia"],
+        registry_ids=["NCT01234567"],
+    )
+    StudyFactory(abstract="Nothing of interest here.")
+
+    for query in ("trichoscopy", "dermoscopy", "NCT01234567"):
+        response = client.get(URL, {"q": query})
+        assert results(response) == [("study", study.get_absolute_url())], query
+
+
+def test_when_no_record_has_every_word_the_search_relaxes_and_says_so(client, db):
+    claim = ClaimFactory(statement="Needling raises keratin.")
+
+    response = client.get(URL, {"q": "keratin quasars"})
+
+    assert results(response) == [("claim", claim.get_absolute_url())]
+    assert response.context["outcome"].relaxed
+    assert b'id="search-relaxed"' in response.content
+
+
+def test_a_query_of_only_common_words_says_so(client, db):
+    ClaimFactory(statement="The claim of the day.")
+
+    response = client.get(URL, {"q": "the of"})
+
+    assert results(response) == []
+    assert "only common words" in problems(response)[0]
+
+
+def test_candidates_per_kind_are_bounded(client, db, monkeypatch):
+    monkeypatch.setattr(search_logic, "CANDIDATES", 3)
+    for n in range(6):
+        ClaimFactory(statement=f"Collagen claim {n}.")
+
+    response = client.get(URL, {"q": "collagen"})
+
+    assert len(results(response)) == 3
+
+
+# ----------------------------------------------------------------------------------------------
+# The seed: what readers ask, on both databases
+
+DENSITY = "/claims/improves-hair-density-thickness/"
+BLOOD_FLOW = {"/claims/increases-scalp-blood-flow/", "/claims/blood-flow-nourishes-follicles/"}
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "does microneedling increase hair density",
+        "Does microneedling increase hair density?",
+        "can a derma roller increase hair density",
+    ],
+)
+def test_a_readers_question_finds_the_density_claim_first(client, seeded, q):
+    response = client.get(URL, {"q": q})
+
+    assert results(response)[0] == ("claim", DENSITY)
+
+
+def test_blood_flow_finds_both_blood_flow_claims_first(client, seeded):
+    response = client.get(URL, {"q": "blood flow"})
+
+    assert {href for _, href in results(response)[:2]} == BLOOD_FLOW
+
+
+def _seed_study(citation_key: str):
+    from studies.models import Study
+
+    return Study.objects.get(citation_key=citation_key)
+
+
+@pytest.mark.parametrize(
+    "form", ["{doi}", "{DOI}", "doi:{doi}", "DOI: {DOI}", "https://doi.org/{DOI}", "doi.org/{doi}"]
+)
+def test_a_doi_in_any_form_finds_its_study_first(client, seeded, form):
+    study = _seed_study("dhurat2013")
+
+    response = client.get(URL, {"q": form.format(doi=study.doi, DOI=study.doi.upper())})
+
+    assert results(response)[0] == ("study", study.get_absolute_url())
+
+
+@pytest.mark.parametrize("form", ["{pmid}", "PMID: {pmid}", "pmid{pmid}"])
+def test_a_pmid_finds_its_study_first(client, seeded, form):
+    study = _seed_study("dhurat2013")
+
+    response = client.get(URL, {"q": form.format(pmid=study.pmid)})
+
+    assert results(response)[0] == ("study", study.get_absolute_url())
+
+
+def test_an_authors_family_name_finds_their_seed_studies(client, seeded):
+    study = _seed_study("dhurat2013")
+    family = study.authors[0].split()[-1]
+
+    response = client.get(URL, {"q": family})
+
+    assert ("study", study.get_absolute_url()) in results(response)
+
+
+def test_a_category_name_finds_its_claims(client, seeded):
+    response = client.get(URL, {"q": "blood flow"})
+
+    assert BLOOD_FLOW <= set(result_links(response, "claim"))
+
+
+# ----------------------------------------------------------------------------------------------
+# The index follows every write (database triggers), on both databases
+
+
+def test_an_edited_statement_is_found_by_its_new_words_only(client, db):
+    claim = ClaimFactory(statement="Needling raises keratin.")
+    claim.statement = "Needling raises elastin."
+    claim.save()
+
+    assert results(client.get(URL, {"q": "elastin"})) == [("claim", claim.get_absolute_url())]
+    assert results(client.get(URL, {"q": "keratin"})) == []
+
+
+def test_a_deleted_record_leaves_the_index(client, db):
+    study = StudyFactory(title="Keratin after needling")
+    study.delete()
+
+    assert results(client.get(URL, {"q": "keratin"})) == []
+
+
+def test_a_renamed_category_is_found_by_its_new_name(client, db):
+    category = ClaimCategoryFactory(name="Zygomatic outcomes", slug="zygomatic")
+    claim = ClaimFactory(statement="Needling helps.", category=category)
+    category.name = "Quizzical outcomes"
+    category.save()
+
+    assert results(client.get(URL, {"q": "quizzical"})) == [("claim", claim.get_absolute_url())]
+    assert results(client.get(URL, {"q": "zygomatic"})) == []
+
+
+def test_bulk_writes_reach_the_index_too(client, db):
+    from studies.models import Study
+
+    study = StudyFactory(title="Plain title")
+    Study.objects.filter(pk=study.pk).update(authors=["Zelda Quortimer"])
+
+    assert results(client.get(URL, {"q": "quortimer"})) == [("study", study.get_absolute_url())]
+
+
 # ----------------------------------------------------------------------------------------------
 # Bad input, on both databases
 
@@ -214,6 +438,26 @@ def test_a_very_long_query_is_cut_to_200_characters_and_says_so(client, db):
         "-",
         '""',
         "%_\\",
+        "NEAR(collagen rises)",
+        "NEAR(collagen rises, 2) AND",
+        "collagen*",
+        "^collagen",
+        "statement:collagen",
+        "{statement quote}: collagen",
+        "-collagen",
+        "- - -",
+        "collagen OR",
+        "OR AND NOT",
+        '"collagen" "',
+        "collagen + rises",
+        "10.1111/",
+        "doi:",
+        "pmid: 0",
+        "99999999999999999999999",
+        "collagen or " * 40,
+        "\u202e\u200bcollagen\ufeff",
+        "colla\x07gen\x1b[31m",
+        "ⓒⓞⓛⓛⓐⓖⓔⓝ ﬁbre Ǆ",
     ],
 )
 def test_hostile_queries_give_a_normal_page(client, db, q):
@@ -270,12 +514,29 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
 ):
     _matching_rows(rows)
 
-    # 3 ranking queries (one per kind) + at most 3 to load the page's records, inside the
+    # 1 ranking query (all kinds) + at most 3 to load the page's records, inside the
     # savepoint and release of ATOMIC_REQUESTS.
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(URL, {"q": "collagen", "kind": kind})
 
     assert len(results(response)) == min(20, rows * (1 if kind else 3))
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_a_search_that_finds_nothing_at_first_has_a_bounded_number_of_queries(
+    client, db, django_assert_max_num_queries, rows
+):
+    _matching_rows(rows)
+
+    # Everything at once: a DOI look-up, the strict ranking, the typo round (PostgreSQL: one
+    # trigram query between setting and restoring the planner's switches; SQLite: 3
+    # vocabulary queries and a ranking), the relaxed ranking, the page's records (3), and the
+    # savepoint and its release.
+    with django_assert_max_num_queries(12):
+        response = client.get(URL, {"q": "10.1234/zz collagen qqqqqq"})
+
+    assert response.status_code == 200
+    assert response.context["outcome"].relaxed
 
 
 # ----------------------------------------------------------------------------------------------
@@ -342,68 +603,56 @@ def test_a_misspelt_drug_finds_its_claim_passage_and_studies_on_postgresql(clien
 
 
 @postgresql_only
-def test_web_search_syntax_works_on_postgresql(client, db):
-    phrase = ClaimFactory(statement="Needling improves blood flow in the scalp.")
-    ClaimFactory(statement="Flow of blood is not measured here.")
-
-    response = client.get(URL, {"q": '"blood flow" -density'})
-
-    assert result_links(response, "claim") == [phrase.get_absolute_url()]
-
-
-@postgresql_only
-def test_stemming_finds_other_forms_of_a_word_on_postgresql(client, db):
-    claim = ClaimFactory(statement="Microneedling stimulates follicles.")
-
-    response = client.get(URL, {"q": "stimulating follicle"})
-
-    assert result_links(response, "claim") == [claim.get_absolute_url()]
+@pytest.mark.parametrize("table", ["evidence_claim", "evidence_claimmention", "studies_study"])
+def test_the_full_text_condition_uses_the_stored_vectors_gin_index(db, table):
+    with connection.cursor() as cursor:
+        # On a near-empty table the planner rightly prefers a scan; forbid the plain scans so
+        # the plan shows whether the condition can use the GIN index (only via bitmap scans).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT id FROM {table} "  # noqa: S608
+            "WHERE search_vector @@ plainto_tsquery('english', 'collagen')"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(rf"Bitmap Index Scan on {table}_search_vector\b", plan), plan
 
 
 @postgresql_only
 @pytest.mark.parametrize(
-    ("table", "column", "kinds"),
+    ("table", "column"),
     [
-        ("evidence_claim", "statement", ["fts", "trgm"]),
-        ("evidence_claimmention", "quote", ["fts", "trgm"]),
-        ("studies_study", "title", ["fts", "trgm"]),
-        ("studies_study", "summary", ["fts"]),  # summaries are not trigram-matched
+        ("evidence_claim", "statement"),
+        ("evidence_claimmention", "quote"),
+        ("studies_study", "title"),
     ],
 )
-def test_the_search_conditions_can_use_the_gin_indexes(db, table, column, kinds):
-    from django.contrib.postgres.search import SearchQuery
-
+def test_the_typo_condition_uses_the_trigram_gin_index(db, table, column):
     from evidence.models import Claim, ClaimMention
     from studies.models import Study
 
     model = {"evidence_claim": Claim, "evidence_claimmention": ClaimMention}.get(table, Study)
-    query = SearchQuery("collagen", config=search_logic.FTS_CONFIG, search_type="websearch")
     with connection.cursor() as cursor:
-        # On a near-empty table the planner rightly prefers a scan; forbid the plain scans so
-        # the plan shows whether the condition can use a GIN index (only via bitmap scans).
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
-        for kind in kinds:
-            lookup, value = ("search", query) if kind == "fts" else ("trigram_word_similar", "x")
-            queryset = model.objects.filter(**{f"{column}__{lookup}": value}).order_by()
-            sql, params = queryset.values("pk").query.sql_with_params()
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert re.search(rf"Bitmap Index Scan on \w+_{column}_{kind}\b", plan), plan
+        queryset = model.objects.filter(**{f"{column}__trigram_word_similar": "x"}).order_by()
+        sql, params = queryset.values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(rf"Bitmap Index Scan on \w+_{column}_trgm\b", plan), plan
 
 
 # ----------------------------------------------------------------------------------------------
-# SQLite: the fallback
+# SQLite: FTS5 and the spelling suggestion
 
 
 @sqlite_only
-def test_the_fallback_finds_by_words_in_any_case(client, db):
-    claim = ClaimFactory(statement="Needling improves SCALP Blood flow.")
-
-    response = client.get(URL, {"q": "blood scalp"})
-
-    assert results(response) == [("claim", claim.get_absolute_url())]
-    assert response.context["outcome"].backend == "simple"
+def test_sqlite_searches_fts5_tables_with_porter_stemming(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'evidence_claim_fts'")
+        (sql,) = cursor.fetchone()
+    assert "fts5" in sql
+    assert "porter" in sql
 
 
 @sqlite_only
