@@ -230,3 +230,47 @@ def _p_text(p: str) -> str:
 def _num(value: float) -> str:
     # Stored floats as printed (91.4, 0.006, 1110), without a spurious ".0".
     return f"{value:g}" if abs(value) < 1e6 else str(value)
+
+
+# --- The home page's headline answers (issue 16) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What set a claim's grade, in a line: the outcome, its comparison and, when the stored
+    grade has one, the effect with its CI and the number of people."""
+
+    outcome: str
+    comparison: str
+    effect: str
+    people: int | None
+
+
+# The outcome grading names for a claim counted by its studies' directions (evidence.assessment's
+# LINKED_OUTCOME; not imported, as the read side never imports the grading engine).
+GENERIC_OUTCOME = "What this claim describes"
+
+
+def headline(grade_detail: Any) -> Headline | None:
+    """The outcome row that set the grade (grade_detail's `set_by`), else the first graded
+    row; None for a claim with no graded outcome. Reads the stored grade, computes nothing."""
+    if not isinstance(grade_detail, dict):
+        return None
+    rows = [r for r in grade_detail.get("outcomes") or [] if isinstance(r, dict)]
+    graded = [r for r in rows if r.get("certainty")]
+    if not graded:
+        return None
+    set_by = grade_detail.get("set_by") or ""
+    row = next(
+        (r for r in graded if set_by == f"{r.get('outcome')}: {r.get('comparison')}"), graded[0]
+    )
+    effect = row.get("effect") if isinstance(row.get("effect"), dict) else {}
+    people = row.get("participants")
+    # A vote-counted claim's one row names no real outcome or comparison: say neither.
+    generic = row.get("outcome") == GENERIC_OUTCOME
+    return Headline(
+        outcome="" if generic else str(row.get("outcome") or ""),
+        comparison="" if generic else str(row.get("comparison") or ""),
+        effect=str((effect or {}).get("display") or ""),
+        people=people if isinstance(people, int) and people > 0 else None,
+    )

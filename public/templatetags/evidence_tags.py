@@ -103,3 +103,82 @@ def query_replace(context, **changes) -> str:
         else:
             params[key] = value
     return urlencode(sorted(params.lists()), doseq=True)
+
+
+# --- One phrase for certainty and direction (issue 16) ------------------------------------
+# The direction worded as strongly as the certainty allows (GRADE's informative statements:
+# high "is", moderate "probably", low and very low "may"), so a green "Supported" never sits
+# beside a very-low-certainty badge. The phrase is coloured by certainty alone, on a scale that
+# says neither "true" nor "false".
+_HEDGE = {
+    Certainty.HIGH: "",
+    Certainty.MODERATE: "probably ",
+    Certainty.LOW: "may be ",
+    Certainty.VERY_LOW: "may be ",
+}
+_DIRECTION_WORD = {
+    ClaimDirection.SUPPORTED: "supported",
+    ClaimDirection.CONTRADICTED: "contradicted",
+}
+PRECLINICAL_FLAG = "animal or cell studies only"
+INDIRECT_FLAG = "indirect evidence"
+
+
+def grade_words(certainty: str, direction: str) -> str:
+    """ "Very low certainty — may be supported"; "Not graded" when there is no grade."""
+    if certainty not in CERTAINTY_LEVELS or certainty == Certainty.NONE:
+        if direction == ClaimDirection.CONTRADICTED:
+            return "Not graded — contradicted by accepted definitions"
+        if direction == ClaimDirection.SUPPORTED:
+            return "Not graded — answered from the related claims"
+        return "Not graded — no published study bears on it yet"
+    level = f"{certainty_label(certainty)} certainty"
+    if direction in _DIRECTION_WORD:
+        return f"{level} — {_HEDGE[certainty]}{_DIRECTION_WORD[direction]}"
+    if direction == ClaimDirection.MIXED:
+        return f"{level} — the studies point both ways"
+    return f"{level} — no clear answer either way"
+
+
+@register.inclusion_tag("public/_grade_phrase.html")
+def grade_phrase(certainty: str, direction: str = "", preclinical=False, indirect=False):
+    """One unmistakable phrase: ⊕◯◯◯ Very low certainty — may be supported · animal or cell
+    studies only. Symbols, words and flags carry the meaning; colour (by certainty) only adds."""
+    flags = []
+    if preclinical:
+        flags.append(PRECLINICAL_FLAG)
+    if indirect and not preclinical:  # animal and cell studies are indirect anyway
+        flags.append(INDIRECT_FLAG)
+    return {
+        "certainty": certainty if certainty in CERTAINTY_LEVELS else Certainty.NONE,
+        "symbols": certainty_symbols(certainty),
+        "words": grade_words(certainty, direction),
+        "meaning": certainty_meaning(certainty),
+        "direction": direction,
+        "flags": flags,
+    }
+
+
+# A link direction, its symbol, and its verb for one study and for several.
+TALLIES = [
+    (LinkDirection.SUPPORTS, "▲", "supports", "support"),
+    (LinkDirection.CONTRADICTS, "▼", "contradicts", "contradict"),
+    (LinkDirection.MIXED, "◆", "mixed", "mixed"),
+    (LinkDirection.NEUTRAL, "–", "neutral", "neutral"),
+]
+
+
+@register.inclusion_tag("public/_tallies.html")
+def tallies(item):
+    """▲14 ▼1 ◆3 –2: a claim's published studies by what each shows, from the annotations
+    `tally_supports`, `tally_contradicts`, `tally_mixed`, `tally_neutral` (public.queries)."""
+    counts = [(d, getattr(item, f"tally_{d}", 0) or 0) for d, *_ in TALLIES]
+    return {
+        "parts": [
+            {"direction": d, "symbol": symbol, "n": n, "words": one if n == 1 else many}
+            for (d, n), (_, symbol, one, many) in zip(counts, TALLIES, strict=True)
+            # supporting and contradicting always (a "▼0" says something), the others when any
+            if n or d in (LinkDirection.SUPPORTS, LinkDirection.CONTRADICTS)
+        ],
+        "total": sum(n for _, n in counts),
+    }

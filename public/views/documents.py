@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from evidence.models import (
     Claim,
     ClaimCategory,
+    ClaimKind,
     ClaimMention,
     EvidenceLink,
     LinkDirection,
@@ -17,6 +18,8 @@ from evidence.models import (
     SourceDocument,
 )
 from public.annotate import Highlight, annotate, usable
+from public.queries import with_link_tallies
+from public.summary import headline
 from public.templatetags.evidence_tags import DIRECTION_SYMBOLS
 from studies.models import Study, StudyDesign, StudyStatus
 
@@ -37,8 +40,18 @@ def _grouped_by_category(claims):
     return [(category, list(rows)) for category, rows in groupby(claims, key=lambda c: c.category)]
 
 
+def _headline_order(claim) -> tuple:
+    # Claims with an effect size first (the answer a reader came for), then the graded ones.
+    line = claim.headline
+    return (not (line and line.effect), line is None)
+
+
 def home(request):
-    claims = list(Claim.objects.for_overview())
+    claims = list(with_link_tallies(Claim.objects.for_overview()))
+    for claim in claims:
+        claim.headline = headline(claim.grade_detail)
+    # The article's headline questions: does it work, and is it safe (its effect claims).
+    headlines = sorted((c for c in claims if c.kind == ClaimKind.EFFECT), key=_headline_order)
     documents = list(
         SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
             "title", "slug", "source"
@@ -48,6 +61,7 @@ def home(request):
         request,
         "public/home.html",
         {
+            "headlines": headlines,
             "groups": _grouped_by_category(claims),
             "claim_count": len(claims),
             "study_count": Study.objects.published().count(),
