@@ -182,3 +182,37 @@ def tallies(item):
         ],
         "total": sum(n for _, n in counts),
     }
+
+
+def _choice_labels(field) -> dict[str, str]:
+    # Iterated, never tested for truth: a ChoiceFilter's lazy choices have no len().
+    choices = getattr(field, "choices", None)
+    if choices is None:
+        return {}
+    return {str(pair[0]): str(pair[1]) for pair in choices if isinstance(pair, (list, tuple))}
+
+
+@register.inclusion_tag("public/_filter_chips.html", takes_context=True)
+def filter_chips(context, filterset, clear_url: str):
+    """The active filters as chips, each a link to the same list without it (and page 1)."""
+    form = filterset.form
+    cleaned = getattr(form, "cleaned_data", {}) or {}
+    params = context["request"].GET
+    chips = []
+    for name, field in form.fields.items():
+        value = cleaned.get(name)
+        if name == "sort" or value in (None, "") or name not in params:
+            continue
+        shown = _choice_labels(field).get(str(value), value)
+        rest = params.copy()
+        rest.pop(name, None)
+        rest.pop("page", None)
+        chips.append(
+            {
+                "name": name,
+                "label": field.label,
+                "value": shown,
+                "query": urlencode(sorted(rest.lists()), doseq=True),
+            }
+        )
+    return {"chips": chips, "clear_url": clear_url}

@@ -3,9 +3,11 @@
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from evidence.models import (
     Claim,
@@ -23,7 +25,8 @@ from public.summary import headline
 from public.templatetags.evidence_tags import DIRECTION_SYMBOLS
 from studies.models import Study, StudyDesign, StudyStatus
 
-# How a cell's number of studies maps to its shade; the legend on the page is built from this.
+# A cell's number of studies in buckets: a class (`shade-N`) for styling; the cell's bold
+# number says the count, so no reader has to tell five pale shades apart.
 SHADE_BUCKETS = [(0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 3, 4), (4, 5, None)]  # shade, min, max
 # Link directions in the order a cell lists them, with the verb its accessible text uses for
 # one study and for several ("1 supports", "2 support").
@@ -122,6 +125,8 @@ def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
 class Cell:
     count: int = 0
     directions: dict[str, int] = field(default_factory=dict)
+    href: str = ""  # the study list filtered to this claim and design
+    label: str = ""  # the design's name, which a phone shows beside the count
 
     @property
     def shade(self) -> int:
@@ -161,14 +166,6 @@ def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
     return cells
 
 
-def _bucket_words(low: int, high: int | None) -> str:
-    if high is None:
-        return f"{low} or more studies"
-    if low == high:
-        return f"{low} {'study' if low == 1 else 'studies'}"
-    return f"{low}–{high} studies"
-
-
 def evidence_map(request):
     problems = []
     categories = list(ClaimCategory.objects.all())
@@ -189,10 +186,18 @@ def evidence_map(request):
     designs = [(d.value, d.label) for d in StudyDesign if d.value in present]
     designs += [(d, d or "Design not set") for d in sorted(present - set(StudyDesign.values))]
 
+    studies = reverse("studies:list")
+    slugs = {claim.pk: claim.slug for claim in claims}
+    for (claim_pk, design), cell in cells.items():
+        if design in StudyDesign.values:  # the list can filter by a set design only
+            cell.href = f"{studies}?{urlencode({'claim': slugs[claim_pk], 'design': design})}"
     rows = [
         {
             "claim": claim,
-            "cells": [cells.get((claim.pk, design), Cell()) for design, _ in designs],
+            "cells": [
+                replace(cells.get((claim.pk, design), Cell()), label=label)
+                for design, label in designs
+            ],
         }
         for claim in claims
     ]
@@ -211,9 +216,6 @@ def evidence_map(request):
             "designs": designs,
             "groups": groups,
             "claim_count": len(claims),
-            "shade_legend": [
-                (shade, _bucket_words(low, high)) for shade, low, high in SHADE_BUCKETS
-            ],
-            "direction_key": [(DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
+            "direction_key": [(d, DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
         },
     )

@@ -103,7 +103,7 @@ def test_filter_options_end_with_their_facet_count(client, base):
     html = client.get(LIST).content.decode()
     assert '<option value="blood-flow">Blood flow (2)</option>' in html
     assert '<option value="moderate">Moderate (1)</option>' in html
-    assert '<option value="very_low">Very low (0)</option>' in html
+    assert '<option value="very_low" disabled>Very low (0)</option>' in html
 
 
 def test_the_form_keeps_the_chosen_filters_and_offers_to_clear_them(client, base):
