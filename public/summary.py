@@ -274,3 +274,46 @@ def headline(grade_detail: Any) -> Headline | None:
         effect=str((effect or {}).get("display") or ""),
         people=people if isinstance(people, int) and people > 0 else None,
     )
+
+
+# --- The claim page's studies, one group per design (issue 16) -------------------------------
+
+
+@dataclass(frozen=True)
+class DesignGroup:
+    """The links of one study design, in the page's order, with how many point which way."""
+
+    design: str
+    label: str
+    links: tuple[Any, ...]
+    # named as the list annotations are, so {% tallies group %} draws them the same way
+    tally_supports: int
+    tally_contradicts: int
+    tally_mixed: int
+    tally_neutral: int
+
+
+def by_design(links: Iterable[Any]) -> list[DesignGroup]:
+    """Consecutive links of the same design grouped (the page sorts them best design first)."""
+    groups: list[tuple[str, str, list[Any]]] = []
+    for link in links:
+        design = link.study.design
+        if not groups or groups[-1][0] != design:
+            groups.append((design, link.study.get_design_display() or "Design not set", []))
+        groups[-1][2].append(link)
+
+    def n(members: list[Any], direction: str) -> int:
+        return sum(1 for link in members if link.direction == direction)
+
+    return [
+        DesignGroup(
+            design=design,
+            label=label,
+            links=tuple(members),
+            tally_supports=n(members, LinkDirection.SUPPORTS),
+            tally_contradicts=n(members, LinkDirection.CONTRADICTS),
+            tally_mixed=n(members, LinkDirection.MIXED),
+            tally_neutral=n(members, LinkDirection.NEUTRAL),
+        )
+        for design, label, members in groups
+    ]

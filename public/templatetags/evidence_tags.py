@@ -216,3 +216,38 @@ def filter_chips(context, filterset, clear_url: str):
             }
         )
     return {"chips": chips, "clear_url": clear_url}
+
+
+@register.filter
+def from_word(text: str) -> str:
+    """The context before a quote, starting at a whole word: a snippet never opens mid-word."""
+    text = text or ""
+    if not text or text[0].isspace():
+        return text.lstrip()
+    cut = text.find(" ")
+    return text[cut + 1 :] if cut != -1 else ""
+
+
+@register.filter
+def to_word(text: str) -> str:
+    """The context after a quote, ending at a whole word: a snippet never stops mid-word."""
+    text = text or ""
+    if not text or text[-1].isspace():
+        return text.rstrip()
+    cut = text.rfind(" ")
+    return text[:cut] if cut != -1 else ""
+
+
+@register.filter
+def arm_columns(outcome) -> set[str]:
+    """The arm columns an outcome fills in at least one arm, so a blank column is never shown."""
+    filled = set()
+    for arm in outcome.arms.all():
+        for name in ("n", "mean", "sd", "se"):
+            if getattr(arm, name) is not None:
+                filled.add(name)
+        if arm.ci_low is not None or arm.ci_high is not None:
+            filled.add("ci")
+        if arm.note:
+            filled.add("note")
+    return filled
