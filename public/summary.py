@@ -317,3 +317,49 @@ def by_design(links: Iterable[Any]) -> list[DesignGroup]:
         )
         for design, label, members in groups
     ]
+
+
+# --- The annotated article's note per passage (issue 16) ------------------------------------
+
+_LOW = {Certainty.LOW: "low", Certainty.VERY_LOW: "very low"}
+
+
+def passage_why(*, certainty: str, direction: str, preclinical: bool, grade_detail: Any) -> str:
+    """Why an article passage making this claim says more (or less) than the evidence does,
+    from the stored grade: its direction, its certainty, animal-only evidence and the reasons
+    grading gave for indirectness. Empty when the evidence backs the claim with high or
+    moderate certainty."""
+    detail = grade_detail if isinstance(grade_detail, dict) else {}
+    reasons = []
+    if direction == ClaimDirection.CONTRADICTED:
+        reasons.append("the evidence points against it")
+    elif direction == ClaimDirection.MIXED:
+        reasons.append("the studies point both ways")
+    elif direction == ClaimDirection.INCONCLUSIVE:
+        reasons.append("the studies do not settle it either way")
+    if certainty in _LOW:
+        reasons.append(f"the evidence is of {_LOW[certainty]} certainty")
+    elif certainty == Certainty.NONE and direction != ClaimDirection.CONTRADICTED:
+        verdict = str(detail.get("verdict") or "")
+        reasons.append(verdict.rstrip(".") if verdict else "no published study has graded it")
+    if preclinical:
+        reasons.append("only animal or cell studies test it")
+    for reason in _indirectness(detail):
+        reasons.append(reason)
+        break  # the first is enough for a margin note; the claim page lists every one
+    if not reasons:
+        return ""
+    text = "; ".join(reasons)
+    return text[0].upper() + text[1:] + "."
+
+
+def _indirectness(detail: dict) -> list[str]:
+    found = []
+    for row in detail.get("outcomes") or []:
+        for domain in (row or {}).get("domains") or []:
+            if domain.get("domain") == "indirectness" and (domain.get("levels") or 0) < 0:
+                reason = str(domain.get("reason") or "")
+                reason = reason.split(": ", 1)[1] if ": " in reason else reason
+                if reason and reason not in found:
+                    found.append(reason)
+    return found

@@ -21,8 +21,8 @@ from evidence.models import (
 )
 from public.annotate import Highlight, annotate, usable
 from public.queries import with_link_tallies
-from public.summary import headline
-from public.templatetags.evidence_tags import DIRECTION_SYMBOLS
+from public.summary import headline, passage_why
+from public.templatetags.evidence_tags import DIRECTION_SYMBOLS, grade_words
 from studies.models import Study, StudyDesign, StudyStatus
 
 # A cell's number of studies in buckets: a class (`shade-N`) for styling; the cell's bold
@@ -94,6 +94,7 @@ def document_detail(request, slug: str):
             {"claim": claim, "number": len(claims) + 1, "first_mention": h.pk, "mentions": 0},
         )
         entry["mentions"] += 1
+        entry.setdefault("why", h.why)
         highlights.append(replace(h, number=entry["number"]))
     return render(
         request,
@@ -109,6 +110,7 @@ def document_detail(request, slug: str):
 
 def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
     claim = mention.claim
+    detail = claim.grade_detail if isinstance(claim.grade_detail, dict) else {}
     return Highlight(
         pk=mention.pk,
         start=mention.start,
@@ -118,6 +120,15 @@ def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
         certainty=claim.effective_certainty,
         number=0,
         statement=claim.statement,
+        phrase=grade_words(claim.effective_certainty, claim.effective_direction),
+        bottom_line=claim.plain_summary.strip()
+        or str(detail.get("statement") or detail.get("verdict") or ""),
+        why=passage_why(
+            certainty=claim.effective_certainty,
+            direction=claim.effective_direction,
+            preclinical=claim.preclinical_only,
+            grade_detail=detail,
+        ),
     )
 
 
