@@ -251,3 +251,26 @@ def arm_columns(outcome) -> set[str]:
         if arm.note:
             filled.add("note")
     return filled
+
+
+@register.filter
+def effect_line(outcome) -> str:
+    """A study outcome's effect as stored, its parts joined by "; " with none leading:
+    "1.32 (95% CI 0.73 to 1.92); p 0.01; 40 participants"."""
+    parts = []
+    head = "" if outcome.estimate is None else f"{outcome.estimate}"
+    if outcome.ci_low is not None or outcome.ci_high is not None:
+        low = "?" if outcome.ci_low is None else outcome.ci_low
+        high = "?" if outcome.ci_high is None else outcome.ci_high
+        head = f"{head} (95% CI {low} to {high})".strip()
+    if head:
+        parts.append(head)
+    if outcome.p_value:
+        parts.append(f"p {outcome.p_value}")
+    if outcome.i2 is not None:
+        parts.append(f"I² {outcome.i2}%")
+    if outcome.k_studies is not None:
+        parts.append(f"{outcome.k_studies} studies pooled")
+    if outcome.participants is not None:
+        parts.append(f"{outcome.participants} participants")
+    return "; ".join(parts)
