@@ -180,7 +180,7 @@ def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
 def evidence_map(request):
     problems = []
     categories = list(ClaimCategory.objects.all())
-    claims = Claim.objects.for_overview()
+    claims = with_link_tallies(Claim.objects.for_overview())
     wanted = request.GET.get("category", "").strip()
     selected = None
     if wanted:
