@@ -15,8 +15,14 @@ What it promises:
   continuation (`<mark class="... mention-continued">`, same `data-mention`, no id, no label).
   So a character inside several mentions sits inside a mark for each of them.
 - Only our own tags are marked safe; the text and every attribute value are escaped.
+- The label is a button (at least 24×24 CSS px) that opens the passage's note, a popover
+  (the HTML `popover` attribute: no script) with the claim, its grade in one phrase, its bottom
+  line, why the passage says more (or less) than the evidence, and a link to the claim.
+- A line that reads as a heading (short, no closing punctuation, touched by no mention) is
+  wrapped in `<h3 class="article-heading">`, so the article's own headings are headings.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -38,6 +44,9 @@ class Highlight:
     certainty: str
     number: int  # the claim's number in the list beside the article (order of first appearance)
     statement: str = ""
+    phrase: str = ""  # certainty and direction in one phrase ("Very low certainty — may be …")
+    bottom_line: str = ""
+    why: str = ""  # why the passage says more, or less, than the evidence
 
 
 def usable(highlights: Iterable[Highlight], text: str) -> list[Highlight]:
@@ -59,13 +68,63 @@ def _label(h: Highlight) -> SafeString:
     else:
         shown = format_html("{}", "not graded")
     return format_html(
-        '<sup class="mark-label"><a href="{}" title="{}">'
-        '<span class="visually-hidden">Claim </span>{} {}</a></sup>',
-        h.claim_url,
+        '<sup class="mark-label"><button type="button" class="note-toggle" popovertarget="{}" '
+        'title="{}"><span class="visually-hidden">Claim </span>{} {}</button>{}</sup>',
+        f"note-{h.pk}",
         title,
         h.number,
         shown,
+        _note(h),
     )
+
+
+def _note(h: Highlight) -> SafeString:
+    """The passage's note: a popover, so it needs no script and closes on Escape."""
+    parts = [format_html('<strong class="note-claim">Claim {}: {}</strong>', h.number, h.statement)]
+    if h.phrase:
+        parts.append(
+            format_html(
+                '<span class="note-grade certainty-{}">{} {}</span>',
+                h.certainty,
+                certainty_symbols(h.certainty),
+                h.phrase,
+            )
+        )
+    if h.bottom_line:
+        parts.append(format_html('<span class="note-line">{}</span>', h.bottom_line))
+    if h.why:
+        parts.append(format_html('<span class="note-why"><strong>Why:</strong> {}</span>', h.why))
+    parts.append(
+        format_html(
+            '<a class="note-link" href="{}">The evidence for claim {}</a>', h.claim_url, h.number
+        )
+    )
+    return format_html(
+        '<span class="mention-note" id="note-{}" popover>{}</span>',
+        h.pk,
+        mark_safe("".join(parts)),  # noqa: S308 -- each part built with format_html
+    )
+
+
+# A heading line: short, starts with a capital or digit, no sentence punctuation at its end.
+_HEADING = re.compile(r"^[A-Z0-9][^\n]{1,78}[^.!?:;,\s]$")
+_MAX_HEADING_WORDS = 10
+
+
+def heading_spans(text: str, spans: list[Highlight]) -> list[tuple[int, int]]:
+    """Where the lines that read as headings are: (start, end) of each, excluding the first
+    line (a title or lead) and any line a mention touches."""
+    found = []
+    offset = 0
+    for number, line in enumerate(text.split("\n")):
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        if number == 0 or not _HEADING.match(line) or len(line.split()) > _MAX_HEADING_WORDS:
+            continue
+        if any(h.start < end and h.end > start for h in spans):
+            continue
+        found.append((start, end))
+    return found
 
 
 def _open(h: Highlight, *, first: bool) -> SafeString:
@@ -89,7 +148,14 @@ def _open(h: Highlight, *, first: bool) -> SafeString:
 def annotate(text: str, highlights: Iterable[Highlight]) -> SafeString:
     """The text as safe HTML with every usable highlight marked (see the module docstring)."""
     spans = usable(highlights, text)
-    boundaries = sorted({0, len(text)} | {h.start for h in spans} | {h.end for h in spans})
+    headings = heading_spans(text, spans)
+    heading_at = dict(headings)
+    boundaries = sorted(
+        {0, len(text)}
+        | {h.start for h in spans}
+        | {h.end for h in spans}
+        | {edge for heading in headings for edge in heading}
+    )
     starting: dict[int, list[Highlight]] = {}
     for h in spans:
         starting.setdefault(h.start, []).append(h)
@@ -112,6 +178,9 @@ def annotate(text: str, highlights: Iterable[Highlight]) -> SafeString:
             out.append(_open(h, first=True))
             stack.append(h)
         if nxt is not None:
-            out.append(escape(text[here:nxt]))
+            if here in heading_at:  # no mark is open here: no mention touches a heading
+                out.append(format_html('<h3 class="article-heading">{}</h3>', text[here:nxt]))
+            else:
+                out.append(escape(text[here:nxt]))
     out.append("</mark>" * len(stack))
     return mark_safe("".join(out))  # noqa: S308 -- text and attributes escaped above

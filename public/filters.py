@@ -226,6 +226,13 @@ class StudyFilter(FilterSet):
         method="filter_category",
         empty_label="Any",
     )
+    # The evidence map's cells link here: the published studies linked to one claim.
+    claim = CharFilter(
+        label="Linked to the claim",
+        method="filter_claim",
+        max_length=120,
+        widget=forms.HiddenInput,
+    )
     year_min = _year("Published from (year)", "gte")
     year_max = _year("Published up to (year)", "lte")
     participants_min = _participants("At least (participants)", "gte")
@@ -253,6 +260,12 @@ class StudyFilter(FilterSet):
             study=OuterRef("pk"),
             claim__status=PublicationStatus.PUBLISHED,
             claim__category__slug=value,
+        )
+        return queryset.filter(Exists(links))
+
+    def filter_claim(self, queryset, name, value):
+        links = EvidenceLink.objects.filter(
+            study=OuterRef("pk"), claim__status=PublicationStatus.PUBLISHED, claim__slug=value
         )
         return queryset.filter(Exists(links))
 

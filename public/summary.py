@@ -230,3 +230,136 @@ def _p_text(p: str) -> str:
 def _num(value: float) -> str:
     # Stored floats as printed (91.4, 0.006, 1110), without a spurious ".0".
     return f"{value:g}" if abs(value) < 1e6 else str(value)
+
+
+# --- The home page's headline answers (issue 16) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What set a claim's grade, in a line: the outcome, its comparison and, when the stored
+    grade has one, the effect with its CI and the number of people."""
+
+    outcome: str
+    comparison: str
+    effect: str
+    people: int | None
+
+
+# The outcome grading names for a claim counted by its studies' directions (evidence.assessment's
+# LINKED_OUTCOME; not imported, as the read side never imports the grading engine).
+GENERIC_OUTCOME = "What this claim describes"
+
+
+def headline(grade_detail: Any) -> Headline | None:
+    """The outcome row that set the grade (grade_detail's `set_by`), else the first graded
+    row; None for a claim with no graded outcome. Reads the stored grade, computes nothing."""
+    if not isinstance(grade_detail, dict):
+        return None
+    rows = [r for r in grade_detail.get("outcomes") or [] if isinstance(r, dict)]
+    graded = [r for r in rows if r.get("certainty")]
+    if not graded:
+        return None
+    set_by = grade_detail.get("set_by") or ""
+    row = next(
+        (r for r in graded if set_by == f"{r.get('outcome')}: {r.get('comparison')}"), graded[0]
+    )
+    effect = row.get("effect") if isinstance(row.get("effect"), dict) else {}
+    people = row.get("participants")
+    # A vote-counted claim's one row names no real outcome or comparison: say neither.
+    generic = row.get("outcome") == GENERIC_OUTCOME
+    return Headline(
+        outcome="" if generic else str(row.get("outcome") or ""),
+        comparison="" if generic else str(row.get("comparison") or ""),
+        effect=str((effect or {}).get("display") or ""),
+        people=people if isinstance(people, int) and people > 0 else None,
+    )
+
+
+# --- The claim page's studies, one group per design (issue 16) -------------------------------
+
+
+@dataclass(frozen=True)
+class DesignGroup:
+    """The links of one study design, in the page's order, with how many point which way."""
+
+    design: str
+    label: str
+    links: tuple[Any, ...]
+    # named as the list annotations are, so {% tallies group %} draws them the same way
+    tally_supports: int
+    tally_contradicts: int
+    tally_mixed: int
+    tally_neutral: int
+
+
+def by_design(links: Iterable[Any]) -> list[DesignGroup]:
+    """Consecutive links of the same design grouped (the page sorts them best design first)."""
+    groups: list[tuple[str, str, list[Any]]] = []
+    for link in links:
+        design = link.study.design
+        if not groups or groups[-1][0] != design:
+            groups.append((design, link.study.get_design_display() or "Design not set", []))
+        groups[-1][2].append(link)
+
+    def n(members: list[Any], direction: str) -> int:
+        return sum(1 for link in members if link.direction == direction)
+
+    return [
+        DesignGroup(
+            design=design,
+            label=label,
+            links=tuple(members),
+            tally_supports=n(members, LinkDirection.SUPPORTS),
+            tally_contradicts=n(members, LinkDirection.CONTRADICTS),
+            tally_mixed=n(members, LinkDirection.MIXED),
+            tally_neutral=n(members, LinkDirection.NEUTRAL),
+        )
+        for design, label, members in groups
+    ]
+
+
+# --- The annotated article's note per passage (issue 16) ------------------------------------
+
+_LOW = {Certainty.LOW: "low", Certainty.VERY_LOW: "very low"}
+
+
+def passage_why(*, certainty: str, direction: str, preclinical: bool, grade_detail: Any) -> str:
+    """Why an article passage making this claim says more (or less) than the evidence does,
+    from the stored grade: its direction, its certainty, animal-only evidence and the reasons
+    grading gave for indirectness. Empty when the evidence backs the claim with high or
+    moderate certainty."""
+    detail = grade_detail if isinstance(grade_detail, dict) else {}
+    reasons = []
+    if direction == ClaimDirection.CONTRADICTED:
+        reasons.append("the evidence points against it")
+    elif direction == ClaimDirection.MIXED:
+        reasons.append("the studies point both ways")
+    elif direction == ClaimDirection.INCONCLUSIVE:
+        reasons.append("the studies do not settle it either way")
+    if certainty in _LOW:
+        reasons.append(f"the evidence is of {_LOW[certainty]} certainty")
+    elif certainty == Certainty.NONE and direction != ClaimDirection.CONTRADICTED:
+        verdict = str(detail.get("verdict") or "")
+        reasons.append(verdict.rstrip(".") if verdict else "no published study has graded it")
+    if preclinical:
+        reasons.append("only animal or cell studies test it")
+    for reason in _indirectness(detail):
+        reasons.append(reason)
+        break  # the first is enough for a margin note; the claim page lists every one
+    if not reasons:
+        return ""
+    text = "; ".join(reasons)
+    return text[0].upper() + text[1:] + "."
+
+
+def _indirectness(detail: dict) -> list[str]:
+    found = []
+    for row in detail.get("outcomes") or []:
+        for domain in (row or {}).get("domains") or []:
+            if domain.get("domain") == "indirectness" and (domain.get("levels") or 0) < 0:
+                reason = str(domain.get("reason") or "")
+                reason = reason.split(": ", 1)[1] if ": " in reason else reason
+                if reason and reason not in found:
+                    found.append(reason)
+    return found

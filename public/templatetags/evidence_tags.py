@@ -103,3 +103,174 @@ def query_replace(context, **changes) -> str:
         else:
             params[key] = value
     return urlencode(sorted(params.lists()), doseq=True)
+
+
+# --- One phrase for certainty and direction (issue 16) ------------------------------------
+# The direction worded as strongly as the certainty allows (GRADE's informative statements:
+# high "is", moderate "probably", low and very low "may"), so a green "Supported" never sits
+# beside a very-low-certainty badge. The phrase is coloured by certainty alone, on a scale that
+# says neither "true" nor "false".
+_HEDGE = {
+    Certainty.HIGH: "",
+    Certainty.MODERATE: "probably ",
+    Certainty.LOW: "may be ",
+    Certainty.VERY_LOW: "may be ",
+}
+_DIRECTION_WORD = {
+    ClaimDirection.SUPPORTED: "supported",
+    ClaimDirection.CONTRADICTED: "contradicted",
+}
+PRECLINICAL_FLAG = "animal or cell studies only"
+INDIRECT_FLAG = "indirect evidence"
+
+
+def grade_words(certainty: str, direction: str) -> str:
+    """ "Very low certainty — may be supported"; "Not graded" when there is no grade."""
+    if certainty not in CERTAINTY_LEVELS or certainty == Certainty.NONE:
+        if direction == ClaimDirection.CONTRADICTED:
+            return "Not graded — contradicted by accepted definitions"
+        if direction == ClaimDirection.SUPPORTED:
+            return "Not graded — answered from the related claims"
+        return "Not graded — no published study bears on it yet"
+    level = f"{certainty_label(certainty)} certainty"
+    if direction in _DIRECTION_WORD:
+        return f"{level} — {_HEDGE[certainty]}{_DIRECTION_WORD[direction]}"
+    if direction == ClaimDirection.MIXED:
+        return f"{level} — the studies point both ways"
+    return f"{level} — no clear answer either way"
+
+
+@register.inclusion_tag("public/_grade_phrase.html")
+def grade_phrase(certainty: str, direction: str = "", preclinical=False, indirect=False):
+    """One unmistakable phrase: ⊕◯◯◯ Very low certainty — may be supported · animal or cell
+    studies only. Symbols, words and flags carry the meaning; colour (by certainty) only adds."""
+    flags = []
+    if preclinical:
+        flags.append(PRECLINICAL_FLAG)
+    if indirect and not preclinical:  # animal and cell studies are indirect anyway
+        flags.append(INDIRECT_FLAG)
+    return {
+        "certainty": certainty if certainty in CERTAINTY_LEVELS else Certainty.NONE,
+        "symbols": certainty_symbols(certainty),
+        "words": grade_words(certainty, direction),
+        "meaning": certainty_meaning(certainty),
+        "direction": direction,
+        "flags": flags,
+    }
+
+
+# A link direction, its symbol, and its verb for one study and for several.
+TALLIES = [
+    (LinkDirection.SUPPORTS, "▲", "supports", "support"),
+    (LinkDirection.CONTRADICTS, "▼", "contradicts", "contradict"),
+    (LinkDirection.MIXED, "◆", "mixed", "mixed"),
+    (LinkDirection.NEUTRAL, "–", "neutral", "neutral"),
+]
+
+
+@register.inclusion_tag("public/_tallies.html")
+def tallies(item):
+    """▲14 ▼1 ◆3 –2: a claim's published studies by what each shows, from the annotations
+    `tally_supports`, `tally_contradicts`, `tally_mixed`, `tally_neutral` (public.queries)."""
+    counts = [(d, getattr(item, f"tally_{d}", 0) or 0) for d, *_ in TALLIES]
+    return {
+        "parts": [
+            {"direction": d, "symbol": symbol, "n": n, "words": one if n == 1 else many}
+            for (d, n), (_, symbol, one, many) in zip(counts, TALLIES, strict=True)
+            # supporting and contradicting always (a "▼0" says something), the others when any
+            if n or d in (LinkDirection.SUPPORTS, LinkDirection.CONTRADICTS)
+        ],
+        "total": sum(n for _, n in counts),
+    }
+
+
+def _choice_labels(field) -> dict[str, str]:
+    # Iterated, never tested for truth: a ChoiceFilter's lazy choices have no len().
+    choices = getattr(field, "choices", None)
+    if choices is None:
+        return {}
+    return {str(pair[0]): str(pair[1]) for pair in choices if isinstance(pair, (list, tuple))}
+
+
+@register.inclusion_tag("public/_filter_chips.html", takes_context=True)
+def filter_chips(context, filterset, clear_url: str):
+    """The active filters as chips, each a link to the same list without it (and page 1)."""
+    form = filterset.form
+    cleaned = getattr(form, "cleaned_data", {}) or {}
+    params = context["request"].GET
+    chips = []
+    for name, field in form.fields.items():
+        value = cleaned.get(name)
+        if name == "sort" or value in (None, "") or name not in params:
+            continue
+        shown = _choice_labels(field).get(str(value), value)
+        rest = params.copy()
+        rest.pop(name, None)
+        rest.pop("page", None)
+        chips.append(
+            {
+                "name": name,
+                "label": field.label,
+                "value": shown,
+                "query": urlencode(sorted(rest.lists()), doseq=True),
+            }
+        )
+    return {"chips": chips, "clear_url": clear_url}
+
+
+@register.filter
+def from_word(text: str) -> str:
+    """The context before a quote, starting at a whole word: a snippet never opens mid-word."""
+    text = text or ""
+    if not text or text[0].isspace():
+        return text.lstrip()
+    cut = text.find(" ")
+    return text[cut + 1 :] if cut != -1 else ""
+
+
+@register.filter
+def to_word(text: str) -> str:
+    """The context after a quote, ending at a whole word: a snippet never stops mid-word."""
+    text = text or ""
+    if not text or text[-1].isspace():
+        return text.rstrip()
+    cut = text.rfind(" ")
+    return text[:cut] if cut != -1 else ""
+
+
+@register.filter
+def arm_columns(outcome) -> set[str]:
+    """The arm columns an outcome fills in at least one arm, so a blank column is never shown."""
+    filled = set()
+    for arm in outcome.arms.all():
+        for name in ("n", "mean", "sd", "se"):
+            if getattr(arm, name) is not None:
+                filled.add(name)
+        if arm.ci_low is not None or arm.ci_high is not None:
+            filled.add("ci")
+        if arm.note:
+            filled.add("note")
+    return filled
+
+
+@register.filter
+def effect_line(outcome) -> str:
+    """A study outcome's effect as stored, its parts joined by "; " with none leading:
+    "1.32 (95% CI 0.73 to 1.92); p 0.01; 40 participants"."""
+    parts = []
+    head = "" if outcome.estimate is None else f"{outcome.estimate}"
+    if outcome.ci_low is not None or outcome.ci_high is not None:
+        low = "?" if outcome.ci_low is None else outcome.ci_low
+        high = "?" if outcome.ci_high is None else outcome.ci_high
+        head = f"{head} (95% CI {low} to {high})".strip()
+    if head:
+        parts.append(head)
+    if outcome.p_value:
+        parts.append(f"p {outcome.p_value}")
+    if outcome.i2 is not None:
+        parts.append(f"I² {outcome.i2}%")
+    if outcome.k_studies is not None:
+        parts.append(f"{outcome.k_studies} studies pooled")
+    if outcome.participants is not None:
+        parts.append(f"{outcome.participants} participants")
+    return "; ".join(parts)

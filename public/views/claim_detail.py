@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from evidence import grading
 from evidence.models import Claim, EvidenceLink, LinkDirection
 from public.grade_page import claim_page
-from public.summary import bottom_line, graded_body, summary_of_findings
+from public.summary import bottom_line, by_design, graded_body, summary_of_findings
 from studies.models import Study
 
 
@@ -26,6 +26,8 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "claim": claim,
         "page": page,
         "links": links,
+        "design_groups": by_design(links),
+        "has_indirect": any(link.indirect for link in links),
         "mentions": claim.published_mentions,
         "references": [link.study for link in links],
     }

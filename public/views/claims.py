@@ -8,13 +8,16 @@ from django.shortcuts import render
 from evidence.models import Claim
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import ClaimFilter
+from public.queries import with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
 
 PER_PAGE = 20
 
 
 def _claim_filter(request) -> ClaimFilter:
-    return ClaimFilter(request.GET, queryset=Claim.objects.published().for_list())
+    return ClaimFilter(
+        request.GET, queryset=with_link_tallies(Claim.objects.published().for_list())
+    )
 
 
 def claim_list(request):

@@ -3,13 +3,16 @@
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from evidence.models import (
     Claim,
     ClaimCategory,
+    ClaimKind,
     ClaimMention,
     EvidenceLink,
     LinkDirection,
@@ -17,10 +20,13 @@ from evidence.models import (
     SourceDocument,
 )
 from public.annotate import Highlight, annotate, usable
-from public.templatetags.evidence_tags import DIRECTION_SYMBOLS
+from public.queries import with_link_tallies
+from public.summary import headline, passage_why
+from public.templatetags.evidence_tags import DIRECTION_SYMBOLS, grade_words
 from studies.models import Study, StudyDesign, StudyStatus
 
-# How a cell's number of studies maps to its shade; the legend on the page is built from this.
+# A cell's number of studies in buckets: a class (`shade-N`) for styling; the cell's bold
+# number says the count, so no reader has to tell five pale shades apart.
 SHADE_BUCKETS = [(0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 3, 4), (4, 5, None)]  # shade, min, max
 # Link directions in the order a cell lists them, with the verb its accessible text uses for
 # one study and for several ("1 supports", "2 support").
@@ -37,8 +43,18 @@ def _grouped_by_category(claims):
     return [(category, list(rows)) for category, rows in groupby(claims, key=lambda c: c.category)]
 
 
+def _headline_order(claim) -> tuple:
+    # Claims with an effect size first (the answer a reader came for), then the graded ones.
+    line = claim.headline
+    return (not (line and line.effect), line is None)
+
+
 def home(request):
-    claims = list(Claim.objects.for_overview())
+    claims = list(with_link_tallies(Claim.objects.for_overview()))
+    for claim in claims:
+        claim.headline = headline(claim.grade_detail)
+    # The article's headline questions: does it work, and is it safe (its effect claims).
+    headlines = sorted((c for c in claims if c.kind == ClaimKind.EFFECT), key=_headline_order)
     documents = list(
         SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
             "title", "slug", "source"
@@ -48,6 +64,7 @@ def home(request):
         request,
         "public/home.html",
         {
+            "headlines": headlines,
             "groups": _grouped_by_category(claims),
             "claim_count": len(claims),
             "study_count": Study.objects.published().count(),
@@ -77,6 +94,7 @@ def document_detail(request, slug: str):
             {"claim": claim, "number": len(claims) + 1, "first_mention": h.pk, "mentions": 0},
         )
         entry["mentions"] += 1
+        entry.setdefault("why", h.why)
         highlights.append(replace(h, number=entry["number"]))
     return render(
         request,
@@ -92,6 +110,7 @@ def document_detail(request, slug: str):
 
 def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
     claim = mention.claim
+    detail = claim.grade_detail if isinstance(claim.grade_detail, dict) else {}
     return Highlight(
         pk=mention.pk,
         start=mention.start,
@@ -101,6 +120,15 @@ def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
         certainty=claim.effective_certainty,
         number=0,
         statement=claim.statement,
+        phrase=grade_words(claim.effective_certainty, claim.effective_direction),
+        bottom_line=claim.plain_summary.strip()
+        or str(detail.get("statement") or detail.get("verdict") or ""),
+        why=passage_why(
+            certainty=claim.effective_certainty,
+            direction=claim.effective_direction,
+            preclinical=claim.preclinical_only,
+            grade_detail=detail,
+        ),
     )
 
 
@@ -108,6 +136,8 @@ def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
 class Cell:
     count: int = 0
     directions: dict[str, int] = field(default_factory=dict)
+    href: str = ""  # the study list filtered to this claim and design
+    label: str = ""  # the design's name, which a phone shows beside the count
 
     @property
     def shade(self) -> int:
@@ -147,18 +177,10 @@ def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
     return cells
 
 
-def _bucket_words(low: int, high: int | None) -> str:
-    if high is None:
-        return f"{low} or more studies"
-    if low == high:
-        return f"{low} {'study' if low == 1 else 'studies'}"
-    return f"{low}–{high} studies"
-
-
 def evidence_map(request):
     problems = []
     categories = list(ClaimCategory.objects.all())
-    claims = Claim.objects.for_overview()
+    claims = with_link_tallies(Claim.objects.for_overview())
     wanted = request.GET.get("category", "").strip()
     selected = None
     if wanted:
@@ -175,10 +197,18 @@ def evidence_map(request):
     designs = [(d.value, d.label) for d in StudyDesign if d.value in present]
     designs += [(d, d or "Design not set") for d in sorted(present - set(StudyDesign.values))]
 
+    studies = reverse("studies:list")
+    slugs = {claim.pk: claim.slug for claim in claims}
+    for (claim_pk, design), cell in cells.items():
+        if design in StudyDesign.values:  # the list can filter by a set design only
+            cell.href = f"{studies}?{urlencode({'claim': slugs[claim_pk], 'design': design})}"
     rows = [
         {
             "claim": claim,
-            "cells": [cells.get((claim.pk, design), Cell()) for design, _ in designs],
+            "cells": [
+                replace(cells.get((claim.pk, design), Cell()), label=label)
+                for design, label in designs
+            ],
         }
         for claim in claims
     ]
@@ -197,9 +227,6 @@ def evidence_map(request):
             "designs": designs,
             "groups": groups,
             "claim_count": len(claims),
-            "shade_legend": [
-                (shade, _bucket_words(low, high)) for shade, low, high in SHADE_BUCKETS
-            ],
-            "direction_key": [(DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
+            "direction_key": [(d, DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
         },
     )

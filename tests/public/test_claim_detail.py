@@ -62,7 +62,7 @@ def test_the_density_claim_not_yet_regraded_shows_its_rationale_and_mentions_fro
 
     bottom = _section(html, "bottom-line")
     assert certainty_symbols(claim.effective_certainty) in bottom
-    assert f">{certainty_label(claim.effective_certainty)}<" in bottom
+    assert f">{certainty_label(claim.effective_certainty)} certainty — " in bottom
     assert f"SORT {claim.sort_strength}" in bottom
     sentence = bottom_line(
         certainty=claim.effective_certainty, direction=claim.effective_direction, body=body

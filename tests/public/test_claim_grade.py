@@ -50,7 +50,7 @@ def test_the_bottom_line_gives_kind_certainty_statement_outcome_and_sort(client)
     bottom = _section(_page(client), "bottom-line")
 
     assert "Effect of an intervention" in bottom
-    assert "⊕⊕◯◯" in bottom and ">Low<" in bottom
+    assert "⊕⊕◯◯" in bottom and ">Low certainty — " in bottom
     assert (
         "Device plus cream may increase hair count compared with cream alone "
         "(about 12 more hairs per cm²)." in bottom

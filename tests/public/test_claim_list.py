@@ -51,7 +51,7 @@ def test_the_list_shows_published_claims_only(client, base):
 
 def test_each_claim_shows_its_certainty_badge_and_published_counts(client, base):
     html = client.get(LIST, {"q": "blood flow"}).content.decode()
-    assert 'class="badge certainty certainty-low"' in html
+    assert 'class="grade-phrase certainty certainty-low"' in html
     assert "1 study" in html
     assert "2 mentions in the article" in html
 
@@ -103,7 +103,7 @@ def test_filter_options_end_with_their_facet_count(client, base):
     html = client.get(LIST).content.decode()
     assert '<option value="blood-flow">Blood flow (2)</option>' in html
     assert '<option value="moderate">Moderate (1)</option>' in html
-    assert '<option value="very_low">Very low (0)</option>' in html
+    assert '<option value="very_low" disabled>Very low (0)</option>' in html
 
 
 def test_the_form_keeps_the_chosen_filters_and_offers_to_clear_them(client, base):
@@ -112,7 +112,7 @@ def test_the_form_keeps_the_chosen_filters_and_offers_to_clear_them(client, base
     assert '<option value="blood-flow" selected>Blood flow (1)</option>' in html
     assert 'name="q" value="vessels"' in html
     assert f'class="clear-filters" href="{LIST}"' in html
-    assert "1 claim match your filters" in html
+    assert "1 claim matches your filters" in html
 
 
 def test_the_csv_link_carries_the_filters_but_not_the_page(client, base):

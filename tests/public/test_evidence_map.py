@@ -28,7 +28,7 @@ def row_of(html: str, claim) -> str:
 
 
 def cells(row_html: str) -> list[str]:
-    return re.findall(r'<td class="cell shade-\d">.*?</td>', row_html, flags=re.S)
+    return re.findall(r'<td class="cell shade-\d"[^>]*>.*?</td>', row_html, flags=re.S)
 
 
 def visible(cell_html: str) -> str:
@@ -92,7 +92,7 @@ def test_each_row_names_its_claim_with_a_link_and_a_certainty_badge(client):
     html = client.get(MAP).content.decode()
     row = row_of(html, claim)
     assert "⊕⊕⊕◯" in row and "Moderate" in row
-    assert '<table class="evidence-map">' in html and "<caption>" in html
+    assert '<table class="evidence-map cards">' in html and "<caption>" in html
 
 
 def test_draft_claims_are_not_rows(client):
@@ -103,14 +103,12 @@ def test_draft_claims_are_not_rows(client):
     assert "Randomised controlled trial</th>" not in html
 
 
-def test_five_or_more_studies_get_the_darkest_shade_and_the_legend_says_so(client):
+def test_five_or_more_studies_get_the_top_count_bucket(client):
     claim = ClaimFactory()
     for _ in range(5):
         link(claim, StudyDesign.RCT, "supports")
     html = client.get(MAP).content.decode()
-    assert cells(row_of(html, claim))[0].startswith('<td class="cell shade-4">')
-    for words in ["0 studies", "1 study", "2 studies", "3–4 studies", "5 or more studies"]:
-        assert words in html
+    assert cells(row_of(html, claim))[0].startswith('<td class="cell shade-4"')
 
 
 def test_the_map_filters_by_category(client, hand_counted):
