@@ -245,3 +245,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CITATION_UPLOAD_MAX_BYTES = env.int("CITATION_UPLOAD_MAX_BYTES", default=20 * 1000 * 1000)
 # Uploaded citation files wait here for the worker (it must see the same folder).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# The whole-page cache for anonymous readers (public/page_cache.py): Redis when REDIS_URL is set
+# (e.g. redis://127.0.0.1:6379/1, shared by every app server), this process's memory otherwise.
+# A publish makes every cached page unreachable; PAGE_CACHE_SECONDS bounds the rest (0: off).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)

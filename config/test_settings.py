@@ -8,3 +8,6 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from config.settings import *  # noqa: E402, F403
+
+# Pages are built afresh in tests; the page-cache tests turn it on themselves.
+PAGE_CACHE_SECONDS = 0
