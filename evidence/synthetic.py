@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from django.db import connection, models, transaction
 
 from evidence.anchoring import CONTEXT_CHARS
+from evidence.claim_facets import claim_facets_refresh
 from evidence.models import (
     Certainty,
     Claim,
@@ -467,6 +468,8 @@ def generate(plan: Plan, progress: Callable[[str, int], Iterator[int]] | None = 
 
         all_loaders = [studies, outcomes, arms, results, documents, claims, mentions, links]
         _reset_sequences([loader.model for loader in all_loaders])
+        # COPY sends no signal: the claim list's facet summary is rebuilt in one statement.
+        claim_facets_refresh()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for loader in all_loaders:

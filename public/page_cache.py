@@ -16,7 +16,8 @@ and `Cache-Control: no-cache`, so a browser asks again each time and gets a 304 
 changed.
 
 The cache is CACHES[PAGE_CACHE_ALIAS]: Redis when REDIS_URL is set (several app servers
-share it), local memory otherwise. PAGE_CACHE_SECONDS=0 turns the whole thing off.
+share it), local memory otherwise. PAGE_CACHE_SECONDS=0 turns the whole thing off;
+PAGE_CACHE_PAGES=False keeps only the shared parts (`versioned`), as the benchmark measures.
 """
 
 import functools
@@ -71,13 +72,32 @@ def _seconds() -> int:
     return int(getattr(settings, "PAGE_CACHE_SECONDS", 0) or 0)
 
 
+def versioned(name: str, compute):
+    """`compute()`, kept in the shared cache until the next bump: for the parts of a page that
+    many URLs share (a list's facet counts are the same on every page and sort of it, its
+    filter's options on every list). Computed afresh when the cache is off."""
+    seconds = _seconds()
+    if not seconds:
+        return compute()
+    digest = hashlib.sha256(f"{current_version()}:{name}".encode()).hexdigest()
+    key = f"public-part:{digest}"
+    value = _cache().get(key)
+    if value is None:
+        value = compute()
+        _cache().set(key, value, seconds)
+    return value
+
+
 def cached_page(view):
     """The view's page from the cache for anonymous readers (see the module's docstring)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         seconds = _seconds()
-        if not seconds or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        pages = getattr(settings, "PAGE_CACHE_PAGES", True)
+        if not (seconds and pages) or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         version = current_version()
         path = request.get_full_path()
