@@ -371,6 +371,10 @@ class Claim(ReviewedRecord):
         ]
         indexes = [
             models.Index(fields=["status", "category"], name="evidence_claim_status_cat"),
+            # The home page's first claims of each category.
+            models.Index(
+                fields=["status", "category", "slug"], name="evidence_claim_status_cat_slug"
+            ),
             models.Index(fields=["certainty"], name="evidence_claim_certainty"),
             models.Index(fields=["direction"], name="evidence_claim_direction"),
         ]

@@ -33,6 +33,7 @@ from evidence.models import (
     Claim,
     ClaimCategory,
     ClaimDirection,
+    ClaimFacet,
     ClaimMention,
     Comparison,
     EvidenceLink,
@@ -472,6 +473,7 @@ def generate(plan: Plan, progress: Callable[[str, int], Iterator[int]] | None = 
         claim_facets_refresh()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {ClaimFacet._meta.db_table}")
                 for loader in all_loaders:
                     cursor.execute(
                         f"ANALYZE {connection.ops.quote_name(loader.model._meta.db_table)}"

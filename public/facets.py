@@ -24,7 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Count, Expression, F, Q
+from django.utils.functional import cached_property
 from django_filters import FilterSet
 
 from public.page_cache import versioned
@@ -131,10 +133,65 @@ def filterset_problems(filterset: FilterSet) -> list[str]:
     return problems
 
 
+# Above this many rows a list says "about 120,000" from the planner's estimate instead of
+# counting every row on every request (PostgreSQL; SQLite always counts).
+ESTIMATE_ABOVE = 10_000
+
+
+def estimated_rows(queryset) -> int | None:
+    """The planner's estimate of the rows `queryset` gives, or None where there is none."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def about(n: int) -> str:
+    """120,000 -> "about 120,000"; 1,234,567 -> "about 1.2 million" (two figures)."""
+    if n >= 1_000_000:
+        return f"about {n / 1_000_000:.2g} million"
+    digits = len(str(n)) - 2
+    return f"about {round(n, -digits):,}"
+
+
+def counted(queryset) -> tuple[int, str]:
+    """(count, how to say it): exact below ESTIMATE_ABOVE, the planner's estimate above."""
+    estimate = estimated_rows(queryset)
+    if estimate is not None and estimate >= ESTIMATE_ABOVE:
+        return estimate, about(estimate)
+    n = queryset.count()
+    return n, f"{n:,}"
+
+
+class EstimatingPaginator(Paginator):
+    """A paginator whose count is the planner's estimate on a large result (see `counted`);
+    `count_text` says which ("about 1.2 million" or "1,234")."""
+
+    @cached_property
+    def _counted(self) -> tuple[int, str]:
+        return counted(self.object_list)
+
+    @cached_property
+    def count(self) -> int:
+        return self._counted[0]
+
+    @property
+    def count_text(self) -> str:
+        return self._counted[1]
+
+
 def page_of(request, queryset, *, per_page: int, problems: list[str]):
     """The requested page; a page that is not a number or past the end gives a problem and
     the first or last page instead of an error."""
-    paginator = Paginator(queryset, per_page)
+    paginator = EstimatingPaginator(queryset, per_page)
     number = request.GET.get("page", "1")
     try:
         return paginator.page(number)

@@ -17,6 +17,7 @@ from evidence.models import (
     SourceDocument,
 )
 from public.annotate import Highlight, annotate, usable
+from public.facets import counted, page_of
 from public.templatetags.evidence_tags import DIRECTION_SYMBOLS
 from studies.models import Study, StudyDesign, StudyStatus
 
@@ -31,26 +32,36 @@ CELL_DIRECTIONS = [
     (LinkDirection.NEUTRAL, "neutral", "neutral"),
 ]
 MAX_SHOWN_INPUT = 80
-
-
-def _grouped_by_category(claims):
-    return [(category, list(rows)) for category, rows in groupby(claims, key=lambda c: c.category)]
+# However many claims there are, the home page shows the first few of each category and the map
+# one page of rows: each a bounded read, so the pages cost the same at 50 claims and at a million.
+GLANCE_PER_CATEGORY = 12
+MAP_PER_PAGE = 100
 
 
 def home(request):
-    claims = list(Claim.objects.for_overview())
+    # One bounded read per category (a handful), by the (status, category, slug) index.
+    groups = []
+    for category in ClaimCategory.objects.all():
+        claims = list(
+            Claim.objects.published()
+            .filter(category=category)
+            .order_by("slug")[: GLANCE_PER_CATEGORY + 1]
+        )
+        if claims:
+            more = len(claims) > GLANCE_PER_CATEGORY
+            groups.append((category, claims[:GLANCE_PER_CATEGORY], more))
     documents = list(
         SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
             "title", "slug", "source"
-        )
+        )[:MAP_PER_PAGE]
     )
     return render(
         request,
         "public/home.html",
         {
-            "groups": _grouped_by_category(claims),
-            "claim_count": len(claims),
-            "study_count": Study.objects.published().count(),
+            "groups": groups,
+            "claim_count": counted(Claim.objects.published())[1],
+            "study_count": counted(Study.objects.published())[1],
             "documents": documents,
         },
     )
@@ -168,7 +179,8 @@ def evidence_map(request):
             problems.append(f"There is no category “{shown}”, so every category is shown.")
         else:
             claims = claims.filter(category=selected)
-    claims = list(claims)
+    page_obj = page_of(request, claims, per_page=MAP_PER_PAGE, problems=problems)
+    claims = list(page_obj.object_list)
 
     cells = _cells([c.pk for c in claims])
     present = {design for _, design in cells}
@@ -196,7 +208,9 @@ def evidence_map(request):
             "selected": selected,
             "designs": designs,
             "groups": groups,
-            "claim_count": len(claims),
+            "claim_count": page_obj.paginator.count,
+            "claim_count_text": page_obj.paginator.count_text,
+            "page_obj": page_obj,
             "shade_legend": [
                 (shade, _bucket_words(low, high)) for shade, low, high in SHADE_BUCKETS
             ],

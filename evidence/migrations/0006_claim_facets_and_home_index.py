@@ -41,5 +41,9 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('claim', 'facet', 'value'), name='evidence_claimfacet_unique')],
             },
         ),
+        migrations.AddIndex(
+            model_name='claim',
+            index=models.Index(fields=['status', 'category', 'slug'], name='evidence_claim_status_cat_slug'),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
