@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import Count, Expression, F, Q
+from django.db.models import Count, Expression, F, Q, QuerySet
 from django.utils.functional import cached_property
 from django_filters import FilterSet
 
@@ -139,7 +139,10 @@ ESTIMATE_ABOVE = 10_000
 
 
 def estimated_rows(queryset) -> int | None:
-    """The planner's estimate of the rows `queryset` gives, or None where there is none."""
+    """The planner's estimate of the rows `queryset` gives, or None where there is none (not
+    PostgreSQL, or not a queryset: a list of search hits)."""
+    if not isinstance(queryset, QuerySet):
+        return None
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
@@ -167,7 +170,7 @@ def counted(queryset) -> tuple[int, str]:
     estimate = estimated_rows(queryset)
     if estimate is not None and estimate >= ESTIMATE_ABOVE:
         return estimate, about(estimate)
-    n = queryset.count()
+    n = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     return n, f"{n:,}"
 
 
