@@ -45,3 +45,30 @@ def studies_for_list(studies: QuerySet[Study]) -> QuerySet[Study]:
 def studies_for_detail(studies: QuerySet[Study]) -> QuerySet[Study]:
     """One bundle for the public study page: the study's outcomes and arms, and its claims."""
     return with_published_links(studies.for_detail())
+
+
+class ByCategory:
+    """The filtered claims in the list's default order (category, then slug) as a sliceable
+    sequence read one category at a time, each by the (status, category, slug) index: page 50
+    costs what page 1 costs, and the total is the category facet's counts (already counted,
+    and cached), so no COUNT runs. The categories are a handful; a page spans one or two."""
+
+    def __init__(self, queryset, sizes: list[tuple[int, int]]):
+        self.queryset = queryset
+        self.sizes = sizes  # (category pk, claims in it), in category order
+
+    def __len__(self) -> int:
+        return sum(n for _, n in self.sizes)
+
+    def __getitem__(self, part: slice) -> list:
+        start, stop = part.start or 0, part.stop if part.stop is not None else len(self)
+        rows: list = []
+        before = 0
+        for pk, n in self.sizes:
+            low, high = max(start - before, 0), min(stop - before, n)
+            if low < high:
+                rows += self.queryset.filter(category_id=pk).order_by("slug")[low:high]
+            before += n
+            if before >= stop:
+                break
+        return rows

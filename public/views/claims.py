@@ -8,6 +8,7 @@ from django.shortcuts import render
 from evidence.models import Claim, ClaimCategory
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import ClaimFilter
+from public.queries import ByCategory
 from public.templatetags.evidence_tags import certainty_label, direction_label
 
 PER_PAGE = 20
@@ -15,33 +16,6 @@ PER_PAGE = 20
 
 def _claim_filter(request) -> ClaimFilter:
     return ClaimFilter(request.GET, queryset=Claim.objects.published().for_list())
-
-
-class ByCategory:
-    """The filtered claims in the list's default order (category, then slug) as a sliceable
-    sequence read one category at a time, each by the (status, category, slug) index: page 50
-    costs what page 1 costs, and the total is the category facet's counts (already counted,
-    and cached), so no COUNT runs. The categories are a handful; a page spans one or two."""
-
-    def __init__(self, queryset, sizes: list[tuple[int, int]]):
-        self.queryset = queryset
-        self.sizes = sizes  # (category pk, claims in it), in category order
-
-    def __len__(self) -> int:
-        return sum(n for _, n in self.sizes)
-
-    def __getitem__(self, part: slice) -> list[Claim]:
-        start, stop = part.start or 0, part.stop if part.stop is not None else len(self)
-        rows: list[Claim] = []
-        before = 0
-        for pk, n in self.sizes:
-            low, high = max(start - before, 0), min(stop - before, n)
-            if low < high:
-                rows += self.queryset.filter(category_id=pk).order_by("slug")[low:high]
-            before += n
-            if before >= stop:
-                break
-        return rows
 
 
 def _in_category_order(filterset: ClaimFilter, facets):

@@ -18,6 +18,8 @@ from evidence.models import (
 )
 from public.annotate import Highlight, annotate, usable
 from public.facets import counted, page_of
+from public.page_cache import versioned
+from public.queries import ByCategory
 from public.templatetags.evidence_tags import DIRECTION_SYMBOLS
 from studies.models import Study, StudyDesign, StudyStatus
 
@@ -169,7 +171,6 @@ def _bucket_words(low: int, high: int | None) -> str:
 def evidence_map(request):
     problems = []
     categories = list(ClaimCategory.objects.all())
-    claims = Claim.objects.for_overview()
     wanted = request.GET.get("category", "").strip()
     selected = None
     if wanted:
@@ -177,9 +178,24 @@ def evidence_map(request):
         if selected is None:
             shown = wanted[:MAX_SHOWN_INPUT]
             problems.append(f"There is no category “{shown}”, so every category is shown.")
-        else:
-            claims = claims.filter(category=selected)
-    page_obj = page_of(request, claims, per_page=MAP_PER_PAGE, problems=problems)
+    # In category order, one category at a time by the (status, category, slug) index; the
+    # claims per category counted once per publish.
+    listed = [selected] if selected else categories
+    sizes = versioned(
+        "map-sizes",
+        lambda: dict(
+            Claim.objects.published()
+            .order_by()
+            .values_list("category_id")
+            .annotate(n=Count("pk"))
+            .values_list("category_id", "n")
+        ),
+    )
+    in_order = ByCategory(
+        Claim.objects.published().select_related("category"),
+        [(c.pk, sizes.get(c.pk, 0)) for c in listed],
+    )
+    page_obj = page_of(request, in_order, per_page=MAP_PER_PAGE, problems=problems)
     claims = list(page_obj.object_list)
 
     cells = _cells([c.pk for c in claims])
