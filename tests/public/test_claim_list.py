@@ -218,8 +218,9 @@ def make_claims(n: int) -> None:
         ClaimMentionFactory(claim=claim)
 
 
-# Savepoint and release (ATOMIC_REQUESTS), count, page, five facets, two choice lists.
-LIST_QUERIES = 11
+# Savepoint and release (ATOMIC_REQUESTS), the categories, the page (read by category; its total
+# is the category facet's), five facets, two choice lists; one more at a category boundary.
+LIST_QUERIES = 12
 # Savepoint and release, the rows.
 CSV_QUERIES = 3
 
