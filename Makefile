@@ -22,10 +22,10 @@ BACKUP_DIR ?= backups
 # The settings fail closed (DEBUG off, SECRET_KEY required). The local commands ask for the
 # friendly defaults explicitly: DEBUG on, and so a local-only key, unless the environment sets
 # DEBUG itself. `make serve`, `backup` and `restore` take the environment as it is.
-run migrations-check seed regrade benchmark bench-startup: export DEBUG ?= 1
+run migrations-check seed regrade benchmark benchmark-scale bench-startup: export DEBUG ?= 1
 
 .PHONY: run serve backup restore loadtest test install install-runtime lint fmt migrations-check \
-	lock seed regrade benchmark bench-startup screenshots clean
+	lock seed regrade benchmark benchmark-scale bench-startup screenshots clean
 
 $(BIN)/python:
 	@echo "== Creating the virtual environment $(VENV) with $(PYTHON) (once)"
@@ -117,6 +117,12 @@ regrade: $(RUNTIME_STAMP)
 
 benchmark: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py benchmark_pages
+
+# Every public page against a floor view at the scale the database holds (docs/performance.md):
+# fill a database first, e.g. `manage.py generate_synthetic --claims 100000 --studies 30000
+# --links-per-claim 3` on an empty DATABASE_URL. BENCH_ARGS="--runs 7 --datasette URL".
+benchmark-scale: $(RUNTIME_STAMP)
+	$(BIN)/python tools/benchmark_scale.py $(BENCH_ARGS)
 
 # How long a command takes to start (`manage.py check`, the median of several runs).
 bench-startup: $(RUNTIME_STAMP)

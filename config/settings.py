@@ -251,9 +251,14 @@ CITATION_UPLOAD_MAX_BYTES = env.int("CITATION_UPLOAD_MAX_BYTES", default=20 * 10
 # Uploaded citation files wait here for the worker (it must see the same folder).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
-# The cache: shared (Redis, e.g. CACHE_URL=redis://127.0.0.1:6379/1) when configured, so every
-# worker counts the API's rate limits together; local memory otherwise (one count per process).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The cache: shared (Redis, e.g. CACHE_URL=redis://127.0.0.1:6379/1; REDIS_URL is read as the
+# same) when configured, so every app server counts the API's rate limits together and shares the
+# whole-page cache of anonymous pages (public/page_cache.py); local memory otherwise. A publish
+# makes every cached page unreachable; PAGE_CACHE_SECONDS bounds the rest (0: off).
+CACHES = {
+    "default": env.cache("CACHE_URL", default=env.str("REDIS_URL", default="") or "locmemcache://")
+}
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 
 # The read-only JSON API (api/, docs/api.md): anonymous reads, published records only, paged by
 # a cursor, rate-limited per client address through the cache above.

@@ -11,3 +11,6 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("API_THROTTLE_RATE", "")
 
 from config.settings import *  # noqa: E402, F403
+
+# Pages are built afresh in tests; the page-cache tests turn it on themselves.
+PAGE_CACHE_SECONDS = 0

@@ -65,3 +65,7 @@ class EvidenceConfig(AppConfig):
             sender=Study,
             dispatch_uid="evidence.regrade_linked_claims",
         )
+        # The claim list's facet summary follows the links and the studies.
+        from evidence import claim_facets
+
+        claim_facets.connect()

@@ -371,6 +371,10 @@ class Claim(ReviewedRecord):
         ]
         indexes = [
             models.Index(fields=["status", "category"], name="evidence_claim_status_cat"),
+            # The home page's first claims of each category.
+            models.Index(
+                fields=["status", "category", "slug"], name="evidence_claim_status_cat_slug"
+            ),
             models.Index(fields=["certainty"], name="evidence_claim_certainty"),
             models.Index(fields=["direction"], name="evidence_claim_direction"),
         ]
@@ -1032,3 +1036,36 @@ class ClaimGradeChange(models.Model):
     @property
     def bottom_line_changed(self) -> bool:
         return self.bottom_line_from != self.bottom_line_to
+
+
+class ClaimFacetName(models.TextChoices):
+    DESIGN = "design", "study design"
+    CONDITION = "condition", "condition studied"
+
+
+class ClaimFacet(models.Model):
+    """One design or condition among a claim's *published* linked studies: a summary kept by
+    the write path (evidence/claim_facets.py), so the claim list counts and filters its facets
+    from one small indexed table instead of joining claims, links and studies with a
+    COUNT(DISTINCT) on every request. One row per claim, facet and value."""
+
+    claim = models.ForeignKey(
+        Claim, verbose_name="claim", on_delete=models.CASCADE, related_name="facets"
+    )
+    facet = models.CharField("facet", max_length=20, choices=ClaimFacetName.choices)
+    value = models.CharField("value", max_length=200)
+
+    class Meta:
+        verbose_name = "claim facet"
+        verbose_name_plural = "claim facets"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "facet", "value"], name="evidence_claimfacet_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["facet", "value", "claim"], name="evidence_claimfacet_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.facet} = {self.value}"

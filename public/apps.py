@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class PublicConfig(AppConfig):
     name = "public"
     verbose_name = "Public site (reads only)"
+
+    def ready(self) -> None:
+        # Every write of the literature or the evidence makes the cached pages unreachable.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from public import page_cache
+        from studies.signals import studies_changed
+
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(page_cache.bump_on_change, dispatch_uid=f"public.page_cache.{signal}")
+        studies_changed.connect(
+            page_cache.bump_on_studies_changed, dispatch_uid="public.page_cache.studies_changed"
+        )

@@ -6,18 +6,30 @@ facet, whatever the number of rows.
 
 A FilterSet opts in with a `facets` class attribute: filter name -> Facet, saying what to group
 the results by (a field path or an expression) and, for a to-many path, which related rows count
-(e.g. only published studies). The options themselves come from the filter's form field choices.
+(e.g. only published studies), or giving its own `counts(queryset)` (the claim list reads its
+design and condition counts from a summary table). A facet on the row's own columns counts rows
+(`distinct=False`): no COUNT(DISTINCT) where no join can repeat a row. The options themselves
+come from the filter's form field choices.
+
+The counts depend only on the filters, never on the page or the sort, so they are kept in the
+shared cache until the next publish (public.page_cache.versioned): page 50 and every sort of a
+list reuse the counts page 1 computed.
 
 `filterset_problems` turns a bound FilterSet's form errors into sentences for the `problems`
 list (templates/_messages.html). django-filter already leaves an invalid field out of the
 filtering (it only applies `form.cleaned_data`), so a bad value falls back to "any".
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Expression, F, Q
+from django.db import connections
+from django.db.models import Count, Expression, F, Q, QuerySet
+from django.utils.functional import cached_property
 from django_filters import FilterSet
+
+from public.page_cache import versioned
 
 # Parameters that never narrow the result: left alone when counting.
 NOT_FILTERS = frozenset({"sort", "page"})
@@ -25,8 +37,10 @@ NOT_FILTERS = frozenset({"sort", "page"})
 
 @dataclass(frozen=True)
 class Facet:
-    group_by: str | Expression
+    group_by: str | Expression = ""
     where: Q = field(default_factory=Q)
+    distinct: bool = True
+    counts: Callable | None = None
 
 
 @dataclass
@@ -63,25 +77,37 @@ def filtered_except(filterset: FilterSet, skip: str):
 def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
     """{value: number of distinct results} for one faceted filter, other filters applied."""
     facet: Facet = type(filterset).facets[name]
+    if facet.counts is not None:
+        return facet.counts(filtered_except(filterset, name))
     group_by = F(facet.group_by) if isinstance(facet.group_by, str) else facet.group_by
     rows = (
         filtered_except(filterset, name)
         .filter(facet.where)
         .order_by()
         .values(facet_value=group_by)
-        .annotate(facet_count=Count("pk", distinct=True))
+        .annotate(facet_count=Count("pk", distinct=facet.distinct))
     )
     return {str(row["facet_value"]): row["facet_count"] for row in rows}
+
+
+def _filters_key(filterset: FilterSet) -> str:
+    cleaned = filterset.form.cleaned_data
+    kept = sorted((k, str(v)) for k, v in cleaned.items() if k not in NOT_FILTERS and v)
+    return f"facets:{type(filterset).__module__}.{type(filterset).__name__}:{kept}"
 
 
 def faceted_filters(filterset: FilterSet) -> list[FacetedFilter]:
     """Every faceted filter with its options, counts and current choice, in declaration order."""
     filterset.errors  # noqa: B018
     cleaned = filterset.form.cleaned_data
+    all_counts = versioned(
+        _filters_key(filterset),
+        lambda: {name: facet_counts(filterset, name) for name in type(filterset).facets},
+    )
     out = []
     for name in type(filterset).facets:
         form_field = filterset.form.fields[name]
-        counts = facet_counts(filterset, name)
+        counts = all_counts[name]
         selected = str(cleaned.get(name) or "")
         options = [
             FacetOption(
@@ -107,10 +133,68 @@ def filterset_problems(filterset: FilterSet) -> list[str]:
     return problems
 
 
+# Above this many rows a list says "about 120,000" from the planner's estimate instead of
+# counting every row on every request (PostgreSQL; SQLite always counts).
+ESTIMATE_ABOVE = 10_000
+
+
+def estimated_rows(queryset) -> int | None:
+    """The planner's estimate of the rows `queryset` gives, or None where there is none (not
+    PostgreSQL, or not a queryset: a list of search hits)."""
+    if not isinstance(queryset, QuerySet):
+        return None
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def about(n: int) -> str:
+    """120,000 -> "about 120,000"; 1,234,567 -> "about 1.2 million" (two figures)."""
+    if n >= 1_000_000:
+        return f"about {n / 1_000_000:.2g} million"
+    digits = len(str(n)) - 2
+    return f"about {round(n, -digits):,}"
+
+
+def counted(queryset) -> tuple[int, str]:
+    """(count, how to say it): exact below ESTIMATE_ABOVE, the planner's estimate above."""
+    estimate = estimated_rows(queryset)
+    if estimate is not None and estimate >= ESTIMATE_ABOVE:
+        return estimate, about(estimate)
+    n = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    return n, f"{n:,}"
+
+
+class EstimatingPaginator(Paginator):
+    """A paginator whose count is the planner's estimate on a large result (see `counted`);
+    `count_text` says which ("about 1.2 million" or "1,234")."""
+
+    @cached_property
+    def _counted(self) -> tuple[int, str]:
+        return counted(self.object_list)
+
+    @cached_property
+    def count(self) -> int:
+        return self._counted[0]
+
+    @property
+    def count_text(self) -> str:
+        return self._counted[1]
+
+
 def page_of(request, queryset, *, per_page: int, problems: list[str]):
     """The requested page; a page that is not a number or past the end gives a problem and
     the first or last page instead of an error."""
-    paginator = Paginator(queryset, per_page)
+    paginator = EstimatingPaginator(queryset, per_page)
     number = request.GET.get("page", "1")
     try:
         return paginator.page(number)

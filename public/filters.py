@@ -9,7 +9,7 @@ model's own bounds (years 1800-2100, participants not negative).
 """
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django_filters import CharFilter, ChoiceFilter, FilterSet, NumberFilter
 
 from evidence.models import (
@@ -17,11 +17,14 @@ from evidence.models import (
     Claim,
     ClaimCategory,
     ClaimDirection,
+    ClaimFacet,
+    ClaimFacetName,
     ClaimQuerySet,
     EvidenceLink,
     PublicationStatus,
 )
 from public.facets import Facet
+from public.page_cache import versioned
 from studies.models import YEAR_MAX, YEAR_MIN, RiskOfBias, Study, StudyDesign, StudyStatus
 
 Q_MAX_LENGTH = 200
@@ -34,14 +37,38 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 def published_condition_choices() -> list[tuple[str, str]]:
-    conditions = (
-        Study.objects.published()
-        .exclude(condition="")
-        .order_by("condition")
-        .values_list("condition", flat=True)
-        .distinct()
-    )
-    return [(c, c) for c in conditions]
+    def conditions():
+        rows = (
+            Study.objects.published()
+            .exclude(condition="")
+            .order_by("condition")
+            .values_list("condition", flat=True)
+            .distinct()
+        )
+        return [(c, c) for c in rows]
+
+    return versioned("choices:published-conditions", conditions)
+
+
+def claims_with_facet(name: str, value: str):
+    """The pks of the claims with a published linked study of this design or condition."""
+    return ClaimFacet.objects.filter(facet=name, value=value).values("claim_id")
+
+
+def summary_counts(name: str):
+    """Facet counts from the claims' facet summary (evidence.claim_facets): one grouped count
+    of an indexed table, no join to links and studies, no COUNT(DISTINCT)."""
+
+    def counts(claims) -> dict[str, int]:
+        rows = (
+            ClaimFacet.objects.filter(facet=name, claim__in=claims.values("pk"))
+            .order_by()
+            .values("value")
+            .annotate(n=Count("pk"))
+        )
+        return {row["value"]: row["n"] for row in rows}
+
+    return counts
 
 
 def words(text: str) -> list[str]:
@@ -118,17 +145,11 @@ class ClaimFilter(FilterSet):
     sort = sort_filter(SORTS)
 
     facets = {
-        "category": Facet("category__slug"),
-        "certainty": Facet(ClaimQuerySet.effective_certainty_expression()),
-        "direction": Facet(ClaimQuerySet.effective_direction_expression()),
-        "design": Facet(
-            "evidence_links__study__design",
-            Q(evidence_links__study__status=StudyStatus.PUBLISHED),
-        ),
-        "condition": Facet(
-            "evidence_links__study__condition",
-            Q(evidence_links__study__status=StudyStatus.PUBLISHED),
-        ),
+        "category": Facet("category__slug", distinct=False),
+        "certainty": Facet(ClaimQuerySet.effective_certainty_expression(), distinct=False),
+        "direction": Facet(ClaimQuerySet.effective_direction_expression(), distinct=False),
+        "design": Facet(counts=summary_counts(ClaimFacetName.DESIGN)),
+        "condition": Facet(counts=summary_counts(ClaimFacetName.CONDITION)),
     }
 
     class Meta:
@@ -146,10 +167,10 @@ class ClaimFilter(FilterSet):
         )
 
     def filter_design(self, queryset, name, value):
-        return queryset.filter(Exists(published_links(study__design=value)))
+        return queryset.filter(pk__in=claims_with_facet(ClaimFacetName.DESIGN, value))
 
     def filter_condition(self, queryset, name, value: str):
-        return queryset.filter(Exists(published_links(study__condition=value)))
+        return queryset.filter(pk__in=claims_with_facet(ClaimFacetName.CONDITION, value))
 
     def filter_q(self, queryset, name, value):
         return search_words(queryset, ["statement"], value)
@@ -241,9 +262,9 @@ class StudyFilter(FilterSet):
     sort = sort_filter(SORTS)
 
     facets = {
-        "design": Facet("design"),
-        "condition": Facet("condition"),
-        "risk_of_bias": Facet("risk_of_bias"),
+        "design": Facet("design", distinct=False),
+        "condition": Facet("condition", distinct=False),
+        "risk_of_bias": Facet("risk_of_bias", distinct=False),
         "category": Facet(
             "evidence_links__claim__category__slug",
             Q(evidence_links__claim__status=PublicationStatus.PUBLISHED),

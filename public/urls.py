@@ -5,21 +5,22 @@ Models' get_absolute_url() reverse these names."""
 from django.urls import include, path
 
 from public import views
+from public.page_cache import cached_page
 
 evidence_patterns = [
-    path("", views.home, name="home"),
-    path("claims/", views.claim_list, name="claim_list"),
+    path("", cached_page(views.home), name="home"),
+    path("claims/", cached_page(views.claim_list), name="claim_list"),
     path("claims.csv", views.claim_list_csv, name="claim_list_csv"),
-    path("claims/<slug:slug>/", views.claim_detail, name="claim_detail"),
-    path("documents/<slug:slug>/", views.document_detail, name="document_detail"),
-    path("evidence-map/", views.evidence_map, name="evidence_map"),
+    path("claims/<slug:slug>/", cached_page(views.claim_detail), name="claim_detail"),
+    path("documents/<slug:slug>/", cached_page(views.document_detail), name="document_detail"),
+    path("evidence-map/", cached_page(views.evidence_map), name="evidence_map"),
     path("search/", views.search, name="search"),
     path("check/", views.check_article, name="check_article"),
 ]
 
 study_patterns = [
-    path("", views.study_list, name="list"),
-    path("<int:pk>/", views.study_detail, name="detail"),
+    path("", cached_page(views.study_list), name="list"),
+    path("<int:pk>/", cached_page(views.study_detail), name="detail"),
     path("<int:pk>/reference.bib", views.study_bibtex, name="bibtex"),
     path("<int:pk>/reference.ris", views.study_ris, name="ris"),
 ]

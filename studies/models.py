@@ -297,6 +297,8 @@ class Study(ReviewedRecord):
         ]
         indexes = [
             models.Index(fields=["status", "-year"], name="studies_study_status_year"),
+            # The public list's default order, read from the index however deep the page.
+            models.Index(fields=["status", "-year", "title"], name="studies_study_list_order"),
             models.Index(fields=["design"], name="studies_study_design"),
             models.Index(fields=["condition"], name="studies_study_condition"),
             models.Index(fields=["risk_of_bias"], name="studies_study_rob"),

@@ -5,10 +5,10 @@ import csv
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from evidence.models import Claim
+from evidence.models import Claim, ClaimCategory
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import ClaimFilter
-from public.queries import with_link_tallies
+from public.queries import ByCategory, with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
 
 PER_PAGE = 20
@@ -20,10 +20,27 @@ def _claim_filter(request) -> ClaimFilter:
     )
 
 
+def _in_category_order(filterset: ClaimFilter, facets):
+    """ByCategory for the default sort, else the filtered queryset as it is."""
+    cleaned = filterset.form.cleaned_data
+    if (cleaned.get("sort") or "category") != "category":
+        return filterset.qs
+    counts = {o.value: o.count for f in facets if f.name == "category" for o in f.options}
+    chosen = cleaned.get("category")
+    sizes = [
+        (pk, counts.get(slug, 0))
+        for pk, slug in ClaimCategory.objects.order_by("order", "name").values_list("pk", "slug")
+        if not chosen or slug == chosen
+    ]
+    return ByCategory(filterset.qs, sizes)
+
+
 def claim_list(request):
     filterset = _claim_filter(request)
     problems = filterset_problems(filterset)
-    page_obj = page_of(request, filterset.qs, per_page=PER_PAGE, problems=problems)
+    facets = faceted_filters(filterset)
+    claims = _in_category_order(filterset, facets)
+    page_obj = page_of(request, claims, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
     active = {k: v for k, v in cleaned.items() if v and k != "sort"}
     return render(
@@ -32,7 +49,7 @@ def claim_list(request):
         {
             "nav": "claims",
             "filterset": filterset,
-            "facets": faceted_filters(filterset),
+            "facets": facets,
             "sort_choices": ClaimFilter.SORTS,
             "sort": cleaned.get("sort") or "category",
             "q": cleaned.get("q") or "",

@@ -20,7 +20,9 @@ from evidence.models import (
     SourceDocument,
 )
 from public.annotate import Highlight, annotate, usable
-from public.queries import with_link_tallies
+from public.facets import counted, page_of
+from public.page_cache import versioned
+from public.queries import ByCategory, with_link_tallies
 from public.summary import headline, passage_why
 from public.templatetags.evidence_tags import DIRECTION_SYMBOLS, grade_words
 from studies.models import Study, StudyDesign, StudyStatus
@@ -37,10 +39,11 @@ CELL_DIRECTIONS = [
     (LinkDirection.NEUTRAL, "neutral", "neutral"),
 ]
 MAX_SHOWN_INPUT = 80
-
-
-def _grouped_by_category(claims):
-    return [(category, list(rows)) for category, rows in groupby(claims, key=lambda c: c.category)]
+# However many claims there are, the home page shows the first few of each category and the map
+# one page of rows: each a bounded read, so the pages cost the same at 50 claims and at a million.
+GLANCE_PER_CATEGORY = 12
+MAP_PER_PAGE = 100
+HEADLINES = 8
 
 
 def _headline_order(claim) -> tuple:
@@ -50,24 +53,38 @@ def _headline_order(claim) -> tuple:
 
 
 def home(request):
-    claims = list(with_link_tallies(Claim.objects.for_overview()))
-    for claim in claims:
+    # The article's headline questions (does it work, and is it safe: its effect claims), a
+    # bounded read; those with an effect size first.
+    headlines = list(
+        with_link_tallies(Claim.objects.for_overview().filter(kind=ClaimKind.EFFECT))[:HEADLINES]
+    )
+    for claim in headlines:
         claim.headline = headline(claim.grade_detail)
-    # The article's headline questions: does it work, and is it safe (its effect claims).
-    headlines = sorted((c for c in claims if c.kind == ClaimKind.EFFECT), key=_headline_order)
+    headlines.sort(key=_headline_order)
+    # One bounded read per category (a handful), by the (status, category, slug) index.
+    groups = []
+    for category in ClaimCategory.objects.all():
+        claims = list(
+            with_link_tallies(Claim.objects.published().filter(category=category)).order_by("slug")[
+                : GLANCE_PER_CATEGORY + 1
+            ]
+        )
+        if claims:
+            more = len(claims) > GLANCE_PER_CATEGORY
+            groups.append((category, claims[:GLANCE_PER_CATEGORY], more))
     documents = list(
         SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
             "title", "slug", "source"
-        )
+        )[:MAP_PER_PAGE]
     )
     return render(
         request,
         "public/home.html",
         {
             "headlines": headlines,
-            "groups": _grouped_by_category(claims),
-            "claim_count": len(claims),
-            "study_count": Study.objects.published().count(),
+            "groups": groups,
+            "claim_count": counted(Claim.objects.published())[1],
+            "study_count": counted(Study.objects.published())[1],
             "documents": documents,
         },
     )
@@ -180,7 +197,6 @@ def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
 def evidence_map(request):
     problems = []
     categories = list(ClaimCategory.objects.all())
-    claims = with_link_tallies(Claim.objects.for_overview())
     wanted = request.GET.get("category", "").strip()
     selected = None
     if wanted:
@@ -188,9 +204,25 @@ def evidence_map(request):
         if selected is None:
             shown = wanted[:MAX_SHOWN_INPUT]
             problems.append(f"There is no category “{shown}”, so every category is shown.")
-        else:
-            claims = claims.filter(category=selected)
-    claims = list(claims)
+    # In category order, one category at a time by the (status, category, slug) index; the
+    # claims per category counted once per publish.
+    listed = [selected] if selected else categories
+    sizes = versioned(
+        "map-sizes",
+        lambda: dict(
+            Claim.objects.published()
+            .order_by()
+            .values_list("category_id")
+            .annotate(n=Count("pk"))
+            .values_list("category_id", "n")
+        ),
+    )
+    in_order = ByCategory(
+        with_link_tallies(Claim.objects.published().select_related("category")),
+        [(c.pk, sizes.get(c.pk, 0)) for c in listed],
+    )
+    page_obj = page_of(request, in_order, per_page=MAP_PER_PAGE, problems=problems)
+    claims = list(page_obj.object_list)
 
     cells = _cells([c.pk for c in claims])
     present = {design for _, design in cells}
@@ -226,7 +258,9 @@ def evidence_map(request):
             "selected": selected,
             "designs": designs,
             "groups": groups,
-            "claim_count": len(claims),
+            "claim_count": page_obj.paginator.count,
+            "claim_count_text": page_obj.paginator.count_text,
+            "page_obj": page_obj,
             "direction_key": [(d, DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
         },
     )

@@ -218,8 +218,9 @@ def make_claims(n: int) -> None:
         ClaimMentionFactory(claim=claim)
 
 
-# Savepoint and release (ATOMIC_REQUESTS), count, page, five facets, two choice lists.
-LIST_QUERIES = 11
+# Savepoint and release (ATOMIC_REQUESTS), the categories, the page (read by category; its total
+# is the category facet's), five facets, two choice lists; one more at a category boundary.
+LIST_QUERIES = 12
 # Savepoint and release, the rows.
 CSV_QUERIES = 3
 
@@ -247,3 +248,34 @@ def test_the_seed_claims_are_listed_and_exported(client, seeded):
     assert response.context["page_obj"].paginator.count == published.count() == 14
     assert set(listed(response)) == set(published.values_list("slug", flat=True))
     assert len(csv_rows(client.get(CSV))) == 14
+
+
+def test_pages_read_category_by_category_give_the_same_order_as_one_sorted_query(
+    client, monkeypatch
+):
+    from public.views import claims as claims_view
+
+    monkeypatch.setattr(claims_view, "PER_PAGE", 3)
+    categories = [ClaimCategoryFactory(order=order) for order in (2, 0, 1)]
+    for i in range(11):
+        ClaimFactory(category=categories[i % 3], slug=f"c-{(i * 7) % 11:02d}")
+    expected = list(
+        Claim.objects.published()
+        .order_by("category__order", "category__name", "slug")
+        .values_list("slug", flat=True)
+    )
+    seen = []
+    for page in range(1, 5):
+        seen += listed(client.get(LIST, {"page": page}))
+    assert seen == expected
+    assert "Page 4 of 4" in client.get(LIST, {"page": 4}).content.decode()
+
+
+def test_a_deep_page_runs_as_many_queries_as_the_first(client, django_assert_max_num_queries):
+    category = ClaimCategoryFactory()
+    for _ in range(60):
+        ClaimFactory(category=category)
+    with django_assert_max_num_queries(12) as first:
+        client.get(LIST)
+    with django_assert_max_num_queries(len(first)):
+        client.get(LIST, {"page": 3})

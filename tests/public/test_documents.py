@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from evidence.models import ClaimMention, PublicationStatus, SourceDocument
+from public.views.documents import GLANCE_PER_CATEGORY
 from tests.factories import (
     ClaimCategoryFactory,
     ClaimFactory,
@@ -180,6 +181,20 @@ def test_home_runs_a_fixed_number_of_queries(client, django_assert_max_num_queri
     for i in range(n):
         ClaimFactory(category=categories[i % 3])
     document_with_claims(2)
-    with django_assert_max_num_queries(5):
+    # categories, a few claims of each (4 categories here), the two counts (on PostgreSQL each
+    # asks the planner's estimate first), the documents
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("evidence:home"))
-    assert response.content.decode().count('class="claim-link"') == n + 2
+    per_category = [len(range(i, n, 3)) for i in range(3)]
+    shown = sum(min(k, GLANCE_PER_CATEGORY) for k in per_category) + 2
+    assert response.content.decode().count('class="claim-link"') == shown
+
+
+def test_home_shows_the_first_claims_of_a_large_category_and_links_to_the_rest(client):
+    category = ClaimCategoryFactory(name="Big category")
+    for _ in range(GLANCE_PER_CATEGORY + 3):
+        ClaimFactory(category=category)
+    html = client.get(reverse("evidence:home")).content.decode()
+    assert html.count('class="claim-link"') == GLANCE_PER_CATEGORY
+    assert "Every claim in Big category" in html
+    assert f"All {GLANCE_PER_CATEGORY + 3} claims" in html

@@ -142,6 +142,20 @@ def test_the_map_runs_a_fixed_number_of_queries(client, django_assert_max_num_qu
         claim = ClaimFactory(category=categories[i % 3])
         for study in studies[: 1 + i % 3]:
             EvidenceLinkFactory(claim=claim, study=study)
-    with django_assert_max_num_queries(5):
+    # categories, claims per category, one read per category shown (3 here), the cells
+    with django_assert_max_num_queries(8):
         response = client.get(MAP)
     assert response.content.decode().count('<th scope="row">') == n
+
+
+def test_the_map_shows_one_page_of_claims_at_a_time(client, monkeypatch):
+    from public.views import documents
+
+    monkeypatch.setattr(documents, "MAP_PER_PAGE", 3)
+    category = ClaimCategoryFactory()
+    for _ in range(7):
+        ClaimFactory(category=category)
+    html = client.get(MAP).content.decode()
+    assert html.count('<th scope="row">') == 3
+    assert "Page 1 of 3" in html
+    assert client.get(MAP, {"page": 3}).content.decode().count('<th scope="row">') == 1

@@ -116,3 +116,21 @@ def test_facet_counts_take_one_query_per_facet(base, django_assert_num_queries):
     filterset.errors  # noqa: B018 -- the choice lists are read once while validating
     with django_assert_num_queries(1):
         facet_counts(filterset, "design")
+
+
+def test_a_large_count_is_said_as_an_estimate():
+    from public.facets import about
+
+    assert about(123_456) == "about 120,000"
+    assert about(1_234_567) == "about 1.2 million"
+    assert about(10_400) == "about 10,000"
+
+
+@pytest.mark.django_db
+def test_a_small_list_is_counted_exactly():
+    from evidence.models import Claim
+    from public.facets import counted
+    from tests.factories import ClaimFactory
+
+    ClaimFactory.create_batch(3)
+    assert counted(Claim.objects.published()) == (3, "3")

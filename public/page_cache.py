@@ -1,0 +1,126 @@
+"""Whole public pages for anonymous readers, from the shared cache, with conditional GET.
+
+A page is stored under the *version* of the public data and its full path (query string
+included). Every write that can change what a reader sees bumps the version, so a publish,
+an unpublish, a retraction or an edit makes every stored page unreachable at once: no page
+outlives the data it was built from. The version is bumped by any save, delete or many-to-many
+change of a studies or evidence model and by `studies_changed` (the literature's own hook), at
+once and again when the transaction commits (a request that read the old rows between the two
+stores them under a version nobody asks for any more). Bulk writes that send no signal (a
+`QuerySet.update`, a bulk regrade) are bounded by PAGE_CACHE_SECONDS, and can call `bump()`.
+
+Only anonymous GET and HEAD requests are served from or stored in the cache; a signed-in user
+(a curator) always gets a freshly built page, and a response that sets a cookie or is not a 200
+is never stored. Each anonymous response carries an ETag and a Last-Modified from the version,
+and `Cache-Control: no-cache`, so a browser asks again each time and gets a 304 while nothing
+changed.
+
+The cache is CACHES[PAGE_CACHE_ALIAS]: Redis when REDIS_URL is set (several app servers
+share it), local memory otherwise. PAGE_CACHE_SECONDS=0 turns the whole thing off;
+PAGE_CACHE_PAGES=False keeps only the shared parts (`versioned`), as the benchmark measures.
+"""
+
+import functools
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+VERSION_KEY = "public-pages:version"
+WATCHED_APPS = frozenset({"studies", "evidence"})
+
+
+def _cache():
+    return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
+
+
+def current_version() -> int:
+    """The version of the public data: nanoseconds since the epoch at the last bump."""
+    cache = _cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY) or time.time_ns()
+    return int(version)
+
+
+def bump() -> None:
+    """A new version now and another when the current transaction commits."""
+    _cache().set(VERSION_KEY, time.time_ns(), timeout=None)
+    transaction.on_commit(lambda: _cache().set(VERSION_KEY, time.time_ns(), timeout=None))
+
+
+def bump_on_change(sender, **kwargs) -> None:
+    """Receiver for post_save, post_delete and m2m_changed: bumps for the watched apps' models
+    (their history models included, which live in the same apps)."""
+    meta = getattr(sender, "_meta", None)
+    if meta is not None and meta.app_label in WATCHED_APPS:
+        if kwargs.get("action", "post_").startswith("post_"):
+            bump()
+
+
+def bump_on_studies_changed(sender, **kwargs) -> None:
+    bump()
+
+
+def _seconds() -> int:
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 0) or 0)
+
+
+def versioned(name: str, compute):
+    """`compute()`, kept in the shared cache until the next bump: for the parts of a page that
+    many URLs share (a list's facet counts are the same on every page and sort of it, its
+    filter's options on every list). Computed afresh when the cache is off."""
+    seconds = _seconds()
+    if not seconds:
+        return compute()
+    digest = hashlib.sha256(f"{current_version()}:{name}".encode()).hexdigest()
+    key = f"public-part:{digest}"
+    value = _cache().get(key)
+    if value is None:
+        value = compute()
+        _cache().set(key, value, seconds)
+    return value
+
+
+def cached_page(view):
+    """The view's page from the cache for anonymous readers (see the module's docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        seconds = _seconds()
+        pages = getattr(settings, "PAGE_CACHE_PAGES", True)
+        if not (seconds and pages) or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        version = current_version()
+        path = request.get_full_path()
+        digest = hashlib.sha256(f"{version}:{path}".encode()).hexdigest()
+        etag = f'"{digest[:32]}"'
+        modified = version // 1_000_000_000 + 1  # whole seconds, never before the bump
+        not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
+        if not_modified is not None:
+            response = not_modified
+        else:
+            key = f"public-page:{digest}"
+            stored = _cache().get(key)
+            if stored is not None:
+                content, content_type = stored
+                response = HttpResponse(content, content_type=content_type)
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200 and not response.streaming and not response.cookies:
+                    _cache().set(key, (response.content, response["Content-Type"]), seconds)
+        if response.status_code in (200, 304):
+            response["ETag"] = etag
+            response["Last-Modified"] = http_date(modified)
+            patch_cache_control(response, no_cache=True)
+        return response
+
+    return wrapper

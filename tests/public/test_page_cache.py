@@ -1,0 +1,144 @@
+"""The whole-page cache for anonymous readers (public/page_cache.py): served without a query
+while nothing changed, never stale after a publish or an edit, never a curator's page, and a
+304 to a reader whose copy is current."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from evidence.models import PublicationStatus
+from evidence.workflow import claim_publish, claim_submit, claim_unpublish
+from public import page_cache
+from tests.factories import ClaimFactory, StudyFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("evidence:claim_list")
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_an_unchanged_page_is_served_to_a_reader_without_a_query(
+    client, django_assert_max_num_queries
+):
+    claim = ClaimFactory(statement="Needles make hair.")
+    first = client.get(claim.get_absolute_url())
+    # only the request's own transaction (ATOMIC_REQUESTS: a savepoint in a test) is left
+    with django_assert_max_num_queries(2) as queries:
+        again = client.get(claim.get_absolute_url())
+    assert not [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+def test_a_published_claim_is_listed_at_once_after_the_publish(client, curator, reviewer):
+    draft = ClaimFactory(statement="Rollers thicken hair.", status=PublicationStatus.DRAFT)
+    assert b"Rollers thicken hair." not in client.get(LIST).content
+    claim_submit(claim=draft, by=curator)
+    claim_publish(claim=draft, by=reviewer)
+    assert b"Rollers thicken hair." in client.get(LIST).content
+
+
+def test_an_unpublished_claim_is_gone_at_once_from_the_cached_pages(client, reviewer):
+    claim = ClaimFactory(statement="Rollers thin hair.")
+    assert client.get(claim.get_absolute_url()).status_code == 200
+    assert b"Rollers thin hair." in client.get(LIST).content
+    claim_unpublish(claim=claim, by=reviewer)
+    assert client.get(claim.get_absolute_url()).status_code == 404
+    assert b"Rollers thin hair." not in client.get(LIST).content
+
+
+def test_an_edited_study_shows_its_new_title_at_once(client):
+    study = StudyFactory(title="First title of the trial")
+    url = reverse("studies:detail", args=[study.pk])
+    assert b"First title of the trial" in client.get(url).content
+    study.title = "Second title of the trial"
+    study.save()
+    assert b"Second title of the trial" in client.get(url).content
+
+
+def test_a_signed_in_curator_gets_a_fresh_page_and_never_fills_the_cache(
+    client, curator, django_assert_max_num_queries
+):
+    claim = ClaimFactory(statement="Curators see this.")
+    client.force_login(curator)
+    client.get(claim.get_absolute_url())
+    assert not any(key.startswith(":1:public-page:") for key in cache._cache)
+    response = client.get(claim.get_absolute_url())
+    assert "ETag" not in response
+    client.logout()
+    client.get(claim.get_absolute_url())
+    assert any(key.startswith(":1:public-page:") for key in cache._cache)
+
+
+def test_a_curator_is_not_served_the_readers_cached_page(
+    client, curator, django_assert_max_num_queries
+):
+    claim = ClaimFactory(statement="Readers saw this.")
+    client.get(claim.get_absolute_url())
+    client.force_login(curator)
+    with django_assert_max_num_queries(20) as queries:
+        client.get(claim.get_absolute_url())
+    assert any("evidence_claim" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_reader_with_a_current_copy_gets_a_304(client):
+    claim = ClaimFactory()
+    first = client.get(claim.get_absolute_url())
+    etag = first["ETag"]
+    assert first["Last-Modified"]
+    assert "no-cache" in first["Cache-Control"]
+    again = client.get(claim.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    since = client.get(claim.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+def test_after_a_publish_the_old_etag_gets_the_new_page(client, curator, reviewer):
+    shown = ClaimFactory()
+    etag = client.get(LIST)["ETag"]
+    draft = ClaimFactory(statement="A brand new claim.", status=PublicationStatus.DRAFT)
+    claim_submit(claim=draft, by=curator)
+    claim_publish(claim=draft, by=reviewer)
+    response = client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert b"A brand new claim." in response.content
+    assert shown.slug.encode() in response.content
+
+
+def test_a_missing_page_is_not_stored(client):
+    client.get("/claims/no-such-claim/")
+    assert not any(key.startswith(":1:public-page:") for key in cache._cache)
+
+
+def test_different_query_strings_are_different_pages(client):
+    ClaimFactory(statement="Alpha claim here.", certainty="low")
+    ClaimFactory(statement="Beta claim here.", certainty="high")
+    low = client.get(LIST, {"certainty": "low"}).content
+    high = client.get(LIST, {"certainty": "high"}).content
+    assert b"Alpha claim here." in low and b"Beta claim here." not in low
+    assert b"Beta claim here." in high and b"Alpha claim here." not in high
+
+
+def test_with_the_cache_off_every_request_builds_the_page(
+    client, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    claim = ClaimFactory()
+    client.get(claim.get_absolute_url())
+    with django_assert_max_num_queries(20) as queries:
+        response = client.get(claim.get_absolute_url())
+    assert len(queries) > 0
+    assert "ETag" not in response
+
+
+def test_bump_gives_a_new_version():
+    before = page_cache.current_version()
+    page_cache.bump()
+    assert page_cache.current_version() != before

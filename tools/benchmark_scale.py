@@ -1,0 +1,185 @@
+"""Every public page's server time and query count against a floor view, at whatever scale the
+database holds (fill one with `manage.py generate_synthetic`). `make benchmark-scale`.
+
+    DATABASE_URL=... python tools/benchmark_scale.py [--runs 7] [--urls tools/benchmark_urls.txt]
+        [--datasette http://127.0.0.1:8001/db] [--markdown]
+
+For each round, every page is fetched right after the floor view (tools/bench_urls.py: the
+same middleware, one indexed 25-row query), so both see the same machine load; the medians and
+their ratio are printed. The first fetch of each page counts its queries and is not timed.
+Times are the server's: Django's test client runs the whole middleware stack in this process,
+without HTTP. The whole-page cache is off (PAGE_CACHE_PAGES=False) unless --cached: the times
+are what a page costs when it has to be built. Before each page's first fetch the cache version
+is bumped, as a publish does, so "first ms" is the page built from nothing; the later fetches
+reuse what every page of a list shares (its facet counts, its filter options) from the cache.
+
+With --datasette, the same questions are asked of a Datasette serving the same SQLite file
+(over HTTP on the loopback, which adds about a millisecond to its side): its table page with
+two facets, a filtered table, page 50 by its keyset, and a word in the statement.
+"""
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tools")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+
+
+def load_urls(path: Path) -> list[tuple[str, str]]:
+    pages = []
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, url = line.rsplit(None, 1)
+            pages.append((name.strip(), url))
+    return pages
+
+
+def middle(queryset):
+    n = queryset.count()
+    return queryset.order_by("pk")[n // 2 : n // 2 + 1].first() if n else None
+
+
+def placeholders() -> dict[str, str]:
+    from evidence.models import Claim, PublicationStatus, SourceDocument
+    from studies.models import Study
+
+    claim = middle(Claim.objects.published())
+    study = middle(Study.objects.published())
+    document = middle(SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED))
+    return {
+        "claim": claim.slug if claim else "none",
+        "study": str(study.pk) if study else "0",
+        "document": document.slug if document else "none",
+    }
+
+
+def timed(client, url: str) -> tuple[float, int]:
+    began = time.perf_counter()
+    status = client.get(url).status_code
+    return (time.perf_counter() - began) * 1000, status
+
+
+def datasette_questions(base: str) -> list[tuple[str, str]]:
+    from django.db import connection
+
+    table = "evidence_claim"
+    # page 50 of 20 rows: Datasette's keyset is the last pk of page 49
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE status = 'published' ORDER BY id LIMIT 1 OFFSET 979"  # noqa: S608
+        )
+        row = cursor.fetchone()
+    after = row[0] if row else 0
+    facets = "_size=20&_facet=category_id&_facet=certainty"
+    return [
+        ("claim list", f"{base}/{table}?status=published&{facets}"),
+        ("claim list, filtered", f"{base}/{table}?status=published&certainty=low&{facets}"),
+        ("claim list, page 50", f"{base}/{table}?status=published&_size=20&_next={after}"),
+        ("search, rare term", f"{base}/{table}?statement__contains=mesotherapy&_size=20"),
+        ("search, common term", f"{base}/{table}?statement__contains=hair&_size=20"),
+    ]  # fmt: skip
+
+
+def time_http(url: str, runs: int) -> float:
+    urllib.request.urlopen(url).read()  # noqa: S310 -- a loopback URL we were given
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        urllib.request.urlopen(url).read()  # noqa: S310
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--urls", type=Path, default=REPO / "tools" / "benchmark_urls.txt")
+    parser.add_argument("--only", default="", help="Only pages whose name contains this.")
+    parser.add_argument("--datasette", default="", help="Base URL of a Datasette database.")
+    parser.add_argument("--cached", action="store_true", help="Leave the page cache on.")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from evidence.management.commands.benchmark_pages import counting_queries
+    from evidence.models import Claim
+    from public import page_cache
+    from studies.models import Study
+
+    logging.getLogger("config.request").setLevel(logging.WARNING)
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+    values = placeholders()
+    pages = [
+        (name, url.format(**values)) for name, url in load_urls(args.urls) if args.only in name
+    ]
+    overrides = {
+        "ROOT_URLCONF": "bench_urls",
+        "ALLOWED_HOSTS": ["testserver"],
+        "PAGE_CACHE_SECONDS": 300,
+        "PAGE_CACHE_PAGES": args.cached,
+    }
+    client = Client(raise_request_exception=False)
+    with override_settings(**overrides):
+        counts, statuses, first = {}, {}, {}
+        for name, url in [("floor", "/__floor__/"), *pages]:
+            page_cache.bump()  # as after a publish: nothing of this page is cached
+            with counting_queries() as queries:
+                first[name], statuses[name] = timed(client, url)
+            counts[name] = queries[0]
+        floor_times, page_times = [], {name: [] for name, _ in pages}
+        for _ in range(max(1, args.runs)):
+            for name, url in pages:
+                floor_times.append(timed(client, "/__floor__/")[0])
+                page_times[name].append(timed(client, url)[0])
+
+    floor = statistics.median(floor_times)
+    claims = Claim.objects.count()
+    studies = Study.objects.count()
+    load = os.getloadavg()
+    print(
+        f"\n{connection.vendor}, {claims:,} claims, {studies:,} studies; {args.runs} interleaved "
+        f"runs per page, medians; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+        f"on {os.cpu_count()} cores; whole-page cache {'on' if args.cached else 'off'}; "
+        "'first' is the first fetch after a publish (nothing cached), the median is of the "
+        "fetches after it (facet counts and filter options then come from the shared cache)\n"
+    )
+    ds = {}
+    if args.datasette:
+        for name, url in datasette_questions(args.datasette.rstrip("/")):
+            ds[name] = time_http(url, args.runs)
+    header = "| page | URL | status | queries | first ms | median ms | floor ms | × floor |"
+    if ds:
+        header += " Datasette ms |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    print(
+        f"| floor | /__floor__/ | {statuses['floor']} | {counts['floor']} | "
+        f"{first['floor']:.0f} | {floor:.1f} | | |" + (" |" if ds else "")
+    )
+    for name, url in pages:
+        median = statistics.median(page_times[name])
+        row = (
+            f"| {name} | `{url}` | {statuses[name]} | {counts[name]} | {first[name]:.0f} | "
+            f"{median:.1f} | "
+            f"{floor:.1f} | {median / floor:.1f} |"
+        )
+        if ds:
+            row += f" {ds[name]:.1f} |" if name in ds else " |"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
