@@ -236,7 +236,15 @@ def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
     missing = {s for c in claims.values() for s, _, _ in c.links} - evidence.studies.keys()
     if missing:
         for study in Study.objects.filter(pk__in=missing).only(
-            "authors", "journal", "pmid", "year", "design", "participants", "risk_of_bias", "status"
+            "authors",
+            "author_names",
+            "journal",
+            "pmid",
+            "year",
+            "design",
+            "participants",
+            "risk_of_bias",
+            "status",
         ):
             evidence.studies[study.pk] = _StudyFacts(
                 label=study.short_label(),

@@ -30,6 +30,13 @@ class NamesField(forms.JSONField):
             return []
         return super().to_python(value)
 
+    def prepare_value(self, value):
+        # Text is already the JSON a curator typed or the form showed: shown as it is, never
+        # quoted once more (a second rendering would turn the list into one string).
+        if isinstance(value, str):
+            return value
+        return super().prepare_value(value)
+
 
 class StudyForm(forms.ModelForm):
     authors = AuthorsField(
