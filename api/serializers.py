@@ -190,6 +190,13 @@ class StudyClaimSerializer(serializers.Serializer):
 class StudySerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="public_title")
     authors = serializers.ListField(child=serializers.CharField())
+    author_names = serializers.ListField(
+        source="names", child=serializers.DictField(child=serializers.CharField())
+    )
+    keywords = serializers.ListField(child=serializers.CharField())
+    mesh_terms = serializers.ListField(child=serializers.CharField())
+    publication_types = serializers.ListField(child=serializers.CharField())
+    registry_ids = serializers.ListField(child=serializers.CharField())
     reference = serializers.CharField(source="formatted_reference")
     published_claim_count = serializers.IntegerField()
     claims = StudyClaimSerializer(source="published_links", many=True, read_only=True)
@@ -201,7 +208,9 @@ class StudySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "title",
+            "record_type",
             "authors",
+            "author_names",
             "journal",
             "year",
             "volume",
@@ -211,6 +220,12 @@ class StudySerializer(serializers.ModelSerializer):
             "pmid",
             "pmcid",
             "url",
+            "abstract",
+            "keywords",
+            "mesh_terms",
+            "publication_types",
+            "language",
+            "registry_ids",
             "design",
             "condition",
             "population",

@@ -135,19 +135,23 @@ class WorkflowButtonsMixin:
             raise PermissionDenied
         change_url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
         extra: dict[str, Any] = {}
+
+        def form_page(form) -> TemplateResponse:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"{chosen.label}: {obj}",
+                "opts": meta,
+                "original": obj,
+                "form": form,
+                "step": chosen,
+                "change_url": change_url,
+            }
+            return TemplateResponse(request, "admin/workflow_step_form.html", context)
+
         if chosen.form is not None:
             form = chosen.form(obj, request.POST if request.method == "POST" else None)
             if not form.is_valid():
-                context = {
-                    **self.admin_site.each_context(request),
-                    "title": f"{chosen.label}: {obj}",
-                    "opts": meta,
-                    "original": obj,
-                    "form": form,
-                    "step": chosen,
-                    "change_url": change_url,
-                }
-                return TemplateResponse(request, "admin/workflow_step_form.html", context)
+                return form_page(form)
             kwargs = getattr(form, "service_kwargs", None)
             extra = kwargs() if kwargs is not None else form.cleaned_data
         elif request.method != "POST":
@@ -159,16 +163,7 @@ class WorkflowButtonsMixin:
             self.message_user(request, str(error), messages.ERROR)
             if chosen.form is not None and request.method == "POST":
                 form.add_error(None, str(error))
-                context = {
-                    **self.admin_site.each_context(request),
-                    "title": f"{chosen.label}: {obj}",
-                    "opts": meta,
-                    "original": obj,
-                    "form": form,
-                    "step": chosen,
-                    "change_url": change_url,
-                }
-                return TemplateResponse(request, "admin/workflow_step_form.html", context)
+                return form_page(form)
         else:
             self.message_user(request, f"{chosen.done}: “{obj}”.", messages.SUCCESS)
         return redirect(change_url)

@@ -320,3 +320,25 @@ def test_each_api_record_takes_the_same_pinned_queries_at_5_and_50_rows(
     url = make(rows)
     with django_assert_num_queries(reads + SAVEPOINT):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_study_in_the_api_carries_its_abstract_indexing_and_structured_names(client):
+    study = StudyFactory(
+        authors=["Jan van der Berg"],
+        abstract="METHODS: Twelve weeks of needling.",
+        keywords=["dermoscopy"],
+        mesh_terms=["Alopecia"],
+        registry_ids=["NCT01234567"],
+    )
+
+    body = client.get(reverse("api:study-detail", kwargs={"pk": study.pk})).json()
+
+    assert body["abstract"] == "METHODS: Twelve weeks of needling."
+    assert (body["keywords"], body["mesh_terms"], body["registry_ids"]) == (
+        ["dermoscopy"],
+        ["Alopecia"],
+        ["NCT01234567"],
+    )
+    assert body["author_names"][0]["family"] == "Berg"
+    assert body["author_names"][0]["non-dropping-particle"] == "van der"
