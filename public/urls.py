@@ -20,9 +20,12 @@ evidence_patterns = [
 
 study_patterns = [
     path("", cached_page(views.study_list), name="list"),
+    path("studies.csv", views.study_list_csv, name="list_csv"),
+    path("studies.xlsx", views.study_list_xlsx, name="list_xlsx"),
     path("<int:pk>/", cached_page(views.study_detail), name="detail"),
     path("<int:pk>/reference.bib", views.study_bibtex, name="bibtex"),
     path("<int:pk>/reference.ris", views.study_ris, name="ris"),
+    path("<int:pk>/reference.json", views.study_csljson, name="csljson"),
 ]
 
 urlpatterns = [

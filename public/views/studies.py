@@ -4,16 +4,23 @@ Only published studies are public: a draft, in-review or retracted study is a 40
 page here, downloads included, exactly like a missing one.
 """
 
-from django.http import HttpResponse
+import csv
+import io
+
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import StudyFilter
 from public.queries import studies_for_detail, studies_for_list
-from studies.exporters import to_bibtex, to_ris
+from studies.exporters import spreadsheet_rows, to_bibtex, to_csljson, to_ris, to_xlsx
 from studies.models import Study
 
 PER_PAGE = 20
+# The studies-and-outcomes spreadsheet: CSV streams in chunks of this many studies, however many
+# match; a workbook is built whole in memory, so it is offered up to XLSX_MAX_STUDIES only.
+EXPORT_CHUNK = 500
+XLSX_MAX_STUDIES = 5000
 NUMBER_FILTERS = ["year_min", "year_max", "participants_min", "participants_max"]
 
 
@@ -87,4 +94,72 @@ def study_ris(request, pk: int):
         to_ris([study]),
         content_type="application/x-research-info-systems; charset=utf-8",
         filename=_filename(study, "ris"),
+    )
+
+
+def study_csljson(request, pk: int):
+    study = _published_study(pk)
+    return _download(
+        to_csljson([study]),
+        content_type="application/vnd.citationstyles.csl+json; charset=utf-8",
+        filename=_filename(study, "json"),
+    )
+
+
+def _filtered_studies(request):
+    """The published studies of the list's current filters, with their outcomes, in list order."""
+    filterset = StudyFilter(request.GET, queryset=Study.objects.published())
+    studies = filterset.qs
+    # A tie-breaker, so that chunks read one after another never skip nor repeat a study.
+    ordering = [*(studies.query.order_by or Study._meta.ordering), "pk"]
+    return filterset, studies.order_by(*ordering).prefetch_related("outcomes")
+
+
+def _csv_lines(studies):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write("\ufeff")  # Excel reads UTF-8 with a BOM
+    header_written = False
+    for chunk_start in range(0, 1 << 62, EXPORT_CHUNK):
+        chunk = list(studies[chunk_start : chunk_start + EXPORT_CHUNK])
+        header, rows = spreadsheet_rows(chunk)
+        if not header_written:
+            writer.writerow(header)
+            header_written = True
+        writer.writerows(rows)
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+        if len(chunk) < EXPORT_CHUNK:
+            return
+
+
+def study_list_csv(request):
+    """The studies of the current filters with their outcomes (one row per outcome), streamed:
+    the response starts at once and holds one chunk of studies at a time."""
+    filterset, studies = _filtered_studies(request)
+    if filterset_problems(filterset):
+        studies = Study.objects.none()
+    response = StreamingHttpResponse(_csv_lines(studies), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="studies.csv"'
+    return response
+
+
+def study_list_xlsx(request):
+    """The same as an Excel workbook (sheets Studies and Outcomes), up to XLSX_MAX_STUDIES."""
+    filterset, studies = _filtered_studies(request)
+    if filterset_problems(filterset):
+        studies = Study.objects.none()
+    chosen = list(studies[: XLSX_MAX_STUDIES + 1])
+    if len(chosen) > XLSX_MAX_STUDIES:
+        return HttpResponse(
+            f"More than {XLSX_MAX_STUDIES:,} studies match: narrow the filters for a workbook, "
+            "or download the CSV, which has no limit.",
+            status=413,
+            content_type="text/plain; charset=utf-8",
+        )
+    return _download(
+        to_xlsx(chosen),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="studies.xlsx",
     )
