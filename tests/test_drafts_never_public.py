@@ -171,7 +171,7 @@ def test_no_public_page_or_download_shows_an_unpublished_record(hidden, client):
     for url in _public_urls():
         response = client.get(url)
         assert response.status_code == 200, url
-        if MARKER in response.content.decode().lower():
+        if MARKER in response.getvalue().decode().lower():
             leaks.append(url)
     assert leaks == []
 
@@ -204,7 +204,7 @@ def test_unpublished_records_own_pages_are_the_same_404_as_missing_ones(hidden, 
     for url in urls:
         response = client.get(url)
         assert response.status_code == 404, url
-        assert MARKER not in response.content.decode().lower(), url
+        assert MARKER not in response.getvalue().decode().lower(), url
 
 
 @pytest.mark.django_db

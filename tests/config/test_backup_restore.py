@@ -31,9 +31,9 @@ def public_pages(client, limit: int = 400) -> dict[str, tuple[int, bytes]]:
         if url in seen:
             continue
         response = client.get(url)
-        seen[url] = (response.status_code, without_csrf_token(response.content))
+        seen[url] = (response.status_code, without_csrf_token(response.getvalue()))
         if response.get("Content-Type", "").startswith("text/html"):
-            for link in LINK.findall(response.content.decode()):
+            for link in LINK.findall(response.getvalue().decode()):
                 if not link.startswith(NOT_PAGES) and link not in seen:
                     queue.append(link)
     return seen
@@ -71,7 +71,7 @@ def test_a_restored_database_serves_every_public_page_byte_for_byte(seeded, clie
 
 def public_pages_one(client, url: str) -> tuple[int, bytes]:
     response = client.get(url)
-    return response.status_code, without_csrf_token(response.content)
+    return response.status_code, without_csrf_token(response.getvalue())
 
 
 def test_backup_writes_a_dated_file_in_the_directory_it_is_given(tmp_path, capsys):

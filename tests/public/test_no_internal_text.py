@@ -106,7 +106,7 @@ def test_no_public_page_or_download_shows_a_citation_key_placeholder_or_extracti
     for url in _public_urls():
         response = client.get(url)
         assert response.status_code == 200, url
-        text = response.content.decode()
+        text = response.getvalue().decode()
         leaks += [f"{url}: {name}" for name, pattern in patterns.items() if pattern.search(text)]
     assert leaks == []
 
