@@ -181,9 +181,9 @@ def test_home_runs_a_fixed_number_of_queries(client, django_assert_max_num_queri
     for i in range(n):
         ClaimFactory(category=categories[i % 3])
     document_with_claims(2)
-    # categories, a few claims of each (4 categories here), the two counts (on PostgreSQL each
-    # asks the planner's estimate first), the documents
-    with django_assert_max_num_queries(13):
+    # categories, a few claims of each (4 categories here), the headline answers, the two counts
+    # (on PostgreSQL each asks the planner's estimate first), the documents
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("evidence:home"))
     per_category = [len(range(i, n, 3)) for i in range(3)]
     shown = sum(min(k, GLANCE_PER_CATEGORY) for k in per_category) + 2
