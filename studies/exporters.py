@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import bibtexparser
 import rispy
@@ -214,7 +214,7 @@ OUTCOME_COLUMNS = [
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> object:
+def spreadsheet_cell(value: object) -> object:
     """A spreadsheet program runs a cell starting with "=", "+", "-" or "@" as a formula:
     text that does is written with a leading apostrophe (numbers stay numbers)."""
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
@@ -222,28 +222,28 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def spreadsheet_rows(studies: Iterable[Study]) -> tuple[list[str], list[list[object]]]:
-    """One row per outcome, with its study's columns; a study without outcomes gets one row."""
-    header = [name for name, _ in STUDY_COLUMNS] + [name for name, _ in OUTCOME_COLUMNS]
-    rows = []
-    for study in studies:
-        front = [_cell(get(study)) for _, get in STUDY_COLUMNS]
-        outcomes = list(study.outcomes.all())
-        if not outcomes:
-            rows.append(front + [""] * len(OUTCOME_COLUMNS))
-        for outcome in outcomes:
-            rows.append(front + [_cell(get(outcome)) for _, get in OUTCOME_COLUMNS])
-    return header, rows
+SPREADSHEET_HEADER = [name for name, _ in STUDY_COLUMNS] + [name for name, _ in OUTCOME_COLUMNS]
+
+
+def spreadsheet_study_rows(study: Study) -> Iterator[list[object]]:
+    """A study's rows of the studies-and-outcomes table: one per outcome, with the study's
+    columns in front; a study without outcomes gets one row."""
+    front = [spreadsheet_cell(get(study)) for _, get in STUDY_COLUMNS]
+    outcomes = list(study.outcomes.all())
+    if not outcomes:
+        yield front + [""] * len(OUTCOME_COLUMNS)
+    for outcome in outcomes:
+        yield front + [spreadsheet_cell(get(outcome)) for _, get in OUTCOME_COLUMNS]
 
 
 def to_csv(studies: Iterable[Study]) -> str:
     """The studies-and-outcomes table as CSV (UTF-8 with a BOM, so Excel reads accents)."""
-    header, rows = spreadsheet_rows(studies)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(SPREADSHEET_HEADER)
+    for study in studies:
+        writer.writerows(spreadsheet_study_rows(study))
     return out.getvalue()
 
 
@@ -257,14 +257,17 @@ def to_xlsx(studies: Iterable[Study]) -> bytes:
     sheet.title = "Studies"
     sheet.append([name for name, _ in STUDY_COLUMNS])
     for study in studies:
-        sheet.append([_cell(get(study)) for _, get in STUDY_COLUMNS])
+        sheet.append([spreadsheet_cell(get(study)) for _, get in STUDY_COLUMNS])
     outcomes = book.create_sheet("Outcomes")
     outcomes.append(["study", "label"] + [name for name, _ in OUTCOME_COLUMNS])
     for study in studies:
         for outcome in study.outcomes.all():
             outcomes.append(
-                [_cell(STUDY_COLUMNS[0][1](study)), _cell(study.short_label())]
-                + [_cell(get(outcome)) for _, get in OUTCOME_COLUMNS]
+                [
+                    spreadsheet_cell(STUDY_COLUMNS[0][1](study)),
+                    spreadsheet_cell(study.short_label()),
+                ]
+                + [spreadsheet_cell(get(outcome)) for _, get in OUTCOME_COLUMNS]
             )
     for ws in (sheet, outcomes):
         ws.freeze_panes = "A2"

@@ -1,15 +1,14 @@
 """The public claim list: facets, filters in the URL, and the same result as CSV."""
 
-import csv
-
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
 from evidence.models import Claim, ClaimCategory
+from public.downloads import csv_download
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import ClaimFilter
 from public.queries import ByCategory, with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
+from studies.exporters import spreadsheet_cell
 
 PER_PAGE = 20
 
@@ -73,41 +72,22 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (OWASP's CSV injection advice)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Line:
-    """A file-like object csv.writer writes one row into, handed straight back."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
 def claim_list_csv(request):
     """Every claim of the current filtered result (not only one page), one row each, streamed:
     the claims are read in chunks, so a download of a million rows holds one chunk at a time."""
     filterset = _claim_filter(request)
-    writer = csv.writer(_Line())
     url = request.build_absolute_uri("/").rstrip("/")
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for claim in filterset.qs.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    _cell(claim.statement),
-                    _cell(claim.category.name),
-                    certainty_label(claim.certainty_shown),
-                    direction_label(claim.direction_shown),
-                    claim.sort_strength,
-                    claim.published_study_count,
-                    claim.mention_count,
-                    url + claim.get_absolute_url(),
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
-    return response
+    rows = (
+        [
+            spreadsheet_cell(claim.statement),
+            spreadsheet_cell(claim.category.name),
+            certainty_label(claim.certainty_shown),
+            direction_label(claim.direction_shown),
+            claim.sort_strength,
+            claim.published_study_count,
+            claim.mention_count,
+            url + claim.get_absolute_url(),
+        ]
+        for claim in filterset.qs.iterator(chunk_size=2000)
+    )
+    return csv_download(rows, header=CSV_COLUMNS, filename="claims.csv")

@@ -4,16 +4,21 @@ Only published studies are public: a draft, in-review or retracted study is a 40
 page here, downloads included, exactly like a missing one.
 """
 
-import csv
-import io
-
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from public.downloads import csv_download
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import StudyFilter
 from public.queries import studies_for_detail, studies_for_list
-from studies.exporters import spreadsheet_rows, to_bibtex, to_csljson, to_ris, to_xlsx
+from studies.exporters import (
+    SPREADSHEET_HEADER,
+    spreadsheet_study_rows,
+    to_bibtex,
+    to_csljson,
+    to_ris,
+    to_xlsx,
+)
 from studies.models import Study
 
 PER_PAGE = 20
@@ -110,28 +115,9 @@ def _filtered_studies(request):
     """The published studies of the list's current filters, with their outcomes, in list order."""
     filterset = StudyFilter(request.GET, queryset=Study.objects.published())
     studies = filterset.qs
-    # A tie-breaker, so that chunks read one after another never skip nor repeat a study.
+    # A tie-breaker, so the order (and so a download read in chunks) is the same every time.
     ordering = [*(studies.query.order_by or Study._meta.ordering), "pk"]
     return filterset, studies.order_by(*ordering).prefetch_related("outcomes")
-
-
-def _csv_lines(studies):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    out.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    header_written = False
-    for chunk_start in range(0, 1 << 62, EXPORT_CHUNK):
-        chunk = list(studies[chunk_start : chunk_start + EXPORT_CHUNK])
-        header, rows = spreadsheet_rows(chunk)
-        if not header_written:
-            writer.writerow(header)
-            header_written = True
-        writer.writerows(rows)
-        yield out.getvalue()
-        out.seek(0)
-        out.truncate()
-        if len(chunk) < EXPORT_CHUNK:
-            return
 
 
 def study_list_csv(request):
@@ -140,9 +126,12 @@ def study_list_csv(request):
     filterset, studies = _filtered_studies(request)
     if filterset_problems(filterset):
         studies = Study.objects.none()
-    response = StreamingHttpResponse(_csv_lines(studies), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="studies.csv"'
-    return response
+    rows = (
+        row
+        for study in studies.iterator(chunk_size=EXPORT_CHUNK)
+        for row in spreadsheet_study_rows(study)
+    )
+    return csv_download(rows, header=SPREADSHEET_HEADER, filename="studies.csv", bom=True)
 
 
 def study_list_xlsx(request):
