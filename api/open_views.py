@@ -12,8 +12,8 @@ from django.views.decorators.http import require_safe
 
 from api import annotations, badges, fhir
 from api.conditional import conditional, last_changed
-from api.throttling import ClientRateThrottle
 from evidence.models import Claim, ClaimMention, PublicationStatus, SourceDocument
+from public.rate_limit import ClientRateThrottle
 from studies.models import Study
 
 

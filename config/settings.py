@@ -272,7 +272,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["public.rate_limit.ClientRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.OpenAutoSchema",
 }
 SPECTACULAR_SETTINGS = {

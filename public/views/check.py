@@ -4,7 +4,7 @@ Nothing is stored: the text lives for the request only (a curator who wants to k
 adds it as a source document in the admin). The matcher is evidence.matching over the published
 claims and the quotes of their public mentions (evidence.matching_index, the same index as
 `manage.py match_claims`). Limits: CHECK_ARTICLE_MAX_CHARS characters per text, and
-CHECK_ARTICLE_RATE = (checks, seconds) per client address, counted in the Django cache; over
+CHECK_ARTICLE_RATE = (checks, seconds) per client address, counted by public.rate_limit; over
 either limit the reader gets a page saying so (413, 429), never a half-done result.
 
 Queries, however long the text: the index fingerprint (2; 4 more when it is rebuilt) and the
@@ -13,11 +13,11 @@ matched claims with their categories (1).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -28,16 +28,11 @@ from evidence.matching_index import published_index
 from evidence.models import Claim
 from public.annotate import Highlight, annotate
 from public.grade_page import claim_page
+from public.rate_limit import CheckArticleThrottle
 
 
 def _max_chars() -> int:
     return int(getattr(settings, "CHECK_ARTICLE_MAX_CHARS", 50_000))
-
-
-def _rate() -> tuple[int, int]:
-    """(checks, seconds): how many texts one client may check per window."""
-    limit, window = getattr(settings, "CHECK_ARTICLE_RATE", (20, 60))
-    return int(limit), int(window)
 
 
 TEMPLATE = "public/check_article.html"
@@ -62,24 +57,6 @@ class Card:
     @property
     def stance_summary(self) -> list[tuple[str, int]]:
         return [(STANCE_WORDS[Stance(s)], n) for s, n in sorted(self.stances.items())]
-
-
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _over_rate(request: HttpRequest) -> bool:
-    """Counts this check; True when the client has used up its checks for the window."""
-    limit, window = _rate()
-    key = f"check-article:{_client(request)}"
-    if cache.add(key, 1, timeout=window):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return False
-    return count > limit
 
 
 def _bottom_line(claim: Claim) -> str:
@@ -141,13 +118,16 @@ def check_article(request: HttpRequest) -> HttpResponse:
     context: dict = {"nav": "check", "max_chars": max_chars, "text": ""}
     if request.method == "GET":
         return render(request, TEMPLATE, context)
-    if _over_rate(request):
-        limit, window = _rate()
+    throttle = CheckArticleThrottle()
+    if not throttle.allow_request(request, None):
+        wait = math.ceil(throttle.wait() or 1)
         context["problem"] = (
-            f"You have checked {limit} texts in the last {window} seconds, the most we allow. "
-            "Please wait a minute and try again."
+            f"You have checked {throttle.num_requests} texts in the last {throttle.duration} "
+            f"seconds, the most we allow. Please try again in {wait} seconds."
         )
-        return render(request, TEMPLATE, context, status=429)
+        response = render(request, TEMPLATE, context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     text = clean_text(normalize_text(request.POST.get("text", "")))
     context["text"] = text[:max_chars]
     if len(text) > max_chars:

@@ -151,7 +151,10 @@ def test_too_many_checks_from_one_client_get_a_429_page(client, claims, settings
     assert check(client, ARTICLE).status_code == 200
     response = check(client, ARTICLE)
     assert response.status_code == 429
-    assert b"Please wait a minute" in response.content
+    assert b"You have checked 2 texts in the last 60 seconds" in response.content
+    wait = int(response["Retry-After"])
+    assert 0 < wait <= 60
+    assert f"try again in {wait} seconds".encode() in response.content
     # Another client is not held back.
     assert check(client, ARTICLE, REMOTE_ADDR="10.0.0.9").status_code == 200
 
