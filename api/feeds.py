@@ -1,16 +1,53 @@
 """Atom feeds of the public grade history: one per claim and one for every claim. Only changes
 made while the claim was published, of claims published now (ClaimGradeChange.public())."""
 
+from datetime import UTC, datetime
+
 from django.contrib.syndication.views import Feed
+from django.db import connection
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.feedgenerator import Atom1Feed
 
-from api.conditional import last_changed
-from evidence.models import Claim, ClaimGradeChange
+from evidence.models import Claim, ClaimGradeChange, ClaimMention, EvidenceLink, SourceDocument
 from public.templatetags.evidence_tags import certainty_label, direction_label
+from studies.models import Study
 
 FEED_LENGTH = 50
+
+# Every timestamp a public record moves: the stored grade (graded_at) as well as edits.
+_STAMPS = [
+    (Claim, "updated_at"),
+    (Claim, "graded_at"),
+    (Study, "updated_at"),
+    (SourceDocument, "updated_at"),
+    (EvidenceLink, "updated_at"),
+    (ClaimMention, "updated_at"),
+]
+
+
+def last_changed() -> datetime | None:
+    """The newest change to any claim, study, document, link or mention: one query.
+
+    A rough stamp on purpose (any change anywhere moves it): a reader's cached copy may be
+    refetched needlessly, never kept when it is stale. The ETag, compared first, is exact.
+    """
+    parts = " UNION ALL ".join(
+        f"SELECT MAX({connection.ops.quote_name(field)}) AS t "  # noqa: S608 (names from models)
+        f"FROM {connection.ops.quote_name(model._meta.db_table)}"
+        for model, field in _STAMPS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(t) FROM ({parts}) AS stamps")  # noqa: S608
+        (value,) = cursor.fetchone()
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def _grade(certainty: str, direction: str) -> str:
@@ -50,14 +87,16 @@ class StableAtomFeed(Atom1Feed):
         dates = [d for d in dates if d is not None]
         if dates:
             return max(dates)
-        return self.feed.get("stamp") or super().latest_post_date()
+        stamp = self.feed.get("stamp")
+        return (stamp() if callable(stamp) else stamp) or super().latest_post_date()
 
 
 class _HistoryFeed(Feed):
     feed_type = StableAtomFeed
 
     def feed_extra_kwargs(self, obj):
-        return {"stamp": last_changed()}
+        # Read only for a feed with no entry (their newest date is the feed's otherwise).
+        return {"stamp": last_changed}
 
     def item_title(self, item: ClaimGradeChange) -> str:
         return change_title(item)

@@ -11,8 +11,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from api import annotations, badges, fhir
-from api.conditional import conditional, last_changed
 from evidence.models import Claim, ClaimMention, PublicationStatus, SourceDocument
+from public.page_cache import conditional
 from public.rate_limit import ClientRateThrottle
 from studies.models import Study
 
@@ -42,7 +42,7 @@ def _json(request: HttpRequest, data: dict, *, content_type: str) -> HttpRespons
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type=content_type
     )
-    return conditional(request, response, stamp=last_changed())
+    return conditional(request, response)
 
 
 def _published_claim(pk: int) -> Claim:

@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
 
 from api import serializers
-from api.conditional import conditional, last_changed
 from evidence.models import (
     Claim,
     ClaimCategory,
@@ -17,6 +16,7 @@ from evidence.models import (
     SourceDocument,
 )
 from public.filters import ClaimFilter, StudyFilter
+from public.page_cache import conditional
 from public.queries import with_published_claim_count, with_published_links
 from studies.models import Study, StudyStatus
 
@@ -41,7 +41,7 @@ class OpenViewSet(viewsets.ReadOnlyModelViewSet):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             response.render()
-            return conditional(request, response, stamp=last_changed())
+            return conditional(request, response)
         return response
 
     def throttled(self, request, wait):

@@ -15,21 +15,29 @@ is never stored. Each anonymous response carries an ETag and a Last-Modified fro
 and `Cache-Control: no-cache`, so a browser asks again each time and gets a 304 while nothing
 changed.
 
-The cache is CACHES[PAGE_CACHE_ALIAS]: Redis when REDIS_URL is set (several app servers
-share it), local memory otherwise. PAGE_CACHE_SECONDS=0 turns the whole thing off;
-PAGE_CACHE_PAGES=False keeps only the shared parts (`versioned`), as the benchmark measures.
+The cache is CACHES[PAGE_CACHE_ALIAS]: Redis when CACHE_URL is set (several app servers
+share it, and the version), local memory otherwise. A process-local version cannot see another
+process's bump, so there it lasts PAGE_CACHE_SECONDS only: each worker's pages and 304s are at
+most that old. PAGE_CACHE_SECONDS=0 turns the page cache off; PAGE_CACHE_PAGES=False keeps only
+the shared parts (`versioned`), as the benchmark measures.
+
+`conditional` gives any other response (the JSON API, FHIR, annotations) the same headers: an
+ETag from its body, a Last-Modified from the version, a 304 when the client's copy is current,
+with no query.
 """
 
 import functools
 import hashlib
 import time
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, quote_etag
 
 VERSION_KEY = "public-pages:version"
 WATCHED_APPS = frozenset({"studies", "evidence"})
@@ -39,20 +47,56 @@ def _cache():
     return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
 
 
+def _version_timeout() -> int | None:
+    """Forever in a shared cache; in a process's own memory, as long as a page is kept."""
+    if isinstance(_cache(), LocMemCache):
+        return max(_seconds(), 60)
+    return None
+
+
 def current_version() -> int:
     """The version of the public data: nanoseconds since the epoch at the last bump."""
     cache = _cache()
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        cache.add(VERSION_KEY, time.time_ns(), timeout=_version_timeout())
         version = cache.get(VERSION_KEY) or time.time_ns()
     return int(version)
 
 
+def _set_version() -> None:
+    _cache().set(VERSION_KEY, time.time_ns(), timeout=_version_timeout())
+
+
 def bump() -> None:
     """A new version now and another when the current transaction commits."""
-    _cache().set(VERSION_KEY, time.time_ns(), timeout=None)
-    transaction.on_commit(lambda: _cache().set(VERSION_KEY, time.time_ns(), timeout=None))
+    _set_version()
+    transaction.on_commit(_set_version)
+
+
+def _modified(version: int) -> int:
+    """The version's time in whole seconds, never before the bump: a Last-Modified."""
+    return version // 1_000_000_000 + 1
+
+
+def _with_validators(response: HttpResponse, *, etag: str, modified: int) -> HttpResponse:
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified)
+    return response
+
+
+def conditional(
+    request: HttpRequest, response: HttpResponse, *, stamp: datetime | None = None
+) -> HttpResponse:
+    """A rendered 200 with an ETag (from its body) and a Last-Modified (the record's own
+    `stamp` when it has one, else the version's time), or a 304 when the client's copy (by
+    If-None-Match, else If-Modified-Since) is current."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
+    modified = int(stamp.timestamp()) if stamp else _modified(current_version())
+    _with_validators(response, etag=etag, modified=modified)
+    return get_conditional_response(request, etag=etag, last_modified=modified, response=response)
 
 
 def bump_on_change(sender, **kwargs) -> None:
@@ -103,7 +147,7 @@ def cached_page(view):
         path = request.get_full_path()
         digest = hashlib.sha256(f"{version}:{path}".encode()).hexdigest()
         etag = f'"{digest[:32]}"'
-        modified = version // 1_000_000_000 + 1  # whole seconds, never before the bump
+        modified = _modified(version)
         not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
         if not_modified is not None:
             response = not_modified
@@ -118,8 +162,7 @@ def cached_page(view):
                 if response.status_code == 200 and not response.streaming and not response.cookies:
                     _cache().set(key, (response.content, response["Content-Type"]), seconds)
         if response.status_code in (200, 304):
-            response["ETag"] = etag
-            response["Last-Modified"] = http_date(modified)
+            _with_validators(response, etag=etag, modified=modified)
             patch_cache_control(response, no_cache=True)
         return response
 

@@ -142,3 +142,18 @@ def test_bump_gives_a_new_version():
     before = page_cache.current_version()
     page_cache.bump()
     assert page_cache.current_version() != before
+
+
+def test_a_version_held_in_one_process_memory_lasts_only_as_long_as_a_page(settings):
+    # Without a shared cache each worker holds its own version and cannot see another worker's
+    # bump: it must expire, so that worker's pages and 304s are at most PAGE_CACHE_SECONDS old.
+    import time
+
+    from django.core.cache import caches
+
+    local = caches["default"]
+    assert type(local).__name__ == "LocMemCache"
+    page_cache.current_version()
+    expires = local._expire_info[local.make_and_validate_key(page_cache.VERSION_KEY)]
+    assert expires is not None
+    assert 0 < expires - time.time() <= settings.PAGE_CACHE_SECONDS
