@@ -3,23 +3,13 @@ curator's notes (extraction notes, citation keys, who changed what)."""
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from evidence.models import Claim, ClaimCategory, ClaimMention, EvidenceLink, SourceDocument
 from studies.models import Study
-
-
-class CategorySerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="The claim list of this category.")
-
-    class Meta:
-        model = ClaimCategory
-        fields = ["slug", "name", "description", "order", "url"]
-
-    def get_url(self, category: ClaimCategory) -> str:
-        return _absolute(self, category.get_absolute_url())
 
 
 class DomainSerializer(serializers.Serializer):
@@ -117,9 +107,41 @@ def outcome_rows(detail: Any) -> list[dict[str, Any]]:
     return result
 
 
-def _absolute(serializer: serializers.Serializer, path: str) -> str:
+def _absolute(serializer: serializers.Serializer | serializers.Field, path: str) -> str:
     request = serializer.context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class PageUrlField(serializers.Field):
+    """The absolute address of the record's public page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return _absolute(self, value.get_absolute_url())
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class RouteUrlField(serializers.Field):
+    """The absolute address of a named route for the record (`kwarg` from its `attribute`)."""
+
+    def __init__(self, route: str, *, kwarg: str, attribute: str, **kwargs):
+        self.route, self.kwarg, self.attribute = route, kwarg, attribute
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        kwargs = {self.kwarg: getattr(value, self.attribute)}
+        return reverse(self.route, kwargs=kwargs, request=self.context.get("request"))
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    url = PageUrlField(help_text="The claim list of this category.")
+
+    class Meta:
+        model = ClaimCategory
+        fields = ["slug", "name", "description", "order", "url"]
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -200,8 +222,8 @@ class StudySerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="formatted_reference")
     published_claim_count = serializers.IntegerField()
     claims = StudyClaimSerializer(source="published_links", many=True, read_only=True)
-    page = serializers.SerializerMethodField()
-    fhir = serializers.SerializerMethodField()
+    page = PageUrlField()
+    fhir = RouteUrlField("open:fhir_citation", kwarg="pk", attribute="pk")
 
     class Meta:
         model = Study
@@ -245,13 +267,6 @@ class StudySerializer(serializers.ModelSerializer):
             "fhir",
         ]
 
-    def get_page(self, study: Study) -> str:
-        return _absolute(self, study.get_absolute_url())
-
-    def get_fhir(self, study: Study) -> str:
-        request = self.context.get("request")
-        return reverse("open:fhir_citation", kwargs={"pk": study.pk}, request=request)
-
 
 class MentionSerializer(serializers.ModelSerializer):
     claim = serializers.CharField(source="claim.slug")
@@ -263,8 +278,8 @@ class MentionSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     mentions = MentionSerializer(source="published_mentions", many=True, read_only=True)
-    page = serializers.SerializerMethodField()
-    annotations = serializers.SerializerMethodField()
+    page = PageUrlField()
+    annotations = RouteUrlField("open:annotations", kwarg="slug", attribute="slug")
 
     class Meta:
         model = SourceDocument
@@ -279,13 +294,6 @@ class DocumentSerializer(serializers.ModelSerializer):
             "page",
             "annotations",
         ]
-
-    def get_page(self, document: SourceDocument) -> str:
-        return _absolute(self, document.get_absolute_url())
-
-    def get_annotations(self, document: SourceDocument) -> str:
-        request = self.context.get("request")
-        return reverse("open:annotations", kwargs={"slug": document.slug}, request=request)
 
 
 class DocumentDetailSerializer(DocumentSerializer):
