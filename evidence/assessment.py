@@ -209,7 +209,7 @@ def assess(claim: ClaimInput) -> Assessment:
                 graded_rows.append(row)
 
     contradicting = [link.label for link in claim.links if link.direction == "contradicts"]
-    related = [r for r in claim.related if r.certainty in gr.Certainty.__members__.values()]
+    related = [r for r in claim.related if r.certainty in gr.LEVELS]
     result = gr.grade_claim(
         kind,
         grades,

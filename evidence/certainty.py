@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from evidence.vocabulary import Certainty as Certainty  # the one scale, re-exported
 from studies.vocabulary import Vocabulary
 
 # --- Vocabulary --------------------------------------------------------------------------------
@@ -71,13 +72,6 @@ class Benefit(Vocabulary):
 
     HIGHER = "higher", "Higher is better"
     LOWER = "lower", "Lower is better"
-
-
-class Certainty(StrEnum):
-    HIGH = "high"
-    MODERATE = "moderate"
-    LOW = "low"
-    VERY_LOW = "very_low"
 
 
 class Measure(Vocabulary):
@@ -144,7 +138,8 @@ class Inclusion(StrEnum):
 
 # --- Thresholds: every number the grade depends on, each with the section it follows ------------
 
-# Certainty scale, lowest first; a grade moves one step per level.
+# Certainty scale, lowest first; a grade moves one step per level. (Certainty.NONE, "no
+# evidence graded", is a claim's state, never an outcome's rating.)
 LEVELS: tuple[Certainty, ...] = (
     Certainty.VERY_LOW,
     Certainty.LOW,
