@@ -39,6 +39,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -59,9 +60,15 @@ B = 0.75
 MAX_PIECE_CHARS = 1200
 # How far below a piece's best claim another claim may score and still be matched to it.
 MARGIN = 0.15
-COVERAGE_WEIGHT = 0.6
+COVERAGE_WEIGHT = 0.5
 # The share of its matched words a further claim in a sentence must add to those already taken.
 NOVELTY = 0.3
+# The second-best margin rule: a piece's best claim, when the runner-up scores at most
+# LONE_RATIO of it, is kept down to LONE_FACTOR × the min score.
+LONE_RATIO = 0.6
+LONE_FACTOR = 0.8
+# A piece weighs at least this many terms of the index's median IDF (see ClaimIndex.rank).
+FLOOR_TERMS = 3.5
 # A synonym concept counts as this many words (the curated list is the strongest signal), and
 # the words of the phrase that named it count too.
 CONCEPT_TF = 1
@@ -204,12 +211,12 @@ def _is_heading(line: str) -> bool:
 
 # Where a sentence may hold a second claim. Each pattern's match is the boundary.
 _CLAUSE_BOUNDARY = re.compile(
-    r";\s+|\s+[—–]\s+|,\s+(?=(?:but|while|whereas|although|though|however|which|yet|and it|"
+    r"[;:]\s+|\s+[—–]\s+|,\s+(?=(?:but|while|whereas|although|though|however|which|yet|and it|"
     r"and this|thereby|so that|others?)\b)",
     re.IGNORECASE,
 )
 _LEADING_SUBORDINATE = re.compile(
-    r"^(?:while|although|though|whereas|even though)\b[^,]{3,},\s+", re.I
+    r"^(?:while|although|though|whereas|even though|by \w+ing)\b[^,]{3,},\s+", re.I
 )
 
 
@@ -248,7 +255,15 @@ STOP_WORDS = frozenset(
     what when where which while who whom why will with would you your yours yourself
     yourselves one ones many much often well like via per among within upon whether let lets
     get gets got make makes made potentially potential possibly significantly highly help helps
-    helping particularly especially various several overall truly really every""".split()
+    helping particularly especially various several overall truly really every
+    additionally however thereby therefore moreover furthermore thus hence indeed also""".split()
+)
+# The rhetoric of health writing: words that frame a claim ("one of the primary benefits of X is
+# its ability to …") without saying what it is. Left in, they make any two framed sentences
+# look alike.
+FRAMING_WORDS = frozenset(
+    """benefit benefits ability abilities primary notable notably
+    """.split()
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -308,18 +323,36 @@ def _hyphens(phrase: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _phrase_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:
-    """One regex over every synonym and contrary phrase, longest first."""
+def _phrase_pattern() -> tuple[
+    re.Pattern[str], dict[str, tuple[str, bool]], dict[str, tuple[str, ...]]
+]:
+    """One regex over every synonym and contrary phrase, longest first; and for each phrase
+    the concepts of the shorter phrases inside it ("collagen induction therapy" names
+    microneedling and says "collagen induction")."""
     table: dict[str, tuple[str, bool]] = {}
-    for phrase in synonyms.phrases():
-        table.setdefault(_hyphens(phrase), (synonyms.canonical(phrase), False))
+    for phrase, concept in synonyms.matcher_phrases():
+        table.setdefault(_hyphens(phrase), (concept, False))
     for phrase, concept in CONTRARY.items():
         table[_hyphens(phrase)] = (synonyms.canonical(concept), True)
     ordered = sorted(table, key=lambda p: (-len(p), p))
     pattern = re.compile(
         r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![a-z0-9])"
     )
-    return pattern, table
+    inner: dict[str, tuple[str, ...]] = {}
+    for phrase, (concept, is_contrary) in table.items():
+        if is_contrary:
+            continue
+        inside = [
+            table[other][0]
+            for other in ordered
+            if other != phrase
+            and not table[other][1]
+            and table[other][0] != concept
+            and re.search(rf"(?<![a-z0-9]){re.escape(other)}(?![a-z0-9])", phrase)
+        ]
+        if inside:
+            inner[phrase] = tuple(dict.fromkeys(inside))
+    return pattern, table, inner
 
 
 @dataclass(frozen=True)
@@ -331,19 +364,20 @@ class Terms:
     surface: dict[str, str] = field(default_factory=dict)
 
 
+_POSSESSIVE = re.compile(r"[’']s\b")
 _APOSTROPHE = re.compile(r"[’']")
 _HYPHEN = re.compile(r"[-‐‑]")
 
 
 def _lower(text: str) -> str:
-    """Lower case; "hair-shaft" is two words, "body's" one."""
-    return _HYPHEN.sub(" ", _APOSTROPHE.sub("", text.lower()))
+    """Lower case; "hair-shaft" is two words, "body's" is "body", "don't" is "dont"."""
+    return _HYPHEN.sub(" ", _APOSTROPHE.sub("", _POSSESSIVE.sub("", text.lower())))
 
 
 def terms(text: str) -> Terms:
     """Stemmed content words plus one term per synonym concept ("§blood flow")."""
     lowered = " ".join(_lower(text).split())
-    pattern, table = _phrase_pattern()
+    pattern, table, inner = _phrase_pattern()
     counts: dict[str, int] = defaultdict(int)
     surface: dict[str, str] = {}
     contrary: set[str] = set()
@@ -363,9 +397,12 @@ def terms(text: str) -> Terms:
             rest.append(" ")
         counts[key] += CONCEPT_TF
         surface.setdefault(key, hit.group())
+        for nested in inner.get(hit.group(), ()):
+            counts["§" + nested] += CONCEPT_TF
+            surface.setdefault("§" + nested, hit.group())
     rest.append(lowered[cursor:])
     for word in _WORD.findall(" ".join(rest)):
-        if word in STOP_WORDS or len(word) < 2:
+        if word in STOP_WORDS or word in FRAMING_WORDS or len(word) < 2:
             continue
         key = stem(word)
         counts[key] += 1
@@ -507,6 +544,7 @@ class Ranked:
     unit: str
     words: tuple[str, ...]
     shared: tuple[str, ...] = ()
+    position: int = 0
 
 
 # How many units, by coverage, get the full score; the rest cannot reach the top `limit`
@@ -520,7 +558,11 @@ class ClaimIndex:
     def __init__(self, claims: Iterable[KnownClaim]) -> None:
         self.claims: list[KnownClaim] = list(claims)
         units: list[tuple[int, str, dict[str, int]]] = []
+        # Each claim's own statement's terms: what the claim is about, as against the words its
+        # mentions happen to share with neighbouring claims.
+        self.core: list[frozenset[str]] = []
         for i, claim in enumerate(self.claims):
+            self.core.append(frozenset(terms(claim.statement).counts))
             for text in dict.fromkeys((claim.statement, *claim.quotes)):
                 if text.strip():
                     units.append((i, text, terms(text).counts))
@@ -549,6 +591,7 @@ class ClaimIndex:
                 self.postings[term][u] = weight / total
             self.units.append(_Unit(owner, text, frozenset(counts)))
         self.unit_lists = {t: list(p) for t, p in self.postings.items()}
+        self.floor = FLOOR_TERMS * (statistics.median(self.idf.values()) if self.idf else 1.0)
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -561,6 +604,9 @@ class ClaimIndex:
         if not known:
             return []
         piece_mass = sum(idf[t] for t in known) + len(piece_terms.counts) - len(known)
+        # A piece of two or three words is not "fully explained" by any unit naming them: its
+        # mass counts as at least that of a short clause.
+        piece_mass = max(piece_mass, self.floor)
         # Count shared terms in C first; only units sharing two terms (or one, when that is
         # most of a short unit) are weighed, which keeps a 10,000-claim index fast.
         postings = [self.postings[t] for t in known]
@@ -588,6 +634,7 @@ class ClaimIndex:
                 self.units[u].text,
                 tuple(piece_terms.surface[t] for t in shared),
                 shared,
+                claim,
             )
             for claim, (score, u, shared) in top
         ]
@@ -603,9 +650,15 @@ class ClaimIndex:
         for piece in pieces:
             piece_terms = terms(piece.text[:MAX_PIECE_CHARS])
             ranked_here = self.rank(piece.text, piece_terms=piece_terms)
-            for ranked in ranked_here:
+            for i, ranked in enumerate(ranked_here):
                 # A second claim in the same piece must fit nearly as well as the first.
-                if ranked.score >= min_score and ranked.score >= ranked_here[0].score - MARGIN:
+                floor = min_score
+                runner_up = ranked_here[1].score if len(ranked_here) > 1 else 0.0
+                if i == 0 and runner_up <= LONE_RATIO * ranked.score:
+                    # The second-best margin rule: a claim far ahead of every other claim
+                    # is trusted at a lower score.
+                    floor = min_score * LONE_FACTOR
+                if ranked.score >= floor and ranked.score >= ranked_here[0].score - MARGIN:
                     candidates.append((ranked, piece, piece_terms))
         candidates.sort(key=lambda c: (-c[0].score, c[1].start, c[0].claim.slug))
         # Greedy, best first: a further claim must explain words the claims taken so far do
@@ -616,13 +669,19 @@ class ClaimIndex:
         for ranked, piece, piece_terms in candidates:
             if ranked.claim.slug in best:
                 continue
+            core = self.core[ranked.position]
             shared = set(ranked.shared)
-            mass = sum(self.idf.get(t, 0.0) for t in shared) or 1.0
-            new = sum(self.idf.get(t, 0.0) for t in shared - explained)
+            mass = sum(self.idf.get(t, 0.0) for t in shared & core) or 1.0
+            new = sum(self.idf.get(t, 0.0) for t in (shared & core) - explained)
             if best and new / mass < NOVELTY:
                 continue
             best[ranked.claim.slug] = (ranked, piece, piece_terms)
-            explained |= shared
+            # A claim taken explains the words of its own statement, in every piece it
+            # qualifies for; words it shares only through a mention that also names a
+            # neighbouring claim stay open for that claim.
+            for other, _, _ in candidates:
+                if other.claim.slug == ranked.claim.slug:
+                    explained |= set(other.shared) & core
         matches = []
         for ranked, piece, piece_terms in best.values():
             stance, cues = stance_of(piece.text, ranked.claim, piece_terms)
