@@ -42,10 +42,12 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
 from itertools import chain
+from operator import mul
+from typing import Protocol
 
 import pysbd
 
@@ -73,6 +75,22 @@ FLOOR_TERMS = 3.5
 # the words of the phrase that named it count too.
 CONCEPT_TF = 1
 PHRASE_WORDS = True
+
+
+# The optional semantic re-ranker (off unless an embedder is given; docs/matching.md has its
+# figures). Per piece, the lexical top RERANK_K claims scoring at least RERANK_FLOOR are
+# re-scored: each moves by SEMANTIC_WEIGHT × (its best cosine similarity to the piece over its
+# units − the mean of those over the candidates). A lexical miss can be recovered only from
+# that bounded set, never from a claim sharing no word with the piece.
+RERANK_K = 8
+RERANK_FLOOR = 0.15
+SEMANTIC_WEIGHT = 0.3
+
+
+class Embedder(Protocol):
+    """Sentence embeddings: one vector per text, each of unit length, in the order given."""
+
+    def __call__(self, texts: Sequence[str], /) -> Sequence[Sequence[float]]: ...
 
 
 class Stance(StrEnum):
@@ -569,8 +587,12 @@ SHORTLIST = 40
 class ClaimIndex:
     """BM25 over every claim's statement and mention quotes. Build once, match many texts."""
 
-    def __init__(self, claims: Iterable[KnownClaim]) -> None:
+    def __init__(self, claims: Iterable[KnownClaim], *, embed: Embedder | None = None) -> None:
         self.claims: list[KnownClaim] = list(claims)
+        # The semantic re-ranker, when given: units are embedded when first needed and kept.
+        self.embed = embed
+        self._unit_vectors: dict[int, tuple[float, ...]] = {}
+        self.claim_units: list[list[int]] = [[] for _ in self.claims]
         units: list[tuple[int, str, dict[str, int]]] = []
         # Each claim's own statement's terms: what the claim is about, as against the words its
         # mentions happen to share with neighbouring claims.
@@ -604,6 +626,7 @@ class ClaimIndex:
             for term, weight in weights.items():
                 self.postings[term][u] = weight / total
             self.units.append(_Unit(owner, text, frozenset(counts)))
+            self.claim_units[owner].append(u)
         self.unit_lists = {t: list(p) for t, p in self.postings.items()}
         self.floor = FLOOR_TERMS * (statistics.median(self.idf.values()) if self.idf else 1.0)
 
@@ -653,17 +676,84 @@ class ClaimIndex:
             for claim, (score, u, shared) in top
         ]
 
+    # --- The optional semantic re-ranker ---
+
+    def _embed_pieces(self, texts: Iterable[str], vectors: dict[str, tuple[float, ...]]) -> None:
+        """Embed, in one call, the pieces `vectors` lacks (a text's pieces, batched). The
+        vectors of pieces belong to one call, never to the shared index."""
+        if self.embed is None:
+            return
+        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                vectors[text] = tuple(vector)
+
+    def _vectors_for_units(self, units: Iterable[int]) -> None:
+        if self.embed is None:
+            return
+        missing = list(dict.fromkeys(u for u in units if u not in self._unit_vectors))
+        if missing:
+            vectors = self.embed([self.units[u].text for u in missing])
+            for u, vector in zip(missing, vectors, strict=True):
+                self._unit_vectors[u] = tuple(vector)
+
+    def _rerank(
+        self, piece: str, ranked: list[Ranked], vectors: dict[str, tuple[float, ...]]
+    ) -> list[Ranked]:
+        """The lexical candidates re-scored with the piece's similarity to each claim's units."""
+        candidates = [r for r in ranked if r.score >= RERANK_FLOOR]
+        if not candidates:
+            return ranked
+        self._embed_pieces([piece], vectors)
+        self._vectors_for_units(u for r in candidates for u in self.claim_units[r.position])
+        vector = vectors[piece]
+        closest: list[tuple[float, str]] = []
+        for r in candidates:
+            best, text = -1.0, r.unit
+            for u in self.claim_units[r.position]:
+                cosine = sum(map(mul, vector, self._unit_vectors[u]))
+                if cosine > best:
+                    best, text = cosine, self.units[u].text
+            closest.append((best, text))
+        # Texts on one topic all lie close together (two sentences about microneedling score
+        # 0.4-0.6 whatever they claim), so what counts is how much closer the piece is to
+        # this claim than to the other candidates: the lexical score moves by that much.
+        mean = sum(c for c, _ in closest) / len(closest)
+        rescored = []
+        for r, (cosine, text) in zip(candidates, closest, strict=True):
+            score = r.score + SEMANTIC_WEIGHT * (cosine - mean)
+            unit = text if cosine > mean else r.unit
+            rescored.append(replace(r, score=max(0.0, min(1.0, score)), unit=unit))
+        return sorted(rescored, key=lambda r: (-r.score, r.position))
+
     def match_sentence(
-        self, sentence: Sentence, *, min_score: float = DEFAULT_MIN_SCORE
+        self,
+        sentence: Sentence,
+        *,
+        min_score: float = DEFAULT_MIN_SCORE,
+        vectors: dict[str, tuple[float, ...]] | None = None,
     ) -> SentenceReport:
-        """Every known claim the sentence (or one of its clauses) makes at `min_score` or more."""
+        """Every known claim the sentence (or one of its clauses) makes at `min_score` or more.
+
+        `vectors`: the embeddings of the text's pieces already computed (match_text batches
+        them); only used by the semantic re-ranker."""
         if sentence.heading:
             return SentenceReport(sentence)
         pieces = [sentence, *split_clauses(sentence)]
+        if self.embed is not None and vectors is None:
+            vectors = {}
+            self._embed_pieces((p.text[:MAX_PIECE_CHARS] for p in pieces), vectors)
         candidates: list[tuple[Ranked, Sentence, Terms]] = []
         for piece in pieces:
             piece_terms = terms(piece.text[:MAX_PIECE_CHARS])
-            ranked_here = self.rank(piece.text, piece_terms=piece_terms)
+            if self.embed is None:
+                ranked_here = self.rank(piece.text, piece_terms=piece_terms)
+            else:
+                ranked_here = self._rerank(
+                    piece.text[:MAX_PIECE_CHARS],
+                    self.rank(piece.text, piece_terms=piece_terms, limit=RERANK_K),
+                    vectors if vectors is not None else {},
+                )
             for i, ranked in enumerate(ranked_here):
                 # A second claim in the same piece must fit nearly as well as the first.
                 floor = min_score
@@ -720,6 +810,21 @@ class ClaimIndex:
 
     def match_text(self, text: str, *, min_score: float = DEFAULT_MIN_SCORE) -> TextReport:
         """The whole text, sentence by sentence."""
+        sentences = split_sentences(text)
+        vectors: dict[str, tuple[float, ...]] = {}
+        if self.embed is not None:
+            # One batched embedding call for the sentences and clauses the re-ranker will see:
+            # those with a lexical candidate (the model is the cost; a how-to line has none).
+            self._embed_pieces(
+                (
+                    piece.text[:MAX_PIECE_CHARS]
+                    for s in sentences
+                    if not s.heading
+                    for piece in (s, *split_clauses(s))
+                    if any(r.score >= RERANK_FLOOR for r in self.rank(piece.text, limit=1))
+                ),
+                vectors,
+            )
         return TextReport(
-            tuple(self.match_sentence(s, min_score=min_score) for s in split_sentences(text))
+            tuple(self.match_sentence(s, min_score=min_score, vectors=vectors) for s in sentences)
         )
