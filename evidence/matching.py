@@ -11,15 +11,21 @@ How it works, in order (docs/matching.md has the figures):
    characters of the text as given. A short line without closing punctuation is a heading and
    is never matched.
 2. **Clauses.** A sentence that makes two claims ("…is generally safe, its efficacy is still an
-   area of ongoing research") is also cut at clause boundaries (a semicolon, ", but", ", which",
-   a leading "While …,"); each claim is matched to the piece, sentence or clause, that fits it
-   best, and its span is that piece.
+   area of ongoing research") is also cut at clause boundaries (a semicolon or colon, ", but",
+   ", which", a leading "While …," or "By …ing …,"); each claim is matched to the piece,
+   sentence or clause, that fits it best, and its span is that piece.
 3. **Ranking.** Okapi BM25 over *units*: each claim's statement and each quote of its mentions.
-   Words are lower-cased, stemmed lightly, stop words dropped; phrases of the curated synonym
-   list (evidence.synonyms) become one concept ("circulation" and "blood flow" are the same
-   term) and keep their words too. A claim's score is its best unit's: the BM25 weight of the
+   Words are lower-cased, stemmed lightly, possessives, stop words and framing words ("benefit",
+   "ability") dropped; phrases of the curated synonym list (evidence.synonyms) become one
+   concept ("circulation" and "blood flow" are the same term), a phrase inside a longer one
+   counts too, and the words stay. A claim's score is its best unit's: the BM25 weight of the
    unit's terms the piece contains over the unit's own total (how much of the known wording is
-   there), blended with how much of the piece that unit explains. Scores lie in [0, 1].
+   there), blended equally with how much of the piece that unit explains (a piece weighs at
+   least a few terms). Scores lie in [0, 1]. A further claim in a sentence must bring words of
+   its own statement that the claims taken do not explain; a piece's best claim far ahead of
+   the runner-up is trusted a little below the min score.
+   Optionally (an `Embedder` given, evidence.matching_semantic), the lexical top candidates of
+   each piece are re-scored by their similarity in meaning.
 4. **Stance.** Within the matched piece: a contrary phrase ("minimally invasive" against
    "non-invasive") or a negation ("no", "not", "never", "no evidence", "fails to"…) denies; a
    mixed-evidence or hedging cue ("some studies … others", "modest", "limited evidence", "results
