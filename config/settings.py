@@ -286,3 +286,7 @@ SPECTACULAR_SETTINGS = {
     # The docs page lists the choices itself; the default appends them as Markdown.
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
+
+# The claim matcher's optional semantic re-ranker (docs/matching.md): off unless set, and it
+# needs the extras of requirements-semantic.txt (torch and the packaged all-MiniLM-L6-v2).
+MATCHER_SEMANTIC = env.bool("MATCHER_SEMANTIC", default=False)

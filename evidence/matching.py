@@ -11,15 +11,21 @@ How it works, in order (docs/matching.md has the figures):
    characters of the text as given. A short line without closing punctuation is a heading and
    is never matched.
 2. **Clauses.** A sentence that makes two claims ("…is generally safe, its efficacy is still an
-   area of ongoing research") is also cut at clause boundaries (a semicolon, ", but", ", which",
-   a leading "While …,"); each claim is matched to the piece, sentence or clause, that fits it
-   best, and its span is that piece.
+   area of ongoing research") is also cut at clause boundaries (a semicolon or colon, ", but",
+   ", which", a leading "While …," or "By …ing …,"); each claim is matched to the piece,
+   sentence or clause, that fits it best, and its span is that piece.
 3. **Ranking.** Okapi BM25 over *units*: each claim's statement and each quote of its mentions.
-   Words are lower-cased, stemmed lightly, stop words dropped; phrases of the curated synonym
-   list (evidence.synonyms) become one concept ("circulation" and "blood flow" are the same
-   term) and keep their words too. A claim's score is its best unit's: the BM25 weight of the
+   Words are lower-cased, stemmed lightly, possessives, stop words and framing words ("benefit",
+   "ability") dropped; phrases of the curated synonym list (evidence.synonyms) become one
+   concept ("circulation" and "blood flow" are the same term), a phrase inside a longer one
+   counts too, and the words stay. A claim's score is its best unit's: the BM25 weight of the
    unit's terms the piece contains over the unit's own total (how much of the known wording is
-   there), blended with how much of the piece that unit explains. Scores lie in [0, 1].
+   there), blended equally with how much of the piece that unit explains (a piece weighs at
+   least a few terms). Scores lie in [0, 1]. A further claim in a sentence must bring words of
+   its own statement that the claims taken do not explain; a piece's best claim far ahead of
+   the runner-up is trusted a little below the min score.
+   Optionally (an `Embedder` given, evidence.matching_semantic), the lexical top candidates of
+   each piece are re-scored by their similarity in meaning.
 4. **Stance.** Within the matched piece: a contrary phrase ("minimally invasive" against
    "non-invasive") or a negation ("no", "not", "never", "no evidence", "fails to"…) denies; a
    mixed-evidence or hedging cue ("some studies … others", "modest", "limited evidence", "results
@@ -39,12 +45,15 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
 from itertools import chain
+from operator import mul
+from typing import Protocol
 
 import pysbd
 
@@ -59,13 +68,35 @@ B = 0.75
 MAX_PIECE_CHARS = 1200
 # How far below a piece's best claim another claim may score and still be matched to it.
 MARGIN = 0.15
-COVERAGE_WEIGHT = 0.6
+COVERAGE_WEIGHT = 0.5
 # The share of its matched words a further claim in a sentence must add to those already taken.
 NOVELTY = 0.3
+# The second-best margin rule: a piece's best claim, when the runner-up scores at most
+# LONE_RATIO of it, is kept down to LONE_FACTOR × the min score.
+LONE_RATIO = 0.6
+LONE_FACTOR = 0.8
+# A piece weighs at least this many terms of the index's median IDF (see ClaimIndex.rank).
+FLOOR_TERMS = 3.5
 # A synonym concept counts as this many words (the curated list is the strongest signal), and
 # the words of the phrase that named it count too.
 CONCEPT_TF = 1
 PHRASE_WORDS = True
+
+
+# The optional semantic re-ranker (off unless an embedder is given; docs/matching.md has its
+# figures). Per piece, the lexical top RERANK_K claims scoring at least RERANK_FLOOR are
+# re-scored: each moves by SEMANTIC_WEIGHT × (its best cosine similarity to the piece over its
+# units − the mean of those over the candidates). A lexical miss can be recovered only from
+# that bounded set, never from a claim sharing no word with the piece.
+RERANK_K = 8
+RERANK_FLOOR = 0.15
+SEMANTIC_WEIGHT = 0.3
+
+
+class Embedder(Protocol):
+    """Sentence embeddings: one vector per text, each of unit length, in the order given."""
+
+    def __call__(self, texts: Sequence[str], /) -> Sequence[Sequence[float]]: ...
 
 
 class Stance(StrEnum):
@@ -163,6 +194,16 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
 
 
+def _segment(line: str) -> list[str]:
+    """pysbd's sentences of one line, without its character-span pass.
+
+    `Segmenter.segment` finds each sentence again in the text with a regex compiled for that
+    sentence (one compile per sentence, past the `re` cache: two thirds of its time); the
+    offsets are found here with `str.find` instead.
+    """
+    return list(_segmenter().processor(line).process())
+
+
 def clean_text(text: str) -> str:
     """Control characters become spaces, so offsets stay those of the text given."""
     return _CONTROL.sub(" ", text.replace("\r", "\n"))
@@ -177,13 +218,17 @@ def split_sentences(text: str) -> list[Sentence]:
         if not body.strip():
             continue
         cursor = 0
-        for piece in _segmenter().segment(body):
+        for piece in _segment(body):
             stripped = piece.strip()
             if not stripped:
                 continue
             at = body.find(stripped, cursor)
             if at < 0:  # pysbd changed the text; fall back to the rest of the line
-                at, stripped = cursor, body[cursor:].strip()
+                rest = body[cursor:]
+                stripped = rest.strip()
+                if not stripped:
+                    break
+                at = cursor + len(rest) - len(rest.lstrip())
             cursor = at + len(stripped)
             start = line.start() + at
             found.append(Sentence(start, start + len(stripped), stripped))
@@ -204,12 +249,12 @@ def _is_heading(line: str) -> bool:
 
 # Where a sentence may hold a second claim. Each pattern's match is the boundary.
 _CLAUSE_BOUNDARY = re.compile(
-    r";\s+|\s+[—–]\s+|,\s+(?=(?:but|while|whereas|although|though|however|which|yet|and it|"
+    r"[;:]\s+|\s+[—–]\s+|,\s+(?=(?:but|while|whereas|although|though|however|which|yet|and it|"
     r"and this|thereby|so that|others?)\b)",
     re.IGNORECASE,
 )
 _LEADING_SUBORDINATE = re.compile(
-    r"^(?:while|although|though|whereas|even though)\b[^,]{3,},\s+", re.I
+    r"^(?:while|although|though|whereas|even though|by \w+ing)\b[^,]{3,},\s+", re.I
 )
 
 
@@ -248,7 +293,15 @@ STOP_WORDS = frozenset(
     what when where which while who whom why will with would you your yours yourself
     yourselves one ones many much often well like via per among within upon whether let lets
     get gets got make makes made potentially potential possibly significantly highly help helps
-    helping particularly especially various several overall truly really every""".split()
+    helping particularly especially various several overall truly really every
+    additionally however thereby therefore moreover furthermore thus hence indeed also""".split()
+)
+# The rhetoric of health writing: words that frame a claim ("one of the primary benefits of X is
+# its ability to …") without saying what it is. Left in, they make any two framed sentences
+# look alike.
+FRAMING_WORDS = frozenset(
+    """benefit benefits ability abilities primary notable notably
+    """.split()
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -308,18 +361,36 @@ def _hyphens(phrase: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _phrase_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:
-    """One regex over every synonym and contrary phrase, longest first."""
+def _phrase_pattern() -> tuple[
+    re.Pattern[str], dict[str, tuple[str, bool]], dict[str, tuple[str, ...]]
+]:
+    """One regex over every synonym and contrary phrase, longest first; and for each phrase
+    the concepts of the shorter phrases inside it ("collagen induction therapy" names
+    microneedling and says "collagen induction")."""
     table: dict[str, tuple[str, bool]] = {}
-    for phrase in synonyms.phrases():
-        table.setdefault(_hyphens(phrase), (synonyms.canonical(phrase), False))
+    for phrase, concept in synonyms.matcher_phrases():
+        table.setdefault(_hyphens(phrase), (concept, False))
     for phrase, concept in CONTRARY.items():
         table[_hyphens(phrase)] = (synonyms.canonical(concept), True)
     ordered = sorted(table, key=lambda p: (-len(p), p))
     pattern = re.compile(
         r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![a-z0-9])"
     )
-    return pattern, table
+    inner: dict[str, tuple[str, ...]] = {}
+    for phrase, (concept, is_contrary) in table.items():
+        if is_contrary:
+            continue
+        inside = [
+            table[other][0]
+            for other in ordered
+            if other != phrase
+            and not table[other][1]
+            and table[other][0] != concept
+            and re.search(rf"(?<![a-z0-9]){re.escape(other)}(?![a-z0-9])", phrase)
+        ]
+        if inside:
+            inner[phrase] = tuple(dict.fromkeys(inside))
+    return pattern, table, inner
 
 
 @dataclass(frozen=True)
@@ -331,19 +402,20 @@ class Terms:
     surface: dict[str, str] = field(default_factory=dict)
 
 
+_POSSESSIVE = re.compile(r"[’']s\b")
 _APOSTROPHE = re.compile(r"[’']")
 _HYPHEN = re.compile(r"[-‐‑]")
 
 
 def _lower(text: str) -> str:
-    """Lower case; "hair-shaft" is two words, "body's" one."""
-    return _HYPHEN.sub(" ", _APOSTROPHE.sub("", text.lower()))
+    """Lower case; "hair-shaft" is two words, "body's" is "body", "don't" is "dont"."""
+    return _HYPHEN.sub(" ", _APOSTROPHE.sub("", _POSSESSIVE.sub("", text.lower())))
 
 
 def terms(text: str) -> Terms:
     """Stemmed content words plus one term per synonym concept ("§blood flow")."""
     lowered = " ".join(_lower(text).split())
-    pattern, table = _phrase_pattern()
+    pattern, table, inner = _phrase_pattern()
     counts: dict[str, int] = defaultdict(int)
     surface: dict[str, str] = {}
     contrary: set[str] = set()
@@ -363,9 +435,12 @@ def terms(text: str) -> Terms:
             rest.append(" ")
         counts[key] += CONCEPT_TF
         surface.setdefault(key, hit.group())
+        for nested in inner.get(hit.group(), ()):
+            counts["§" + nested] += CONCEPT_TF
+            surface.setdefault("§" + nested, hit.group())
     rest.append(lowered[cursor:])
     for word in _WORD.findall(" ".join(rest)):
-        if word in STOP_WORDS or len(word) < 2:
+        if word in STOP_WORDS or word in FRAMING_WORDS or len(word) < 2:
             continue
         key = stem(word)
         counts[key] += 1
@@ -507,6 +582,7 @@ class Ranked:
     unit: str
     words: tuple[str, ...]
     shared: tuple[str, ...] = ()
+    position: int = 0
 
 
 # How many units, by coverage, get the full score; the rest cannot reach the top `limit`
@@ -517,10 +593,18 @@ SHORTLIST = 40
 class ClaimIndex:
     """BM25 over every claim's statement and mention quotes. Build once, match many texts."""
 
-    def __init__(self, claims: Iterable[KnownClaim]) -> None:
+    def __init__(self, claims: Iterable[KnownClaim], *, embed: Embedder | None = None) -> None:
         self.claims: list[KnownClaim] = list(claims)
+        # The semantic re-ranker, when given: units are embedded when first needed and kept.
+        self.embed = embed
+        self._unit_vectors: dict[int, tuple[float, ...]] = {}
+        self.claim_units: list[list[int]] = [[] for _ in self.claims]
         units: list[tuple[int, str, dict[str, int]]] = []
+        # Each claim's own statement's terms: what the claim is about, as against the words its
+        # mentions happen to share with neighbouring claims.
+        self.core: list[frozenset[str]] = []
         for i, claim in enumerate(self.claims):
+            self.core.append(frozenset(terms(claim.statement).counts))
             for text in dict.fromkeys((claim.statement, *claim.quotes)):
                 if text.strip():
                     units.append((i, text, terms(text).counts))
@@ -548,7 +632,9 @@ class ClaimIndex:
             for term, weight in weights.items():
                 self.postings[term][u] = weight / total
             self.units.append(_Unit(owner, text, frozenset(counts)))
+            self.claim_units[owner].append(u)
         self.unit_lists = {t: list(p) for t, p in self.postings.items()}
+        self.floor = FLOOR_TERMS * (statistics.median(self.idf.values()) if self.idf else 1.0)
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -561,6 +647,9 @@ class ClaimIndex:
         if not known:
             return []
         piece_mass = sum(idf[t] for t in known) + len(piece_terms.counts) - len(known)
+        # A piece of two or three words is not "fully explained" by any unit naming them: its
+        # mass counts as at least that of a short clause.
+        piece_mass = max(piece_mass, self.floor)
         # Count shared terms in C first; only units sharing two terms (or one, when that is
         # most of a short unit) are weighed, which keeps a 10,000-claim index fast.
         postings = [self.postings[t] for t in known]
@@ -588,24 +677,98 @@ class ClaimIndex:
                 self.units[u].text,
                 tuple(piece_terms.surface[t] for t in shared),
                 shared,
+                claim,
             )
             for claim, (score, u, shared) in top
         ]
 
+    # --- The optional semantic re-ranker ---
+
+    def _embed_pieces(self, texts: Iterable[str], vectors: dict[str, tuple[float, ...]]) -> None:
+        """Embed, in one call, the pieces `vectors` lacks (a text's pieces, batched). The
+        vectors of pieces belong to one call, never to the shared index."""
+        if self.embed is None:
+            return
+        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                vectors[text] = tuple(vector)
+
+    def _vectors_for_units(self, units: Iterable[int]) -> None:
+        if self.embed is None:
+            return
+        missing = list(dict.fromkeys(u for u in units if u not in self._unit_vectors))
+        if missing:
+            vectors = self.embed([self.units[u].text for u in missing])
+            for u, vector in zip(missing, vectors, strict=True):
+                self._unit_vectors[u] = tuple(vector)
+
+    def _rerank(
+        self, piece: str, ranked: list[Ranked], vectors: dict[str, tuple[float, ...]]
+    ) -> list[Ranked]:
+        """The lexical candidates re-scored with the piece's similarity to each claim's units."""
+        candidates = [r for r in ranked if r.score >= RERANK_FLOOR]
+        if not candidates:
+            return ranked
+        self._embed_pieces([piece], vectors)
+        self._vectors_for_units(u for r in candidates for u in self.claim_units[r.position])
+        vector = vectors[piece]
+        closest: list[tuple[float, str]] = []
+        for r in candidates:
+            best, text = -1.0, r.unit
+            for u in self.claim_units[r.position]:
+                cosine = sum(map(mul, vector, self._unit_vectors[u]))
+                if cosine > best:
+                    best, text = cosine, self.units[u].text
+            closest.append((best, text))
+        # Texts on one topic all lie close together (two sentences about microneedling score
+        # 0.4-0.6 whatever they claim), so what counts is how much closer the piece is to
+        # this claim than to the other candidates: the lexical score moves by that much.
+        mean = sum(c for c, _ in closest) / len(closest)
+        rescored = []
+        for r, (cosine, text) in zip(candidates, closest, strict=True):
+            score = r.score + SEMANTIC_WEIGHT * (cosine - mean)
+            unit = text if cosine > mean else r.unit
+            rescored.append(replace(r, score=max(0.0, min(1.0, score)), unit=unit))
+        return sorted(rescored, key=lambda r: (-r.score, r.position))
+
     def match_sentence(
-        self, sentence: Sentence, *, min_score: float = DEFAULT_MIN_SCORE
+        self,
+        sentence: Sentence,
+        *,
+        min_score: float = DEFAULT_MIN_SCORE,
+        vectors: dict[str, tuple[float, ...]] | None = None,
     ) -> SentenceReport:
-        """Every known claim the sentence (or one of its clauses) makes at `min_score` or more."""
+        """Every known claim the sentence (or one of its clauses) makes at `min_score` or more.
+
+        `vectors`: the embeddings of the text's pieces already computed (match_text batches
+        them); only used by the semantic re-ranker."""
         if sentence.heading:
             return SentenceReport(sentence)
         pieces = [sentence, *split_clauses(sentence)]
+        if self.embed is not None and vectors is None:
+            vectors = {}
+            self._embed_pieces((p.text[:MAX_PIECE_CHARS] for p in pieces), vectors)
         candidates: list[tuple[Ranked, Sentence, Terms]] = []
         for piece in pieces:
             piece_terms = terms(piece.text[:MAX_PIECE_CHARS])
-            ranked_here = self.rank(piece.text, piece_terms=piece_terms)
-            for ranked in ranked_here:
+            if self.embed is None:
+                ranked_here = self.rank(piece.text, piece_terms=piece_terms)
+            else:
+                ranked_here = self._rerank(
+                    piece.text[:MAX_PIECE_CHARS],
+                    self.rank(piece.text, piece_terms=piece_terms, limit=RERANK_K),
+                    vectors if vectors is not None else {},
+                )
+            for i, ranked in enumerate(ranked_here):
                 # A second claim in the same piece must fit nearly as well as the first.
-                if ranked.score >= min_score and ranked.score >= ranked_here[0].score - MARGIN:
+                floor = min_score
+                runner_up = ranked_here[1].score if len(ranked_here) > 1 else 0.0
+                if i == 0 and runner_up <= LONE_RATIO * ranked.score:
+                    # The second-best margin rule: a claim far ahead of every other claim
+                    # is trusted at a lower score.
+                    floor = min_score * LONE_FACTOR
+                if ranked.score >= floor and ranked.score >= ranked_here[0].score - MARGIN:
                     candidates.append((ranked, piece, piece_terms))
         candidates.sort(key=lambda c: (-c[0].score, c[1].start, c[0].claim.slug))
         # Greedy, best first: a further claim must explain words the claims taken so far do
@@ -616,13 +779,19 @@ class ClaimIndex:
         for ranked, piece, piece_terms in candidates:
             if ranked.claim.slug in best:
                 continue
+            core = self.core[ranked.position]
             shared = set(ranked.shared)
-            mass = sum(self.idf.get(t, 0.0) for t in shared) or 1.0
-            new = sum(self.idf.get(t, 0.0) for t in shared - explained)
+            mass = sum(self.idf.get(t, 0.0) for t in shared & core) or 1.0
+            new = sum(self.idf.get(t, 0.0) for t in (shared & core) - explained)
             if best and new / mass < NOVELTY:
                 continue
             best[ranked.claim.slug] = (ranked, piece, piece_terms)
-            explained |= shared
+            # A claim taken explains the words of its own statement, in every piece it
+            # qualifies for; words it shares only through a mention that also names a
+            # neighbouring claim stay open for that claim.
+            for other, _, _ in candidates:
+                if other.claim.slug == ranked.claim.slug:
+                    explained |= set(other.shared) & core
         matches = []
         for ranked, piece, piece_terms in best.values():
             stance, cues = stance_of(piece.text, ranked.claim, piece_terms)
@@ -647,6 +816,21 @@ class ClaimIndex:
 
     def match_text(self, text: str, *, min_score: float = DEFAULT_MIN_SCORE) -> TextReport:
         """The whole text, sentence by sentence."""
+        sentences = split_sentences(text)
+        vectors: dict[str, tuple[float, ...]] = {}
+        if self.embed is not None:
+            # One batched embedding call for the sentences and clauses the re-ranker will see:
+            # those with a lexical candidate (the model is the cost; a how-to line has none).
+            self._embed_pieces(
+                (
+                    piece.text[:MAX_PIECE_CHARS]
+                    for s in sentences
+                    if not s.heading
+                    for piece in (s, *split_clauses(s))
+                    if any(r.score >= RERANK_FLOOR for r in self.rank(piece.text, limit=1))
+                ),
+                vectors,
+            )
         return TextReport(
-            tuple(self.match_sentence(s, min_score=min_score) for s in split_sentences(text))
+            tuple(self.match_sentence(s, min_score=min_score, vectors=vectors) for s in sentences)
         )

@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from evidence.anchoring import locate
-from evidence.matching import DEFAULT_MIN_SCORE, ClaimIndex, KnownClaim, Stance, split_sentences
+from evidence.matching import (
+    DEFAULT_MIN_SCORE,
+    ClaimIndex,
+    Embedder,
+    KnownClaim,
+    Stance,
+    split_sentences,
+)
 
 VERSION_HEADING = re.compile(r"^Understanding Microneedling\b.*$", re.MULTILINE)
 
@@ -127,21 +134,33 @@ def _placed(text: str, claims: Sequence[SeedClaim]) -> list[tuple[str, int, int,
 
 
 def evaluate(
-    text: str, claims: Sequence[SeedClaim], *, min_score: float = DEFAULT_MIN_SCORE
+    text: str,
+    claims: Sequence[SeedClaim],
+    *,
+    min_score: float = DEFAULT_MIN_SCORE,
+    embed: Embedder | None = None,
 ) -> Figures:
-    """Leave-one-version-out scores of the matcher on the seed, plus the written denials."""
+    """Leave-one-version-out scores of the matcher on the seed, plus the written denials.
+
+    `embed`: the semantic re-ranker's embedder, to score lexical + semantic; None scores the
+    lexical default."""
     figures = Figures()
     placed = _placed(text, claims)
     statements = {c.slug: c.statement for c in claims}
     sentences = [s for s in split_sentences(text) if not s.heading]
     for lo, hi in versions(text):
         index = ClaimIndex(
-            KnownClaim(
-                slug,
-                statements[slug],
-                tuple(dict.fromkeys(q for c, s, _, q in placed if c == slug and not lo <= s < hi)),
-            )
-            for slug in statements
+            (
+                KnownClaim(
+                    slug,
+                    statements[slug],
+                    tuple(
+                        dict.fromkeys(q for c, s, _, q in placed if c == slug and not lo <= s < hi)
+                    ),
+                )
+                for slug in statements
+            ),
+            embed=embed,
         )
         for sentence in (s for s in sentences if lo <= s.start < hi):
             truth = {
@@ -173,10 +192,15 @@ def evaluate(
                 figures.false_negatives += 1
                 figures.errors.append(f"missed {claim}: {sentence.text}")
     full = ClaimIndex(
-        KnownClaim(
-            c.slug, c.statement, tuple(dict.fromkeys(q for s, _, _, q in placed if s == c.slug))
-        )
-        for c in claims
+        (
+            KnownClaim(
+                c.slug,
+                c.statement,
+                tuple(dict.fromkeys(q for s, _, _, q in placed if s == c.slug)),
+            )
+            for c in claims
+        ),
+        embed=embed,
     )
     for written, claim, stance in DENIALS:
         figures.denials_total += 1

@@ -10,19 +10,26 @@ A thin reader over evidence.matching (pure). Two views of the base:
 
 Building an index costs a few milliseconds per hundred claims; it is kept in memory per process
 and rebuilt when the claims or mentions change (a fingerprint of counts and last-change times,
-two queries).
+two queries), never per request.
+
+With the MATCHER_SEMANTIC setting on, the index carries the semantic re-ranker's embedder
+(evidence.matching_semantic: the packaged all-MiniLM-L6-v2, loaded once per process); the
+setting is part of the cache key, so switching it never serves an index built the other way.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from threading import Lock
 
+from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 
 from evidence.matching import ClaimIndex, KnownClaim
 from evidence.models import Claim, ClaimMention
 
+logger = logging.getLogger(__name__)
 _CACHE: dict[str, tuple[tuple, ClaimIndex]] = {}
 _LOCK = Lock()
 
@@ -39,13 +46,26 @@ def build_index(claims: QuerySet, mentions: QuerySet) -> ClaimIndex:
     for claim_id, quote in mentions.order_by("claim_id", "start").values_list("claim_id", "quote"):
         quotes[claim_id].append(quote)
     rows = claims.order_by("slug").values_list("pk", "slug", "statement")
+    embed = None
+    if settings.MATCHER_SEMANTIC:
+        from evidence import matching_semantic
+
+        try:
+            embed = matching_semantic.embedder()
+        except matching_semantic.SemanticUnavailable as error:
+            # A reader's check must not fail on a missing extra: the lexical matcher answers.
+            logger.warning("MATCHER_SEMANTIC is on but unusable, matching lexically: %s", error)
     return ClaimIndex(
-        KnownClaim(slug, statement, tuple(dict.fromkeys(quotes.get(pk, ()))))
-        for pk, slug, statement in rows
+        (
+            KnownClaim(slug, statement, tuple(dict.fromkeys(quotes.get(pk, ()))))
+            for pk, slug, statement in rows
+        ),
+        embed=embed,
     )
 
 
 def _cached(key: str, claims: QuerySet, mentions: QuerySet) -> ClaimIndex:
+    key = f"{key}:semantic" if settings.MATCHER_SEMANTIC else key
     fingerprint = _fingerprint(claims, mentions)
     with _LOCK:
         hit = _CACHE.get(key)

@@ -52,6 +52,34 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("inflammation", "inflamed", "inflammatory"),
 )
 
+
+# Groups the claim matcher adds to GROUPS (the site search keeps GROUPS alone: its queries are
+# pinned to them). A group whose first phrase is in GROUPS extends that group. These are the
+# ways health articles word a mechanism or the state of the evidence, not quotes of any article.
+MATCHER_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("collagen", "collagen induction"),
+    ("wound healing", "healing response", "healing process", "natural healing", "tissue repair"),
+    ("effective", "efficacy", "effectiveness", "efficacious"),
+    (
+        "more research needed",
+        "more research is needed",
+        "research is needed",
+        "studies are needed",
+        "trials are needed",
+        "further research",
+        "more research",
+        "more studies",
+        "further studies",
+        "more trials",
+        "larger trials",
+        "still being studied",
+        "under investigation",
+        "preliminary evidence",
+        "evidence is preliminary",
+        "evidence is limited",
+    ),
+)
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -69,6 +97,27 @@ def _index(groups: Iterable[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
 
 
 _INDEX = _index(GROUPS)
+
+
+def _matcher_index() -> dict[str, tuple[str, ...]]:
+    index = dict(_INDEX)
+    for group in MATCHER_GROUPS:
+        base = _INDEX.get(normalise(group[0]), group)
+        for phrase in group:
+            index.setdefault(normalise(phrase), base)
+    return index
+
+
+_MATCHER_INDEX = _matcher_index()
+
+
+def matcher_phrases() -> tuple[tuple[str, str], ...]:
+    """Every phrase the claim matcher knows with its canonical name, longest first: GROUPS
+    plus MATCHER_GROUPS."""
+    return tuple(
+        (phrase, normalise(_MATCHER_INDEX[phrase][0]))
+        for phrase in sorted(_MATCHER_INDEX, key=lambda p: (-len(p), p))
+    )
 
 
 def group_of(phrase: str) -> tuple[str, ...]:

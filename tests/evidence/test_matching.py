@@ -15,9 +15,12 @@ from evidence.matching import (
     KnownClaim,
     Stance,
     claim_candidate,
+    clean_text,
     split_clauses,
     split_sentences,
     stance_of,
+    stem,
+    terms,
 )
 from evidence.matching_devset import SeedClaim, SeedMention, evaluate, versions
 
@@ -272,7 +275,108 @@ def test_the_development_set_figures_hold_and_every_written_denial_is_right():
     text = normalize_text((SEED / "scalp-microneedling-article.txt").read_text(encoding="utf-8"))
     figures = evaluate(text, seed_claims())
     # docs/matching.md reports these; a change that lowers them must say so there.
-    assert figures.f1 >= 0.80
-    assert figures.precision >= 0.85
+    assert figures.f1 >= 0.85
+    assert figures.precision >= 0.90
     assert figures.denials_right == figures.denials_total
     assert figures.stance_accuracy == 1.0
+
+
+# --- Words into terms, and claims whose mentions overlap ---
+
+
+def test_a_possessive_is_the_word_itself():
+    assert terms("microneedling's efficacy").counts.keys() >= {"§microneedling", stem("efficacy")}
+
+
+def test_a_phrase_inside_a_longer_phrase_names_its_concept_too():
+    counts = terms("Microneedling, also known as collagen induction therapy").counts
+    assert "§microneedling" in counts and "§collagen" in counts
+
+
+def test_framing_words_do_not_make_two_sentences_alike():
+    framed = terms("One of the primary benefits of it is its ability to help.").counts
+    assert framed == {}
+
+
+def test_a_mention_that_names_a_neighbouring_claim_does_not_hide_that_claim():
+    # The texture claim's mention says "collagen production" too: the collagen claim is still
+    # made by a sentence about collagen production, because its own statement is about it.
+    index = ClaimIndex(
+        [
+            KnownClaim(
+                "rejuvenates-skin",
+                "Microneedling rejuvenates the skin and improves skin texture.",
+                ("collagen production and improve skin texture",),
+            ),
+            KnownClaim(
+                "induces-collagen",
+                "Microneedling increases collagen and elastin production.",
+                ("for its ability to stimulate collagen production",),
+            ),
+        ]
+    )
+    text = (
+        "Microneedling is popular for its ability to stimulate collagen production and improve "
+        "skin texture."
+    )
+    assert {m.claim for m in index.match_text(text).matches} == {
+        "rejuvenates-skin",
+        "induces-collagen",
+    }
+
+
+def test_a_claim_far_ahead_of_every_other_is_kept_a_little_below_the_min_score(index):
+    text = "Larger clinical trials are needed."
+    [ranked, *rest] = index.rank(text)
+    assert not rest or rest[0].score <= 0.6 * ranked.score
+    assert [m.claim for m in index.match_text(text, min_score=ranked.score / 0.8).matches] == [
+        "more-clinical-trials-needed"
+    ]
+    assert index.match_text(text, min_score=ranked.score / 0.8 + 0.01).matches == []
+
+
+# --- Hostile input ---
+
+
+HOSTILE = [
+    '<p onclick="x()">Microneedling improves hair density.</p><!-- -->',
+    "\x00\x01\x02Microneedling\u200b improves\u202e hair density.\x7f\r\nNext line.",
+    "&lt;b&gt;Microneedling&lt;/b&gt; improves hair density &amp; thickness 💉💉.",
+    "\n\n\n...\n;;;\n" + "? " * 500,
+    "Microneedling improves hair density." + "\u0301" * 300,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_is_plain_text_and_every_offset_is_exact(index, text):
+    report = index.match_text(text)
+    cleaned = clean_text(text)
+    assert len(cleaned) == len(text)
+    for report_sentence in report.sentences:
+        s = report_sentence.sentence
+        assert cleaned[s.start : s.end] == s.text
+        for m in report_sentence.matches:
+            assert s.start <= m.start < m.end <= s.end
+
+
+def test_markup_is_matched_as_the_words_it_contains(index):
+    report = index.match_text(HOSTILE[0])
+    assert [m.claim for m in report.matches] == ["improves-hair-density-thickness"]
+
+
+def test_the_benchmark_lists_every_error_in_its_verbose_output():
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("match_claims_benchmark", "--no-speed", verbosity=2, stdout=out)
+    printed = out.getvalue()
+    figures = evaluate(
+        normalize_text((SEED / "scalp-microneedling-article.txt").read_text(encoding="utf-8")),
+        seed_claims(),
+    )
+    listed = [line for line in printed.splitlines() if line.startswith("  - ")]
+    assert len(listed) == len(figures.errors) > 0
+    assert any(line.startswith("  - missed ") for line in listed)
+    assert any(line.startswith("  - extra ") for line in listed)
