@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,15 +36,19 @@ def resident_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status: this tool needs Linux")
 
 
-def random_row(queryset, rng: random.Random):
-    """A row near a random primary key: cheap at any size (no ORDER BY random())."""
+def random_rows(queryset, rng: random.Random):
+    """Rows near random primary keys: cheap at any size (no ORDER BY random())."""
     from django.db.models import Max, Min
 
     bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return None
-    pivot = rng.randint(bounds["low"], bounds["high"])
-    return queryset.filter(pk__gte=pivot).order_by("pk").first() or queryset.order_by("pk").first()
+    while True:
+        if bounds["low"] is None:
+            yield None
+            continue
+        pivot = rng.randint(bounds["low"], bounds["high"])
+        yield (
+            queryset.filter(pk__gte=pivot).order_by("pk").first() or queryset.order_by("pk").first()
+        )
 
 
 def urls(rng: random.Random):
@@ -51,16 +56,17 @@ def urls(rng: random.Random):
     from evidence.models import Claim, PublicationStatus, SourceDocument
     from studies.models import Study
 
-    claims = Claim.objects.published().only("slug")
-    studies = Study.objects.published().only("pk")
-    documents = SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only("slug")
+    claims = random_rows(Claim.objects.published().only("slug"), rng)
+    studies = random_rows(Study.objects.published().only("pk"), rng)
+    published = SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED)
+    documents = random_rows(published.only("slug"), rng)
     while True:
         kind = rng.randrange(9)
         if kind in (0, 1):
-            claim = random_row(claims, rng)
+            claim = next(claims)
             yield f"/claims/{claim.slug}/" if claim else "/claims/"
         elif kind in (2, 3):
-            study = random_row(studies, rng)
+            study = next(studies)
             yield f"/studies/{study.pk}/" if study else "/studies/"
         elif kind == 4:
             yield f"/claims/?page={rng.randint(1, 60)}"
@@ -69,10 +75,10 @@ def urls(rng: random.Random):
         elif kind == 6:
             yield f"/search/?q={rng.choice(WORDS)}+{rng.choice(WORDS)}"
         elif kind == 7:
-            document = random_row(documents, rng)
+            document = next(documents)
             yield f"/documents/{document.slug}/" if document else "/"
         else:
-            claim = random_row(claims, rng)
+            claim = next(claims)
             yield f"/api/claims/{claim.slug}/" if claim else "/api/claims/"
 
 
@@ -99,6 +105,8 @@ def main() -> None:
     stream = urls(rng)
     readings: list[tuple[int, float]] = [(0, resident_mb())]
     statuses: dict[int, int] = {}
+    began = time.perf_counter()
+    print("| requests served | resident MB | seconds |\n|---|---|---|", flush=True)
     overrides = {"ALLOWED_HOSTS": ["testserver"], "PAGE_CACHE_SECONDS": 0, "DEBUG": False}
     with override_settings(**overrides):
         for served in range(1, args.requests + 1):
@@ -107,16 +115,15 @@ def main() -> None:
             reset_queries()  # DEBUG=1 would keep every query's SQL: that is not a worker
             if served % args.every == 0:
                 readings.append((served, resident_mb()))
+                seconds = time.perf_counter() - began
+                print(f"| {served:,} | {readings[-1][1]:.1f} | {seconds:.0f} |", flush=True)
 
     load = os.getloadavg()
     print(
-        f"{connection.vendor}, {Claim.objects.count():,} claims; {args.requests:,} requests; "
-        f"statuses {dict(sorted(statuses.items()))}; load average {load[0]:.1f}\n"
+        f"\n{connection.vendor}, {Claim.objects.count():,} claims; {args.requests:,} requests; "
+        f"statuses {dict(sorted(statuses.items()))}; load average {load[0]:.1f}; "
+        f"{readings[0][1]:.1f} MB before the first request"
     )
-    print("| requests served | resident MB |")
-    print("|---|---|")
-    for served, mb in readings:
-        print(f"| {served:,} | {mb:.1f} |")
     settle = len(readings) // 4
     after_warmup, last = readings[settle], readings[-1]
     per_thousand = (last[1] - after_warmup[1]) / max(last[0] - after_warmup[0], 1) * 1000
