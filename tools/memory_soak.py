@@ -6,11 +6,12 @@ pages, one after another, and its resident memory is read every so often.
 The pages are drawn at random from every kind `make benchmark-scale` times (tools/
 benchmark_urls.txt): different claims, studies and documents, deep pages of the lists, searches
 for different words, so that nothing is served twice from one warm object. The whole-page cache
-is off, so every request builds its page (the parts a list's pages share, its facet counts, come
-from the cache until a publish, as in `make benchmark-scale`). Python keeps memory it has freed for reuse rather than
-handing it back, so the first requests raise the resident size once (imports, the template and
-connection caches); after that a worker whose memory is flat stays within a few MB, and one that
-holds on to something per request grows with the count. The last line says which.
+is off, so every request builds its page (the parts a list's pages share, its facet counts,
+come from the cache until a publish, as in `make benchmark-scale`). Python keeps memory it has
+freed for reuse rather than handing it back, so the first requests raise the resident size once
+(imports, the template and connection caches); after that a worker whose memory is flat stays
+within a few MB, and one that holds on to something per request grows with the count. The last
+line says which.
 """
 
 import argparse
