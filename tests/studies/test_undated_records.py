@@ -288,3 +288,27 @@ def test_every_imported_study_has_one_creation_history_row_holding_its_values(cu
             f"Imported from {name}",
         )
         assert {f: getattr(row, f) for f in fields} == {f: getattr(saved, f) for f in fields}
+
+
+def test_a_failure_while_writing_the_history_leaves_no_study_behind(monkeypatch):
+    from django.db import IntegrityError
+
+    from studies import services
+
+    def fail(*args, **kwargs):
+        raise IntegrityError("the history table refused the rows")
+
+    real_insert = services._insert_rows
+
+    def insert(model, *args, **kwargs):
+        if model is Study.history.model:
+            fail()
+        return real_insert(model, *args, **kwargs)
+
+    monkeypatch.setattr(services, "_insert_rows", insert)
+    monkeypatch.setattr(services, "_copy_rows", fail)
+    name, text, _, _ = FILES["ris"]
+    with pytest.raises(IntegrityError):
+        citations_import(filename=name, content=text.encode())
+    assert Study.objects.count() == 0
+    assert Study.history.count() == 0
