@@ -383,7 +383,11 @@ def citations_import(
     """Import one citation file: every record is created, found already present, or skipped.
 
     De-duplicates against the database and within the file by normalised DOI, then PMID, then
-    normalised title with year. Raises CitationFileError (and writes nothing) when the file
+    normalised title with year (a record without a year by DOI or PMID only; a same title is
+    noted, never merged). A record without a title, or without a usable year and a valid DOI
+    or PMID, is skipped; one with an identifier and no year becomes an undated draft, noted.
+    The new studies and one history row each are written in one transaction. Raises
+    CitationFileError (and writes nothing) when the file
     cannot be read, is over `max_bytes` (default: settings.CITATION_UPLOAD_MAX_BYTES) or holds
     a malformed record; with dry_run it reports what it would do and writes nothing.
     `on_progress(stage, done, total)` is called now and then while records are checked.
