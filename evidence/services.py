@@ -106,7 +106,7 @@ class _StudyFacts:
     """What a grade reads of a linked study."""
 
     label: str
-    year: int
+    year: int | None  # None only on a draft, which no grade counts (published ones have one)
     design: str
     participants: int | None
     risk_of_bias: str

@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Model
+from django.db.models import Count, F, Model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -248,7 +248,8 @@ class StudyAdmin(
     list_filter = ["status", "design", "risk_of_bias", "condition", "year"]
     search_fields = ["title", "doi", "pmid", "citation_key", "journal", "authors"]
     list_per_page = 50
-    ordering = ["-year", "title"]
+    # Undated drafts (an import that kept a record with a DOI or PMID but no year) last.
+    ordering = [F("year").desc(nulls_last=True), "title"]
     inlines = [OutcomeInline]
     # Extra columns' annotations, added by extend().
     queryset_annotations: dict[str, Any] = {}

@@ -67,6 +67,9 @@ VANCOUVER_MAX_AUTHORS = 6
 
 _SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
 TITLE_NOT_AVAILABLE = "Title not available"
+# What a label prints for a record without a date: CSL's short "no date" term (en-US locale),
+# as the APA style prints it ("Dhurat n.d."); the NLM style leaves the date out.
+NO_DATE = "n.d."
 
 
 def _is_initials(word: str) -> bool:
@@ -147,7 +150,7 @@ class Citable(Protocol):
     @property
     def journal(self) -> str: ...
     @property
-    def year(self) -> int: ...
+    def year(self) -> int | None: ...
     @property
     def volume(self) -> str: ...
     @property
@@ -178,13 +181,15 @@ def format_vancouver(study: Citable) -> str:
     title = TITLE_NOT_AVAILABLE if placeholder else study.title.strip()
     parts.append(title if title.endswith(("?", "!", ".")) else f"{title}.")
     source = f"{study.journal.strip()}. " if study.journal else ""
-    source += str(study.year)
+    source += str(study.year) if study.year else ""
+    # Without a date the volume follows the journal directly ("J Test. 1(2):6-11.").
+    sep = ";" if study.year else ""
     if study.volume:
-        source += f";{study.volume}"
+        source += f"{sep}{study.volume}"
         if study.issue:
             source += f"({study.issue})"
     elif study.issue:
-        source += f";({study.issue})"
+        source += f"{sep}({study.issue})"
     if study.pages:
         source += f":{vancouver_pages(study.pages)}"
     parts.append(source + ".")

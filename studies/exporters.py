@@ -58,7 +58,9 @@ def _key(study: Study, used: CitationKeys, *, citation_keys: bool) -> str:
     ascii_family = "".join(
         ch for ch in unicodedata.normalize("NFKD", family) if ch.isascii() and ch.isalnum()
     )
-    return used.new(f"{ascii_family}_{study.year}" if ascii_family else f"study_{study.pk}")
+    if not ascii_family:
+        return used.new(f"study_{study.pk}")
+    return used.new(f"{ascii_family}_{study.year}" if study.year else ascii_family)
 
 
 def _bibtex_name(name: dict[str, str]) -> str:
@@ -84,7 +86,7 @@ def to_bibtex(studies: Iterable[Study], *, citation_keys: bool = False) -> str:
             "author": _bibtex_names(study),
             "title": study.public_title,
             container: study.journal,
-            "year": str(study.year),
+            "year": str(study.year or ""),  # no date: no year field
             "volume": study.volume,
             "number": study.issue,
             "pages": study.pages.replace("-", "--"),
@@ -149,7 +151,7 @@ def to_ris(studies: Iterable[Study]) -> str:
             "authors": _ris_names(study),
             "title": study.public_title,
             container: study.journal,
-            "year": str(study.year),
+            "year": str(study.year or ""),  # no date: no year field
             "volume": study.volume,
             "number": study.issue,
             "doi": study.doi,

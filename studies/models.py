@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from studies import vocabulary
 from studies.citations import (
+    NO_DATE,
     REFERENCE_STYLES,
     csl_name,
     family_with_particle,
@@ -124,8 +125,11 @@ class Study(ReviewedRecord):
     journal = models.CharField("journal", max_length=300, blank=True)
     year = models.PositiveSmallIntegerField(
         "year",
+        null=True,
+        blank=True,
         validators=[MinValueValidator(YEAR_MIN), MaxValueValidator(YEAR_MAX)],
-        help_text="Year of publication.",
+        help_text="Year of publication. Empty only on a draft whose record gave none (an "
+        "imported citation with a DOI or PMID but no date): set it before submitting for review.",
     )
     volume = models.CharField("volume", max_length=50, blank=True)
     issue = models.CharField("issue", max_length=50, blank=True)
@@ -278,8 +282,14 @@ class Study(ReviewedRecord):
                 name="studies_study_citation_key_unique",
             ),
             models.CheckConstraint(
-                condition=Q(year__gte=YEAR_MIN) & Q(year__lte=YEAR_MAX),
+                condition=Q(year__isnull=True) | (Q(year__gte=YEAR_MIN) & Q(year__lte=YEAR_MAX)),
                 name="studies_study_year_range",
+            ),
+            # An imported record may have no date; it waits as a draft for a curator to set it,
+            # so every study a grade, a label on a public page or a sort reads has a year.
+            models.CheckConstraint(
+                condition=Q(status=StudyStatus.DRAFT) | Q(year__isnull=False),
+                name="studies_study_year_set_unless_draft",
             ),
             models.CheckConstraint(
                 condition=Q(participants__isnull=True) | Q(participants__gte=0),
@@ -354,17 +364,19 @@ class Study(ReviewedRecord):
         """How the rationale, the claim page and the forest plot name a study: "Dhurat 2013".
 
         Never the citation key (a curator's handle): without authors, the journal and year
-        ("Dermatology Reports 2024"), else "Untitled trial, PMID 12345678".
+        ("Dermatology Reports 2024"), else "Untitled trial, PMID 12345678". A draft without a
+        year says so as CSL's APA style does: "Dhurat n.d.".
         """
         names = self.names()
         family = family_with_particle(names[0]) if names else ""
+        year = self.year or NO_DATE
         if family:
-            return f"{family} {self.year}"
+            return f"{family} {year}"
         if self.journal.strip():
-            return f"{self.journal.strip()} {self.year}"
+            return f"{self.journal.strip()} {year}"
         if self.pmid:
             return f"Untitled trial, PMID {self.pmid}"
-        return f"Untitled trial, {self.year}"
+        return f"Untitled trial, {year}"
 
     @property
     def public_title(self) -> str:
@@ -411,8 +423,9 @@ class Study(ReviewedRecord):
             "type": CSL_TYPES.get(self.record_type, "article-journal"),
             "title": self.public_title,
             "author": self.names(),
-            "issued": {"date-parts": [[self.year]]},
         }
+        if self.year:  # no date: CSL-JSON leaves "issued" out, and the styles print none
+            item["issued"] = {"date-parts": [[self.year]]}
         container = "container-title"
         values = {
             container: self.journal,
@@ -478,6 +491,8 @@ class Study(ReviewedRecord):
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 errors[name] = 'A list of texts, e.g. ["alopecia", "microneedling"].'
+        if self.year is None and self.status not in ("", StudyStatus.DRAFT):
+            errors["year"] = "Set the year of publication: only a draft may be without one."
         if self.status == StudyStatus.RETRACTED and not self.retraction_reason.strip():
             errors["retraction_reason"] = "Say why the study is retracted."
         if errors:

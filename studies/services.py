@@ -10,6 +10,7 @@ linked to the study). Imported studies start as drafts with no links: they chang
 """
 
 import contextlib
+import io
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -20,12 +21,12 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connections, models, router, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
-from studies.citations import is_valid_doi, normalize_title
+from studies.citations import NO_DATE, is_valid_doi, normalize_title
 from studies.importers import (
     FORMATS,
     CitationFileError,
@@ -122,11 +123,13 @@ def workflow_save(instance: Model, *, by, **values) -> None:
 
 @transaction.atomic
 def study_submit(*, study: Study, by) -> Study:
-    """Draft → in review. Needs a design (imports leave it for the curator to set)."""
+    """Draft → in review. Needs a design and a year (imports may leave them to the curator)."""
     if study.status != StudyStatus.DRAFT:
         raise WorkflowError(f"“{study}” is {study.get_status_display().lower()}, not a draft.")
     if not study.design:
         raise WorkflowError(f"Set the study design of “{study}” before submitting it.")
+    if study.year is None:
+        raise WorkflowError(f"Set the year of publication of “{study}” before submitting it.")
     workflow_save(study, by=by, status=StudyStatus.REVIEW)
     return study
 
@@ -174,6 +177,8 @@ def study_retract(*, study: Study, by, reason: str) -> Study:
         raise WorkflowError("Say why the study is retracted.")
     if study.status == StudyStatus.RETRACTED:
         raise WorkflowError(f"“{study}” is already retracted.")
+    if study.year is None:
+        raise WorkflowError(f"Set the year of publication of “{study}” before retracting it.")
     workflow_save(study, by=by, status=StudyStatus.RETRACTED, retraction_reason=reason.strip())
     studies_changed.send(sender=Study, studies=[study], context={})
     return study
@@ -247,37 +252,63 @@ class ImportReport:
 
 
 class _Index:
-    """What is already known, by DOI, PMID and title+year: the database, then this file."""
+    """What is already known, by DOI, PMID and title+year: the database, then this file.
+
+    Read from the database in one streamed query, so checking a record costs no query.
+    """
 
     def __init__(self) -> None:
         self.doi: dict[str, object] = {}
         self.pmid: dict[str, object] = {}
         self.title: dict[tuple[str, int], object] = {}
+        # Any title, with or without a year: only to warn that an undated record's title is
+        # already there (it is never merged on the title alone).
+        self.title_any: dict[str, tuple[object, int | None]] = {}
         taken: set[str] = set()
         rows = Study.objects.values_list("pk", "doi", "pmid", "title", "year", "citation_key")
-        for pk, doi, pmid, title, year, key in rows.iterator(chunk_size=5000):
-            self.add(pk, doi, pmid, title, year)
+        for pk, doi, pmid, title, year, key in rows.order_by().iterator(chunk_size=5000):
+            self.add(pk, doi, pmid, normalize_title(title), year)
             if key:
                 taken.add(key)
         self.keys = CitationKeys(taken)
 
     def add(self, target, doi: str, pmid: str, title: str, year: int | None) -> None:
+        """`title` is already normalised (studies.citations.normalize_title)."""
         if doi:
             self.doi.setdefault(doi, target)
         if pmid:
             self.pmid.setdefault(pmid, target)
-        if title and year:
-            self.title.setdefault((normalize_title(title), year), target)
+        if title:
+            self.title_any.setdefault(title, (target, year))
+            if year:
+                self.title.setdefault((title, year), target)
 
-    def find(self, record: CitationRecord) -> tuple[object, str] | None:
+    def find(self, record: CitationRecord, title: str) -> tuple[object, str] | None:
+        """DOI, then PMID, then title and year; an undated record matches by identifier only."""
         if record.doi and record.doi in self.doi:
             return self.doi[record.doi], f"same DOI {record.doi}"
         if record.pmid and record.pmid in self.pmid:
             return self.pmid[record.pmid], f"same PMID {record.pmid}"
-        key = (normalize_title(record.title), record.year)
-        if record.title and record.year and key in self.title:
-            return self.title[key], "same title and year"
+        if title and record.year and (title, record.year) in self.title:
+            return self.title[(title, record.year)], "same title and year"
         return None
+
+    def undated_title_note(self, record: CitationRecord, title: str) -> str:
+        """A note when this record or the study with its title has no year: not merged."""
+        if not title or title not in self.title_any:
+            return ""
+        target, year = self.title_any[title]
+        if record.year and year:
+            return ""
+        if isinstance(target, ImportLine):
+            other = f"{target.record.label} in this file"
+        else:
+            other = f"study {target}"
+        return (
+            f"same title as {other} ({year or NO_DATE}) but "
+            f"{'no year' if not record.year else 'that has no year'} to tell them apart: "
+            "not merged, check whether it is the same article"
+        )
 
     def citation_key(self, record: CitationRecord) -> str:
         """wang2020, then wang2020a … wang2020z, wang2020aa …: ASCII letters and digits."""
@@ -285,9 +316,26 @@ class _Index:
 
 
 # The fields a record cannot do without: anything else that does not fit is dropped, noted.
-_REQUIRED = ("title", "year")
-_FROM_RECORDS = set(CitationRecord().study_values()) - {"design", "doi", "pmid"}
+# (A year that does not fit is dropped too when the record has a DOI or PMID to find it by.)
+_REQUIRED = ("title",)
+# Checked field by field: what a record set, but not the lists (names, keywords…), which the
+# readers build as lists of texts themselves (checking that each is JSON cost 0.2 s a 10,000).
+_FROM_RECORDS = {
+    name for name, value in CitationRecord().study_values().items() if not isinstance(value, list)
+} - {"design", "doi", "pmid"}
 _NOT_FROM_RECORDS = [f.name for f in Study._meta.fields if f.name not in _FROM_RECORDS]
+
+
+_NO_YEAR_NOR_IDENTIFIER = "it has no usable year and no DOI or PMID to look it up by"
+
+
+def _identifier(record: CitationRecord | Study) -> str:
+    """ "DOI 10.…" or "PMID …" when the record has a valid one (what finds it again), else ""."""
+    if record.doi and is_valid_doi(record.doi):
+        return f"DOI {record.doi}"
+    if record.pmid and record.pmid.isdigit():
+        return f"PMID {record.pmid}"
+    return ""
 
 
 def _drop_bad_fields(study: Study) -> tuple[list[str], str]:
@@ -335,7 +383,11 @@ def citations_import(
     """Import one citation file: every record is created, found already present, or skipped.
 
     De-duplicates against the database and within the file by normalised DOI, then PMID, then
-    normalised title with year. Raises CitationFileError (and writes nothing) when the file
+    normalised title with year (a record without a year by DOI or PMID only; a same title is
+    noted, never merged). A record without a title, or without a usable year and a valid DOI
+    or PMID, is skipped; one with an identifier and no year becomes an undated draft, noted.
+    The new studies and one history row each are written in one transaction. Raises
+    CitationFileError (and writes nothing) when the file
     cannot be read, is over `max_bytes` (default: settings.CITATION_UPLOAD_MAX_BYTES) or holds
     a malformed record; with dry_run it reports what it would do and writes nothing.
     `on_progress(stage, done, total)` is called now and then while records are checked.
@@ -347,6 +399,7 @@ def citations_import(
     tell = on_progress or (lambda stage, done, total: None)
     tell("checking the records against the database", 0, len(records))
     index = _Index()
+    user_id = by.pk if by is not None and by.pk else None
     new: list[Study] = []
     present: list[tuple[ImportLine, int]] = []
     bar = tqdm(records, desc=filename, unit="record", disable=not progress or len(records) < 100)
@@ -361,13 +414,11 @@ def citations_import(
         if not record.title:
             line.reason = "it has no title"
             continue
-        if not record.year:
-            ident = record.doi or record.pmid
-            line.reason = "it has no usable year" + (
-                f" (look it up by {'DOI' if record.doi else 'PMID'} {ident})" if ident else ""
-            )
+        if not record.year and not _identifier(record):
+            line.reason = _NO_YEAR_NOR_IDENTIFIER
             continue
-        match = index.find(record)
+        title = normalize_title(record.title)
+        match = index.find(record, title)
         if match is not None:
             target, why = match
             if isinstance(target, ImportLine):  # an earlier record of this file
@@ -376,17 +427,30 @@ def citations_import(
                 line.outcome, line.reason = ImportOutcome.PRESENT, why
                 present.append((line, target))
             continue
-        study = Study(**record.study_values(), status=status)
+        # Both users given, so the model does not look up their defaults (10,000 times).
+        study = Study(
+            **record.study_values(), status=status, updated_by_id=user_id, published_by_id=None
+        )
         study.normalize_identifiers()
         notes, problem = _drop_bad_fields(study)
         line.notes += notes
         if problem:
             line.reason = problem
             continue
+        if study.year is None:
+            ident = _identifier(study)
+            if not ident:  # its year was out of range
+                line.reason = _NO_YEAR_NOR_IDENTIFIER
+                continue
+            line.notes.append(
+                f"no year of publication: look it up by {ident} and set it before submitting"
+            )
+        same_title = index.undated_title_note(record, title)
+        if same_title:
+            line.notes.append(same_title)
         study.citation_key = index.citation_key(record)
-        study.updated_by = by if by is not None and by.pk else None
         line.outcome, line.study = ImportOutcome.CREATED, study
-        index.add(line, study.doi, study.pmid, study.title, study.year)
+        index.add(line, study.doi, study.pmid, title, study.year)
         new.append(study)
     found = Study.objects.in_bulk([pk for _, pk in present])
     for line, pk in present:
@@ -401,16 +465,166 @@ def citations_import(
     return report
 
 
-@transaction.atomic
-def _create(studies: Iterable[Study], *, by, reason: str) -> None:
-    from simple_history.utils import bulk_create_with_history
+# Writing the new studies: one multi-row INSERT per batch for the studies (their ids come back
+# with RETURNING, in the order sent, as Django's own bulk_create relies on) and one for their
+# history rows, built here from the studies' values. bulk_create_with_history did the same
+# writes through a model instance and per-field preparation per row: about 5 s of CPU for
+# 10,000 studies, against well under 1 s so.
+_PLAIN_FIELDS = (
+    models.CharField,  # TextField, URLField and SlugField: the value is already a str
+    models.TextField,
+    models.IntegerField,  # and its Positive…/Big… kinds: an int or None
+    models.ForeignKey,  # its attname holds the id
+)
+_ROWS_PER_INSERT = 1000
 
-    user = by if by is not None and getattr(by, "pk", None) else None
-    created = bulk_create_with_history(
-        list(studies), Study, batch_size=500, default_user=user, default_change_reason=reason
-    )
-    for original, saved in zip(studies, created, strict=True):
-        original.pk = saved.pk
+
+def _converters(fields, connection) -> list[Callable[[object], object] | None]:
+    """Per field, how a value becomes a query parameter: None when it goes as it is."""
+    out: list[Callable[[object], object] | None] = []
+    for model_field in fields:
+        if isinstance(model_field, _PLAIN_FIELDS):
+            out.append(None)
+        elif isinstance(model_field, models.DateTimeField):
+            out.append(_last_value_cached(model_field, connection))
+        else:  # JSON: the field's own preparation for this database
+            out.append(lambda value, f=model_field: f.get_db_prep_save(value, connection))
+    return out
+
+
+def _last_value_cached(model_field, connection) -> Callable[[object], object]:
+    """A datetime's preparation, done once for a run of the same value (the import's "now")."""
+    last: list[object] = [object(), None]
+
+    def convert(value: object) -> object:
+        if value is not last[0]:
+            last[:] = [value, model_field.get_db_prep_save(value, connection)]
+        return last[1]
+
+    return convert
+
+
+def _max_params(connection) -> int:
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65535
+
+
+def _prepared(fields, rows: list[list[object]], connection) -> list[list[object]]:
+    """The rows' values as query parameters for `fields`."""
+    convert = list(enumerate(_converters(fields, connection)))
+    if all(converter is None for _, converter in convert):
+        return rows
+    return [
+        [
+            row[i] if converter is None or row[i] is None else converter(row[i])
+            for i, converter in convert
+        ]
+        for row in rows
+    ]
+
+
+def _copy_text(value: object) -> str:
+    """One value in PostgreSQL's CSV COPY format: NULL unquoted, everything else quoted."""
+    if value is None:
+        return "\\N"
+    if hasattr(value, "adapted"):  # psycopg2's Json adapter, as JSONField prepares a value
+        value = value.dumps(value.adapted)
+    elif hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+def _copy_rows(connection, model, fields, rows: list[list[object]]) -> None:
+    """PostgreSQL: the rows through one COPY, a few times faster on the server than INSERTs
+    (10,000 history rows: 1.2 s against 4 s wall-clock at a load average of 7)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write(",".join(_copy_text(value) for value in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN "
+            "WITH (FORMAT csv, NULL '\\N')",
+            buffer,
+        )
+
+
+def _insert_rows(model, fields, rows: list[list[object]], *, returning: str = "") -> list:
+    """INSERT `rows` (query parameters in the order of `fields`) into model's table, in
+    batches within the database's parameter limit; the `returning` column of each row."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql" and not returning and rows:
+        _copy_rows(connection, model, fields, rows)
+        return []
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(_ROWS_PER_INSERT, _max_params(connection) // len(fields)))
+    returned: list = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            sql = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+                f"VALUES {', '.join([one_row] * len(batch))}"
+            )
+            if returning:
+                sql += f" RETURNING {quote(returning)}"
+            cursor.execute(sql, [value for row in batch for value in row])
+            if returning:
+                returned.extend(row[0] for row in cursor.fetchall())
+    return returned
+
+
+@transaction.atomic
+def _create(studies: list[Study], *, by, reason: str) -> None:
+    """Insert the studies and one history row each ("+", by `by`, with `reason`), all or none.
+
+    What bulk_create_with_history wrote, written directly: the same rows, the same values
+    (each value prepared for the database once, for both rows).
+    """
+    alias = router.db_for_write(Study)
+    connection = connections[alias]
+    user_id = by.pk if by is not None and getattr(by, "pk", None) else None
+    now = timezone.now()
+    fields = [f for f in Study._meta.concrete_fields if not f.primary_key]
+    for study in studies:
+        study.created_at = study.updated_at = now
+    rows = _prepared(fields, [[getattr(s, f.attname) for f in fields] for s in studies], connection)
+    # The studies by INSERT … RETURNING, for their ids (on PostgreSQL a COPY with ids taken
+    # from the sequence first was no faster: the search-vector trigger and the title's
+    # trigram index are most of that time).
+    ids = _insert_rows(Study, fields, rows, returning=Study._meta.pk.column)
+    for study, pk in zip(studies, ids, strict=True):
+        study.pk = pk
+        study._state.adding, study._state.db = False, alias
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    historical = Study.history.model
+    position = {f.attname: i for i, f in enumerate(fields)}
+    tracked = [(historical._meta.get_field(f.name), f.attname) for f in historical.tracked_fields]
+    reason_length = historical._meta.get_field("history_change_reason").max_length
+    extra = {
+        "history_date": now,
+        "history_change_reason": reason[:reason_length] if reason_length else reason,
+        "history_type": "+",
+        "history_user": user_id,
+    }
+    extra_fields = [historical._meta.get_field(name) for name in extra]
+    [constant] = _prepared(extra_fields, [list(extra.values())], connection)
+    pk_name = Study._meta.pk.attname
+    history_rows = [
+        [study.pk if name == pk_name else row[position[name]] for _, name in tracked] + constant
+        for study, row in zip(studies, rows, strict=True)
+    ]
+    _insert_rows(historical, [f for f, _ in tracked] + extra_fields, history_rows)
 
 
 # Background imports ------------------------------------------------------------------------

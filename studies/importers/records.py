@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 
 from studies.citations import (
+    NO_DATE,
     Name,
     clean_name,
     family_with_particle,
@@ -94,7 +95,7 @@ class CitationRecord:
 
     def describe(self) -> str:
         first = family_with_particle(self.names[0]) if self.names else "no author"
-        return f"{first} {self.year or 'n.d.'}: {self.title[:80] or '(no title)'}"
+        return f"{first} {self.year or NO_DATE}: {self.title[:80] or '(no title)'}"
 
     def study_values(self) -> dict[str, object]:
         return {

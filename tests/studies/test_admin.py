@@ -338,3 +338,11 @@ def test_bulk_delete_is_not_offered_to_reviewers(client, reviewer):
         CHANGELIST, {"action": "delete_selected", ACTION_CHECKBOX_NAME: [study.pk], "post": "yes"}
     )
     assert Study.objects.filter(pk=study.pk).exists()
+
+
+def test_a_curator_may_clear_a_draft_s_year_in_the_form(client, curator):
+    draft = StudyFactory(status=StudyStatus.DRAFT, year=2013)
+    client.force_login(curator)
+    assert client.post(change_url(draft), study_form_data(draft, year="")).status_code == 302
+    draft.refresh_from_db()
+    assert draft.year is None

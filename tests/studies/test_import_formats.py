@@ -415,4 +415,6 @@ def test_a_record_without_a_title_or_year_is_skipped_with_the_reason_file_and_li
     assert str(no_title).startswith("tolerance.ris, record 4 (line 17), Tester 2020")
     assert str(no_title).endswith("skipped, it has no title")
     assert str(no_year).startswith("tolerance.ris, record 5 (line 22)")
-    assert str(no_year).endswith("skipped, it has no usable year")
+    assert str(no_year).endswith(
+        "skipped, it has no usable year and no DOI or PMID to look it up by"
+    )

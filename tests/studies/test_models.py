@@ -115,14 +115,24 @@ def test_a_year_outside_the_sane_range_is_refused_by_form_and_database(year):
         StudyFactory(year=year)
 
 
-def test_only_title_year_and_design_are_required():
+def test_only_title_and_design_are_required_and_a_year_unless_draft():
     study = Study(title="A minimal record", year=2001, design="case_report")
     study.full_clean()
     study.save()
     assert study.status == StudyStatus.DRAFT
     with pytest.raises(ValidationError) as error:
         Study().full_clean()
-    assert set(error.value.message_dict) == {"title", "year", "design"}
+    assert set(error.value.message_dict) == {"title", "design"}
+    with pytest.raises(ValidationError) as error:
+        Study(title="In review", design="case_report", status=StudyStatus.REVIEW).full_clean()
+    assert set(error.value.message_dict) == {"year"}
+
+
+def test_only_a_draft_may_be_without_a_year_in_the_database():
+    StudyFactory(year=None, status=StudyStatus.DRAFT)
+    for status in (StudyStatus.REVIEW, StudyStatus.PUBLISHED):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            StudyFactory(year=None, status=status)
 
 
 def test_a_retracted_study_needs_a_reason_in_form_and_database():

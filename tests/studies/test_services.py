@@ -87,10 +87,10 @@ def test_the_same_bibtex_entry_twice_without_a_doi_is_matched_by_title_and_year(
     assert "same title and year" in report.lines[1].reason
 
 
-def test_a_record_without_a_year_is_skipped_and_the_rest_imported():
+def test_a_record_without_a_year_or_identifier_is_skipped_and_the_rest_imported():
     report = import_file("missing_fields.bib")
     assert outcomes(report) == [ImportOutcome.SKIPPED, ImportOutcome.CREATED]
-    assert report.lines[0].reason == "it has no usable year"
+    assert report.lines[0].reason == "it has no usable year and no DOI or PMID to look it up by"
     assert Study.objects.get().doi == ""
 
 
