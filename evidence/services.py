@@ -612,9 +612,10 @@ def _t(expr: str) -> str:
 
 
 def _f(expr: str) -> str:
-    """A float as text, exactly (PostgreSQL prints floats round-trip; SQLite needs 17 digits)."""
+    """A float as text, exactly (PostgreSQL prints floats round-trip; SQLite needs 17 digits,
+    which its printf gives only with the "!" flag)."""
     if connection.vendor == "sqlite":
-        return f"(CASE WHEN {expr} IS NULL THEN '~' ELSE printf('%%.17g', {expr}) END)"
+        return f"(CASE WHEN {expr} IS NULL THEN '~' ELSE printf('%%!.17g', {expr}) END)"
     return _t(expr)
 
 
@@ -689,7 +690,7 @@ def _study_facts_sql() -> str:
         _t("s.status"),
     )
     return (
-        f"SELECT s.id, s.year, s.status, {_digest(facts)} AS h, {_digest(_s('s.title'))} AS th "
+        f"SELECT s.id, s.year, s.status, {_digest(facts)} AS h, {_digest(_s('s.title'))} AS th "  # noqa: S608
         "FROM studies_study s"
     )
 
@@ -821,7 +822,7 @@ _Stale = tuple[int, str, str]
 # such claims too: their fingerprints are compared again after each round, this many at most.
 EVIDENCE_STATE_ROUNDS = 5
 _EVIDENCE_STATE_SCOPE = (
-    f"{{id}} IN (SELECT id FROM evidence_claim WHERE kind = '{ClaimKind.EVIDENCE_STATE}')"
+    f"{{id}} IN (SELECT id FROM evidence_claim WHERE kind = '{ClaimKind.EVIDENCE_STATE}')"  # noqa: S608
 )
 
 
@@ -859,8 +860,7 @@ def _stale_everywhere(summary: RegradeSummary, *, force: bool) -> Iterator[list[
         # A range's links are grouped by claim in memory, not spilled to disk (this
         # transaction only); the planner is told the temporary table's size.
         create = (
-            f"SET LOCAL work_mem = '{FINGERPRINT_WORK_MEM}'; {create}; "
-            f"ANALYZE {_STUDY_FACTS_TABLE}"
+            f"SET LOCAL work_mem = '{FINGERPRINT_WORK_MEM}'; {create}; ANALYZE {_STUDY_FACTS_TABLE}"
         )
     with connection.cursor() as cursor:
         cursor.execute(create)
