@@ -205,9 +205,9 @@ STATE_INPUTS = {
     "related claim's statement": _claim(statement="Microneedling changes hair."),
     "related claim removed": lambda w: w.state.related_claims.clear(),
     "related claim added": lambda w: w.state.related_claims.add(ClaimFactory()),
-    "related claims' order": lambda w: ClaimCategory.objects.filter(
-        pk=w.effect.category_id
-    ).update(order=9),
+    "related claims' order": lambda w: ClaimCategory.objects.filter(pk=w.effect.category_id).update(
+        order=9
+    ),
 }
 
 
