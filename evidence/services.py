@@ -6,12 +6,19 @@ calls `regrade_affected()` once after its change, inside the same transaction. G
 pure (evidence.assessment); these functions fetch its inputs in a fixed number of queries per
 batch of claims and save only the claims whose stored grade actually changes, with a history
 record for each, set-based (one statement per batch, not one per claim).
+
+Each claim stores, with its grade, a fingerprint of everything the grade was computed from and
+of the grading rules' version (`grade_input_hash`, computed in SQL by `_fingerprints_sql`). A
+full regrade (`claims_regrade()`, `manage.py regrade`, the worker's `evidence.regrade` task)
+compares it in a few set-based queries and grades again only the claims whose inputs changed,
+so it also catches a change no write path announced (a bulk load, a fix in SQL).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +46,7 @@ from evidence.models import (
     PooledEstimate,
     StudyResult,
 )
+from studies import citations
 from studies import vocabulary as study_vocabulary
 from studies.models import Study, StudyStatus
 
@@ -590,12 +598,21 @@ def _write_history(pks: list[int], now: Any) -> None:
 # be forgotten.
 GRADING_RULES_VERSION = 1
 _RULES_MODULES = (assessment, certainty_engine, synthesis, grading, vocabulary, study_vocabulary)
+# How a study is named in a rationale: the functions, not their modules (which change often).
+_LABEL_FUNCTIONS = (
+    Study.short_label,
+    Study.names,
+    citations.parse_name,
+    citations.family_with_particle,
+)
 
 
 def _rules_version() -> str:
     digest = hashlib.md5(usedforsecurity=False)
     for module in _RULES_MODULES:
         digest.update(Path(str(module.__file__)).read_bytes())
+    for function in _LABEL_FUNCTIONS:
+        digest.update(inspect.getsource(function).encode())
     return f"{GRADING_RULES_VERSION}:{digest.hexdigest()}"
 
 
