@@ -354,7 +354,21 @@ class Claim(ReviewedRecord):
     )
     overridden_at = models.DateTimeField("overridden", null=True, blank=True)
 
-    history = HistoricalRecords()
+    # Kept by the regrade (evidence.services): a digest of everything the stored grade was
+    # computed from, so a full regrade recomputes only the claims whose inputs changed since.
+    # NULL until first graded: adding a nullable column is instant on PostgreSQL, needs no
+    # table rebuild on SQLite (whose full-text triggers a rebuild would break), and bulk loads
+    # that do not name it (generate_synthetic's COPY) leave it NULL.
+    grade_input_hash = models.CharField(  # noqa: DJ001
+        "grade input fingerprint",
+        max_length=32,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set by grading: an MD5 of the grade's inputs and the grading rules' version.",
+    )
+
+    history = HistoricalRecords(excluded_fields=["grade_input_hash"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

@@ -6,23 +6,34 @@ calls `regrade_affected()` once after its change, inside the same transaction. G
 pure (evidence.assessment); these functions fetch its inputs in a fixed number of queries per
 batch of claims and save only the claims whose stored grade actually changes, with a history
 record for each, set-based (one statement per batch, not one per claim).
+
+Each claim stores, with its grade, a fingerprint of everything the grade was computed from and
+of the grading rules' version (`grade_input_hash`, computed in SQL by `_fingerprints_sql`). A
+full regrade (`claims_regrade()`, `manage.py regrade`, the worker's `evidence.regrade` task)
+compares it in a few set-based queries and grades again only the claims whose inputs changed,
+so it also catches a change no write path announced (a bulk load, a fix in SQL).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable
+import hashlib
+import inspect
+import time
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from evidence import assessment
+from evidence import assessment, grading, synthesis, vocabulary
+from evidence import certainty as certainty_engine
 from evidence.grading import UNPUBLISHED_NOTE
 from evidence.history import grade_changes_record, snapshot
 from evidence.models import (
@@ -35,6 +46,8 @@ from evidence.models import (
     PooledEstimate,
     StudyResult,
 )
+from studies import citations
+from studies import vocabulary as study_vocabulary
 from studies.models import Study, StudyStatus
 
 # The stored fields grading computes; a claim is saved only when one of them differs.
@@ -70,16 +83,23 @@ class GradeChange:
         return f"{self.slug}: {old} → {new}"
 
 
+# A summary lists at most this many changes (the first by claim order); it counts them all.
+CHANGES_LISTED = 1000
+
+
 @dataclass
 class RegradeSummary:
-    """What a regrade looked at and what it changed."""
+    """What a regrade looked at and what it changed.
+
+    `checked` claims had their inputs' fingerprint compared, `recomputed` of them were graded
+    again (their inputs changed since their last grade, or the regrade was forced), `changed`
+    of those got a new stored grade; `changes` lists the first CHANGES_LISTED of them."""
 
     checked: int = 0
     changes: list[GradeChange] = field(default_factory=list)
-
-    @property
-    def changed(self) -> int:
-        return len(self.changes)
+    recomputed: int = 0
+    changed: int = 0
+    seconds: float = 0.0
 
     @property
     def unchanged(self) -> int:
@@ -87,12 +107,14 @@ class RegradeSummary:
 
     def __str__(self) -> str:
         claims = "claim" if self.checked == 1 else "claims"
-        if not self.changes:
+        if not self.changed:
             return f"Regraded {self.checked} {claims}: nothing changed."
         lines = [
             f"Regraded {self.checked} {claims}: {self.changed} changed, {self.unchanged} unchanged."
         ]
         lines += [f"  {change}" for change in self.changes]
+        if self.changed > len(self.changes):
+            lines.append(f"  … and {self.changed - len(self.changes)} more.")
         return "\n".join(lines)
 
 
@@ -184,6 +206,21 @@ def _result_row(result: StudyResult) -> assessment.ResultRow:
     )
 
 
+@dataclass(slots=True)
+class _StudyLabel:
+    """The fields a study's label is made of, labelled by the study's own method: the same
+    words as `Study.short_label()`, without building a model instance per study."""
+
+    authors: Any
+    author_names: Any
+    journal: str
+    pmid: str
+    year: int
+
+    names = Study.names
+    short_label = Study.short_label
+
+
 # What the public grade history needs of a claim besides its grade: overrides, the curator's
 # bottom line, whether it is published, and whether it was ever graded (a first grade is no change).
 _SHOWN_FIELDS = ("certainty_override", "direction_override", "plain_summary", "status", "graded_at")
@@ -235,24 +272,29 @@ def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
         claims[claim_id].links.append((study_id, direction, indirect))
     missing = {s for c in claims.values() for s, _, _ in c.links} - evidence.studies.keys()
     if missing:
-        for study in Study.objects.filter(pk__in=missing).only(
-            "authors",
-            "author_names",
-            "journal",
-            "pmid",
-            "year",
-            "design",
-            "participants",
-            "risk_of_bias",
-            "status",
+        for pk, authors, names, journal, pmid, year, design, people, risk, status in (
+            Study.objects.filter(pk__in=missing)
+            .order_by()
+            .values_list(
+                "pk",
+                "authors",
+                "author_names",
+                "journal",
+                "pmid",
+                "year",
+                "design",
+                "participants",
+                "risk_of_bias",
+                "status",
+            )
         ):
-            evidence.studies[study.pk] = _StudyFacts(
-                label=study.short_label(),
-                year=study.year,
-                design=study.design,
-                participants=study.participants,
-                risk_of_bias=study.risk_of_bias,
-                published=study.status == StudyStatus.PUBLISHED,
+            evidence.studies[pk] = _StudyFacts(
+                label=_StudyLabel(authors, names, journal, pmid, year).short_label(),
+                year=year,
+                design=design,
+                participants=people,
+                risk_of_bias=risk,
+                published=status == StudyStatus.PUBLISHED,
             )
     pairs: dict[int, list[tuple[int, int, str, tuple[Any, ...]]]] = {}
     for claim_id, comparison_id, outcome_id, importance, *rest in (
@@ -479,31 +521,50 @@ def _rows_per_statement(params_per_row: int) -> int:
 
 
 def _write_grades(changed: dict[int, dict[str, Any]], now: Any) -> None:
-    """Store the new grades in one `UPDATE … FROM (VALUES …)` per batch (split on SQLite by its
-    parameter cap), then their history rows in one `INSERT … SELECT` from the updated claims."""
-    fields = [Claim._meta.get_field(name) for name in GRADE_FIELDS]
+    """Store the new grades (and the fingerprints they were computed from) in one
+    `UPDATE … FROM (VALUES …)` per batch (split on SQLite by its parameter cap), then their
+    history rows in one `INSERT … SELECT` from the updated claims."""
+    fields = [Claim._meta.get_field(name) for name in (*GRADE_FIELDS, "grade_input_hash")]
+    graded_at = Claim._meta.get_field("graded_at").get_db_prep_save(now, connection)
+    _update_from_values(changed, fields, extra=("graded_at", graded_at))
+    _write_history(list(changed), now)
+
+
+def _write_fingerprints(hashes: dict[int, str]) -> None:
+    """Store the fingerprints of claims regraded without a change: one `UPDATE … FROM (VALUES
+    …)` (split on SQLite by its parameter cap), no history (nothing a reader sees changed)."""
+    field = Claim._meta.get_field("grade_input_hash")
+    _update_from_values({pk: {field.name: h} for pk, h in hashes.items()}, [field])
+
+
+def _update_from_values(
+    rows: dict[int, dict[str, Any]], fields: list[Any], extra: tuple[str, Any] | None = None
+) -> None:
+    if not rows:
+        return
     table = connection.ops.quote_name(Claim._meta.db_table)
     q = connection.ops.quote_name
     columns = ", ".join(q(f.column) for f in fields)
-    graded_at = Claim._meta.get_field("graded_at").get_db_prep_save(now, connection)
-    items = list(changed.items())
+    sets = ", ".join(f"{q(f.column)} = v.{q(f.column)}" for f in fields)
+    tail: list[Any] = []
+    if extra:
+        sets += f", {q(extra[0])} = %s"
+        tail = [extra[1]]
+    items = list(rows.items())
     step = _rows_per_statement(1 + len(fields))
+    row = f"({', '.join(['%s'] * (1 + len(fields)))})"
     with connection.cursor() as cursor:
         for start in range(0, len(items), step):
             chunk = items[start : start + step]
-            row = f"({', '.join(['%s'] * (1 + len(fields)))})"
             params: list[Any] = []
             for pk, values in chunk:
                 params.append(pk)
                 params += [f.get_db_prep_save(values[f.name], connection) for f in fields]
-            sets = ", ".join(f"{q(f.column)} = v.{q(f.column)}" for f in fields)
             cursor.execute(
                 f"WITH v (id, {columns}) AS (VALUES {', '.join([row] * len(chunk))}) "  # noqa: S608
-                f"UPDATE {table} SET {sets}, {q('graded_at')} = %s "
-                f"FROM v WHERE {table}.{q('id')} = v.id",
-                [*params, graded_at],
+                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{q('id')} = v.id",
+                [*params, *tail],
             )
-    _write_history([pk for pk, _ in items], now)
 
 
 def _write_history(pks: list[int], now: Any) -> None:
@@ -529,30 +590,374 @@ def _write_history(pks: list[int], now: Any) -> None:
             )
 
 
+# --- The fingerprint of a grade's inputs -------------------------------------------------------
+
+# Part of every claim's fingerprint, so a change of the rules regrades every claim: this number
+# (bump it when the regrade reads its inputs differently: `_read_batch`, `_claim_input`,
+# `_compute`) and a digest of the pure modules that compute a grade, so an edit there cannot
+# be forgotten.
+GRADING_RULES_VERSION = 1
+_RULES_MODULES = (assessment, certainty_engine, synthesis, grading, vocabulary, study_vocabulary)
+# How a study is named in a rationale: the functions, not their modules (which change often).
+_LABEL_FUNCTIONS = (
+    Study.short_label,
+    Study.names,
+    citations.parse_name,
+    citations.family_with_particle,
+)
+
+
+def _rules_version() -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    for module in _RULES_MODULES:
+        digest.update(Path(str(module.__file__)).read_bytes())
+    for function in _LABEL_FUNCTIONS:
+        digest.update(inspect.getsource(function).encode())
+    return f"{GRADING_RULES_VERSION}:{digest.hexdigest()}"
+
+
+GRADING_RULES = _rules_version()
+
+# A full regrade checks fingerprints for this many claims (by id) per query.
+FINGERPRINT_RANGE = 100_000
+FINGERPRINT_WORK_MEM = "64MB"
+
+
+def _t(expr: str) -> str:
+    """A value as text in a fingerprint: NULL reads "~"."""
+    return f"COALESCE(CAST({expr} AS TEXT), '~')"
+
+
+def _f(expr: str) -> str:
+    """A float as text, exactly (PostgreSQL prints floats round-trip; SQLite needs 17 digits,
+    which its printf gives only with the "!" flag)."""
+    if connection.vendor == "sqlite":
+        return f"(CASE WHEN {expr} IS NULL THEN '~' ELSE printf('%%!.17g', {expr}) END)"
+    return _t(expr)
+
+
+def _s(expr: str) -> str:
+    """Free text (or JSON) in a fingerprint, length-prefixed so no separator inside it can make
+    two different inputs read the same."""
+    text = f"COALESCE(CAST({expr} AS TEXT), '')"
+    return f"(CAST(LENGTH({text}) AS TEXT) || '=' || {text})"
+
+
+def _row(*parts: str) -> str:
+    return " || ':' || ".join(parts)
+
+
+def _digest(text: str) -> str:
+    """A short digest of a row (a study's facts, a title), nested in the claim's fingerprint."""
+    if connection.vendor == "postgresql":
+        return f"CAST(hashtextextended({text}, 0) AS TEXT)"
+    return f"SUBSTR(MD5({text}), 1, 16)"
+
+
+def _agg(keys: Sequence[str], row: str, order: str, source: str) -> str:
+    """`SELECT k0[, k1], v`: v stands for the rows of each key. On PostgreSQL it is their count
+    and the sum of their 64-bit hashes, which needs no sort: each row carries the values that
+    order it (`order`), so the set of rows fixes their order too. SQLite (before 3.44, no
+    ORDER BY in an aggregate) concatenates them from an ordered subquery."""
+    aliased = ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys))
+    if connection.vendor == "postgresql":
+        group = ", ".join(keys)
+        return (
+            f"SELECT {aliased}, COUNT(*) || ':' || "
+            f"SUM(CAST(hashtextextended({row}, 0) AS NUMERIC)) AS v {source} GROUP BY {group}"
+        )
+    names = ", ".join(f"k{i}" for i in range(len(keys)))
+    return (
+        f"SELECT {names}, GROUP_CONCAT(r, ',') AS v FROM (SELECT {aliased}, {row} AS r "  # noqa: S608
+        f"{source} ORDER BY {', '.join(keys)}, {order}) GROUP BY {names}"
+    )
+
+
+def _result_facts(r: str, st: str) -> str:
+    """What a grade reads of one study result (assessment.ResultRow), its study's facts in st."""
+    return _row(
+        _t(f"{r}.id"),
+        _t(f"{r}.study_id"),
+        f"{st}.h",
+        _t(f"{r}.measure"),
+        _t(f"{r}.timepoint_weeks"),
+        *(_f(f"{r}.{n}") for n in ("estimate", "ci_low", "ci_high", "se", "mean1", "sd1")),
+        *(_f(f"{r}.{n}") for n in ("mean2", "sd2")),
+        *(_t(f"{r}.{n}") for n in ("n1", "n2", "events1", "total1", "events2", "total2")),
+        _t(f"{r}.direction"),
+        _t(f"{r}.risk_of_bias"),
+        *(_t(f"{r}.indirect_{n}") for n in ("population", "intervention", "comparator", "outcome")),
+    )
+
+
+def _study_facts_sql() -> str:
+    """Each study's id, year, status, `h`: a digest of what a grade reads of it (its label's
+    parts: authors, structured names, journal, PubMed ID, year; design, participants, risk of
+    bias, status) and `th`, a digest of its title (it orders benchmark rows and a pooled
+    estimate's inclusion list)."""
+    facts = _row(
+        _s("s.authors"),
+        _s("s.author_names"),
+        _s("s.journal"),
+        _s("s.pmid"),
+        _t("s.year"),
+        _t("s.design"),
+        _t("s.participants"),
+        _t("s.risk_of_bias"),
+        _t("s.status"),
+    )
+    return (
+        f"SELECT s.id, s.year, s.status, {_digest(facts)} AS h, {_digest(_s('s.title'))} AS th "  # noqa: S608
+        "FROM studies_study s"
+    )
+
+
+def _fingerprints_sql(scope: str, studies: str) -> str:
+    """One statement: `id, kind, stored, fingerprint` of the claims `scope` (a condition on a
+    claim id column, written with `{id}`) selects; `studies` is a table or subquery of
+    `_study_facts_sql()`. The fingerprint is an MD5 over everything the grade reads (see
+    `_read_batch` and `_claim_input`): the claim's kind, statement, intervention role and
+    judgement flags; each link's study, direction and indirectness with its study's facts;
+    each outcome row (order, importance) with its comparison and outcome, and for each of
+    those questions the published results, the published reviews' pooled estimates with their
+    inclusion lists, and the benchmark results of its outcome; the related claims' slug,
+    statement and stored certainty; and the grading rules' version (the one parameter).
+    Rows carry what orders them, so an order that changes a grade changes the fingerprint."""
+    published = f"'{StudyStatus.PUBLISHED}'"
+    links = _agg(
+        ["l.claim_id"],
+        _row(_t("l.study_id"), _t("l.direction"), _t("l.indirect"), "st.h"),
+        "l.study_id, l.id",
+        f"FROM evidence_evidencelink l JOIN st ON st.id = l.study_id "
+        f"WHERE {scope.format(id='l.claim_id')}",
+    )
+    results = _agg(
+        ["r.comparison_id", "r.outcome_id"],
+        _result_facts("r", "st"),
+        "st.year, r.study_id, r.id",
+        "FROM evidence_studyresult r JOIN st ON st.id = r.study_id "
+        "JOIN pairs p ON p.c = r.comparison_id AND p.o = r.outcome_id "
+        f"WHERE st.status = {published}",
+    )
+    included = _agg(
+        ["i.pooledestimate_id"],
+        _row(_t("i.study_id"), _t("st.year"), "st.th"),
+        "st.year DESC, st.th, st.id",
+        "FROM evidence_pooledestimate_included_studies i JOIN st ON st.id = i.study_id "
+        "WHERE i.pooledestimate_id IN (SELECT pe.id FROM evidence_pooledestimate pe "
+        "JOIN pairs p ON p.c = pe.comparison_id AND p.o = pe.outcome_id)",
+    )
+    pooled = _agg(
+        ["pe.comparison_id", "pe.outcome_id"],
+        _row(
+            _t("pe.id"),
+            _t("pe.review_id"),
+            "st.h",
+            _t("pe.measure"),
+            *(_f(f"pe.{n}") for n in ("estimate", "ci_low", "ci_high", "i2", "tau2")),
+            _t("pe.k_studies"),
+            _t("pe.participants"),
+            _s("pe.note"),
+            _s("inc.v"),
+        ),
+        "st.year DESC, pe.id",
+        "FROM evidence_pooledestimate pe JOIN st ON st.id = pe.review_id "
+        "JOIN pairs p ON p.c = pe.comparison_id AND p.o = pe.outcome_id "
+        "LEFT JOIN inc ON inc.k0 = pe.id "
+        f"WHERE st.status = {published}",
+    )
+    benchmarks = _agg(
+        ["r.outcome_id"],
+        _row(_s("cm.label"), "st.th", _result_facts("r", "st")),
+        "st.year DESC, st.th, r.id",
+        "FROM evidence_studyresult r JOIN st ON st.id = r.study_id "  # noqa: S608
+        "JOIN evidence_comparison cm ON cm.id = r.comparison_id "
+        f"WHERE cm.is_benchmark AND st.status = {published} "
+        "AND r.outcome_id IN (SELECT o FROM pairs)",
+    )
+    questions = _agg(
+        ["co.claim_id"],
+        _row(
+            _t('co."order"'),
+            _t("co.id"),
+            _t("co.comparison_id"),
+            _t("co.outcome_id"),
+            _t("co.importance"),
+            _s("cm.label"),
+            _t("cm.intervention_role"),
+            _s("om.name"),
+            _s("om.unit"),
+            _t("om.kind"),
+            _t("om.benefit"),
+            _f("om.mid"),
+            _s("om.mid_source"),
+            _s("res.v"),
+            _s("pool.v"),
+            _s("bench.v"),
+        ),
+        'co."order", co.id',
+        "FROM evidence_claimoutcome co "
+        "JOIN evidence_comparison cm ON cm.id = co.comparison_id "
+        "JOIN evidence_outcomemeasure om ON om.id = co.outcome_id "
+        "LEFT JOIN res ON res.k0 = co.comparison_id AND res.k1 = co.outcome_id "
+        "LEFT JOIN pool ON pool.k0 = co.comparison_id AND pool.k1 = co.outcome_id "
+        "LEFT JOIN bench ON bench.k0 = co.outcome_id "
+        f"WHERE {scope.format(id='co.claim_id')}",
+    )
+    related = _agg(
+        ["rc.from_claim_id"],
+        _row(_t('cat."order"'), _s("t.slug"), _t("t.id"), _s("t.statement"), _t("t.certainty")),
+        'cat."order", t.slug, t.id',
+        "FROM evidence_claim_related_claims rc JOIN evidence_claim t ON t.id = rc.to_claim_id "
+        "JOIN evidence_claimcategory cat ON cat.id = t.category_id "
+        f"WHERE {scope.format(id='rc.from_claim_id')}",
+    )
+    claim = _row(
+        _t("c.kind"),
+        _s("c.statement"),
+        _t("c.intervention_role"),
+        _t("c.publication_bias_suspected"),
+        _t("c.large_effect"),
+        _t("c.dose_response"),
+    )
+    return (
+        f"WITH st AS NOT MATERIALIZED (SELECT * FROM {studies}), "  # noqa: S608
+        f"pairs AS (SELECT DISTINCT co.comparison_id AS c, co.outcome_id AS o "
+        f"FROM evidence_claimoutcome co WHERE {scope.format(id='co.claim_id')}), "
+        f"lk AS ({links}), res AS ({results}), inc AS ({included}), pool AS ({pooled}), "
+        f"bench AS ({benchmarks}), qs AS ({questions}), rel AS ({related}) "
+        f"SELECT c.id, c.kind, c.grade_input_hash, MD5(%s || '|' || {claim} || '|' || "
+        "COALESCE(lk.v, '') || '|' || COALESCE(qs.v, '') || '|' || COALESCE(rel.v, '')) "
+        "FROM evidence_claim c LEFT JOIN lk ON lk.k0 = c.id LEFT JOIN qs ON qs.k0 = c.id "
+        f"LEFT JOIN rel ON rel.k0 = c.id WHERE {scope.format(id='c.id')}"
+    )
+
+
+# One claim to grade again: its primary key, its stored fingerprint and its inputs' fingerprint.
+_Stale = tuple[int, str, str]
+# A claim about the state of the evidence reads the grades of its related claims, which may be
+# such claims too: their fingerprints are compared again after each round, this many at most.
+EVIDENCE_STATE_ROUNDS = 5
+_EVIDENCE_STATE_SCOPE = (
+    f"{{id}} IN (SELECT id FROM evidence_claim WHERE kind = '{ClaimKind.EVIDENCE_STATE}')"  # noqa: S608
+)
+
+
+# A full regrade reads each study's facts once, into this temporary table.
+_STUDY_FACTS_TABLE = "regrade_study_facts"
+
+
+def _fingerprints(scope: str, studies: str | None = None) -> list[tuple[int, str, str, str]]:
+    """(pk, kind, stored fingerprint, inputs' fingerprint) of the claims in `scope`: one query.
+    The studies' facts come from `studies` (a table), else are computed for the linked ones."""
+    source = studies or f"({_study_facts_sql()}) s"
+    with connection.cursor() as cursor:
+        cursor.execute(_fingerprints_sql(scope, source), [GRADING_RULES])
+        return cursor.fetchall()
+
+
+def _ids_scope(ids: Iterable[int]) -> str:
+    return f"{{id}} IN ({', '.join(str(int(pk)) for pk in ids)})"
+
+
+def _chunks(items: list[_Stale]) -> Iterator[list[_Stale]]:
+    for start in range(0, len(items), REGRADE_BATCH_SIZE):
+        yield items[start : start + REGRADE_BATCH_SIZE]
+
+
+def _stale_everywhere(summary: RegradeSummary, *, force: bool) -> Iterator[list[_Stale]]:
+    """Batches of the claims whose inputs changed since their last grade (every claim when
+    forced): fingerprints compared FINGERPRINT_RANGE claims (by id) per query, the claims
+    about the state of the evidence last, once the others' new grades are written."""
+    bounds = Claim.objects.order_by().aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return
+    create = f"CREATE TEMPORARY TABLE {_STUDY_FACTS_TABLE} AS {_study_facts_sql()}"
+    if connection.vendor == "postgresql":
+        # A range's links are grouped by claim in memory, not spilled to disk (this
+        # transaction only); the planner is told the temporary table's size.
+        create = (
+            f"SET LOCAL work_mem = '{FINGERPRINT_WORK_MEM}'; {create}; ANALYZE {_STUDY_FACTS_TABLE}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(create)
+    pending: list[_Stale] = []
+    for start in range(bounds["lo"], bounds["hi"] + 1, FINGERPRINT_RANGE):
+        scope = f"{{id}} BETWEEN {start} AND {start + FINGERPRINT_RANGE - 1}"
+        for pk, kind, stored, fingerprint in _fingerprints(scope, _STUDY_FACTS_TABLE):
+            if kind == ClaimKind.EVIDENCE_STATE:
+                continue
+            summary.checked += 1
+            if force or stored != fingerprint:
+                pending.append((pk, stored, fingerprint))
+        while len(pending) >= REGRADE_BATCH_SIZE:
+            yield pending[:REGRADE_BATCH_SIZE]
+            del pending[:REGRADE_BATCH_SIZE]
+    if pending:
+        yield pending
+    yield from _stale_evidence_state(
+        _EVIDENCE_STATE_SCOPE, summary, force=force, studies=_STUDY_FACTS_TABLE
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {_STUDY_FACTS_TABLE}")
+
+
+def _stale_evidence_state(
+    scope: str, summary: RegradeSummary, *, force: bool, studies: str | None = None
+) -> Iterator[list[_Stale]]:
+    for round_ in range(EVIDENCE_STATE_ROUNDS):
+        rows = _fingerprints(scope, studies)
+        if round_ == 0:
+            summary.checked += len(rows)
+        stale = [(pk, old, new) for pk, _, old, new in rows if (force and not round_) or old != new]
+        if not stale:
+            return
+        yield from _chunks(stale)
+
+
+def _stale_among(
+    claims: list[tuple[int, str]], summary: RegradeSummary, *, force: bool
+) -> Iterator[list[_Stale]]:
+    """Batches of the given claims (pk, kind) whose inputs changed (all of them when forced),
+    one fingerprint query per batch; the claims about the state of the evidence last."""
+    others = sorted(pk for pk, kind in claims if kind != ClaimKind.EVIDENCE_STATE)
+    states = sorted(pk for pk, kind in claims if kind == ClaimKind.EVIDENCE_STATE)
+    for start in range(0, len(others), REGRADE_BATCH_SIZE):
+        rows = _fingerprints(_ids_scope(others[start : start + REGRADE_BATCH_SIZE]))
+        summary.checked += len(rows)
+        stale = [(pk, old, new) for pk, _, old, new in rows if force or old != new]
+        if stale:
+            yield sorted(stale)
+    for start in range(0, len(states), REGRADE_BATCH_SIZE):
+        scope = _ids_scope(states[start : start + REGRADE_BATCH_SIZE])
+        yield from _stale_evidence_state(scope, summary, force=force)
+
+
 def _regrade(
-    claim_ids: Iterable[tuple[int, str]],
+    batches: Iterator[list[_Stale]],
+    summary: RegradeSummary,
     watch: Collection[int] = (),
     studies: Collection[int] = (),
-) -> tuple[RegradeSummary, dict[int, dict[str, Any]]]:
-    """Regrade the claims given as (pk, kind), batch by batch inside one transaction; the claims
-    about the state of the evidence come last, so they read the others' new grades. Returns the
-    summary and the new grade fields of the `watch`ed claims that changed. `studies` names the
-    studies whose change set the regrade off, for the public grade history's reason."""
-    watch_studies = studies
-    ordered = sorted(claim_ids, key=lambda c: (c[1] == ClaimKind.EVIDENCE_STATE, c[0]))
-    summary = RegradeSummary()
+) -> dict[int, dict[str, Any]]:
+    """Regrade the claims of each batch, batch by batch inside one transaction (the claims about
+    the state of the evidence come last, so they read the others' new grades), and store with
+    each new grade the fingerprint it was computed from. Returns the new grade fields of the
+    `watch`ed claims that changed. `studies` names the studies whose change set the regrade
+    off, for the public grade history's reason."""
     watched: dict[int, dict[str, Any]] = {}
     changes: list[tuple[tuple[bool, int, str], GradeChange]] = []
     now = timezone.now()
     evidence = _Evidence()
     with transaction.atomic():
-        for start in range(0, len(ordered), REGRADE_BATCH_SIZE):
-            ids = [pk for pk, _ in ordered[start : start + REGRADE_BATCH_SIZE]]
+        for stale in batches:
+            fingerprints = {pk: (old, new) for pk, old, new in stale}
             fresh: dict[int, str] = {}
             changed: dict[int, dict[str, Any]] = {}
-            rows = {claim.pk: claim for claim in _read_batch(ids, evidence)}
+            refreshed: dict[int, str] = {}
+            rows = {claim.pk: claim for claim in _read_batch(list(fingerprints), evidence)}
             for claim in rows.values():
-                summary.checked += 1
+                summary.recomputed += 1
+                old_fingerprint, fingerprint = fingerprints[claim.pk]
                 result = _compute(claim, evidence, fresh)
                 fresh[claim.pk] = result.certainty
                 new: dict[str, Any] = {
@@ -564,30 +969,35 @@ def _regrade(
                     "grade_detail": result.detail,
                 }
                 if new == claim.stored:
+                    if old_fingerprint != fingerprint:
+                        refreshed[claim.pk] = fingerprint
                     continue
-                changes.append(
-                    (
-                        claim.order,
-                        GradeChange(
-                            slug=claim.slug,
-                            old_certainty=claim.stored["certainty"],
-                            new_certainty=result.certainty,
-                            old_direction=claim.stored["direction"],
-                            new_direction=result.direction,
-                        ),
+                summary.changed += 1
+                if len(changes) < CHANGES_LISTED:
+                    changes.append(
+                        (
+                            claim.order,
+                            GradeChange(
+                                slug=claim.slug,
+                                old_certainty=claim.stored["certainty"],
+                                new_certainty=result.certainty,
+                                old_direction=claim.stored["direction"],
+                                new_direction=result.direction,
+                            ),
+                        )
                     )
-                )
-                changed[claim.pk] = new
+                changed[claim.pk] = {**new, "grade_input_hash": fingerprint}
                 if claim.pk in watch:
-                    watched[claim.pk] = {**new, "graded_at": now}
+                    watched[claim.pk] = {**changed[claim.pk], "graded_at": now}
             if changed:
                 # Written before the next batch is read: its claims about the state of the
                 # evidence read these new grades.
-                _record_grade_changes(rows, changed, _change_reason(watch_studies, evidence))
+                _record_grade_changes(rows, changed, _change_reason(studies, evidence))
                 _write_grades(changed, now)
+            _write_fingerprints(refreshed)
     changes.sort(key=lambda change: change[0])
     summary.changes = [change for _, change in changes]
-    return summary, watched
+    return watched
 
 
 def _refresh_given(given: Iterable[Any], changed: dict[int, dict[str, Any]]) -> None:
@@ -602,30 +1012,42 @@ def _pks(objs: Iterable[Any]) -> set[int]:
     return {obj if isinstance(obj, int) else obj.pk for obj in objs}
 
 
-def claims_regrade(*, claims: Iterable[Claim] | QuerySet[Claim] | None = None) -> RegradeSummary:
+def claims_regrade(
+    *, claims: Iterable[Claim] | QuerySet[Claim] | None = None, force: bool = False
+) -> RegradeSummary:
     """Regrade claims from their published studies; None means every claim.
 
-    One query for the claims' ids, then batches of REGRADE_BATCH_SIZE claims by id (the claims
-    about the state of the evidence last), each read in a fixed number of queries (see
-    `_read_batch`; what many claims share, studies and each question's results, is read once)
-    and graded in Python; only the claims whose stored grade changed are written, with one
-    `UPDATE … FROM (VALUES …)` and one `INSERT … SELECT` of history records per batch (split on
+    Only the claims whose inputs changed since their last grade are graded again (every one
+    with `force`): each claim's fingerprint of its inputs and the grading rules' version
+    (`_fingerprints_sql`) is computed in SQL, FINGERPRINT_RANGE claims per query for a full
+    regrade (one query per batch of given claims), and compared with the one stored with its
+    grade, so an unchanged claim costs no Python work. The others are regraded in batches of
+    REGRADE_BATCH_SIZE (the claims about the state of the evidence last), each read in a fixed
+    number of queries (see `_read_batch`; what many claims share, studies and each question's
+    results, is read once) and graded in Python; only the claims whose stored grade changed
+    are written, with one `UPDATE … FROM (VALUES …)` and one `INSERT … SELECT` of history
+    records per batch, and the fingerprints of the others in one more `UPDATE` (each split on
     SQLite by its parameter cap). All in one transaction. `graded_at` is set on the changed
-    claims alone, so a
-    second run writes nothing. Claim instances passed in are updated in place.
+    claims alone, so a second run writes nothing. Claim instances passed in are updated in
+    place.
     """
+    began = time.perf_counter()
+    summary = RegradeSummary()
+    given: list[Any] = []
     if claims is None:
-        queryset = Claim.objects.all()
-        given: list[Any] = []
-    elif isinstance(claims, QuerySet):
-        queryset, given = claims, []
+        batches = _stale_everywhere(summary, force=force)
     else:
-        given = list(claims)
-        if not given:
-            return RegradeSummary()
-        queryset = Claim.objects.filter(pk__in=_pks(given))
-    summary, changed = _regrade(_ids_and_kinds(queryset), watch=_pks(given))
+        if isinstance(claims, QuerySet):
+            queryset = claims
+        else:
+            given = list(claims)
+            if not given:
+                return summary
+            queryset = Claim.objects.filter(pk__in=_pks(given))
+        batches = _stale_among(_ids_and_kinds(queryset), summary, force=force)
+    changed = _regrade(batches, summary, watch=_pks(given))
     _refresh_given(given, changed)
+    summary.seconds = time.perf_counter() - began
     return summary
 
 
@@ -634,8 +1056,9 @@ def _ids_and_kinds(claims: QuerySet[Claim]) -> list[tuple[int, str]]:
 
 
 def claim_regrade(*, claim: Claim) -> bool:
-    """Regrade one claim; True when its stored grade changed (and was saved)."""
-    return bool(claims_regrade(claims=[claim]).changes)
+    """Regrade one claim, whether or not its inputs changed; True when its stored grade
+    changed (and was saved)."""
+    return bool(claims_regrade(claims=[claim], force=True).changed)
 
 
 def regrade_affected(
@@ -679,8 +1102,14 @@ def regrade_affected(
         to_claim__in=Claim.objects.filter(base)
     ).values("from_claim_id")
     affected = Claim.objects.filter(base | Q(pk__in=related))
-    summary, changed = _regrade(_ids_and_kinds(affected), watch=claim_pks, studies=study_pks)
+    began = time.perf_counter()
+    summary = RegradeSummary()
+    # Forced: the caller changed something the grade reads, so the grade is computed again
+    # from what is stored now (and its fingerprint stored with it).
+    batches = _stale_among(_ids_and_kinds(affected), summary, force=True)
+    changed = _regrade(batches, summary, watch=claim_pks, studies=study_pks)
     _refresh_given(claims, changed)
+    summary.seconds = time.perf_counter() - began
     return summary
 
 

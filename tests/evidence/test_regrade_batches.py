@@ -1,24 +1,26 @@
 """Regrading in batches: a few queries per batch of claims however large the evidence base, the
-same grades as regrading every claim at once, history only for the claims that changed."""
+same grades as regrading every claim at once, history only for the claims that changed; a full
+regrade recomputes only the claims whose inputs' fingerprint changed."""
 
 import pytest
 
 from evidence import services
 from evidence.models import Claim
 from evidence.services import GRADE_FIELDS, REGRADE_CHANGE_REASON, claims_regrade
-from tests.evidence.test_services import _claims_with_links, _claims_with_rows
+from tests.evidence.test_services import CHECKS, _claims_with_links, _claims_with_rows
 
 pytestmark = pytest.mark.django_db
 
 # Per batch: claims, links, outcome rows, related claims.
 READS_PER_BATCH = 4
-# Once per regrade: the claims' ids; the linked studies (here all linked from the first batch:
-# a batch reads only the studies not read yet); with outcome rows, their results, pooled
-# estimates, inclusion lists and benchmarks (read by the first batch that asks, kept).
-READS_ONCE = 1 + 1
+# Once per regrade: the linked studies (here all linked from the first batch: a batch reads only
+# the studies not read yet); with outcome rows, their results, pooled estimates, inclusion lists
+# and benchmarks (read by the first batch that asks, kept).
+READS_ONCE = 1
 READS_OF_ROWS = 4
 SAVEPOINT = 2
-WRITES_PER_BATCH = 2  # one UPDATE … FROM (VALUES …), one INSERT … SELECT of history rows
+# One UPDATE … FROM (VALUES …) of the grades and fingerprints, one INSERT … SELECT of history.
+WRITES_PER_BATCH = 2
 
 
 @pytest.mark.parametrize("batch", [5, 50])
@@ -30,23 +32,40 @@ def test_a_first_regrade_in_three_batches_takes_the_same_queries_at_any_batch_si
 ):
     monkeypatch.setattr(services, "REGRADE_BATCH_SIZE", batch)
     make(3 * batch)
-    expected = READS_ONCE + rows + SAVEPOINT + 3 * (READS_PER_BATCH + WRITES_PER_BATCH)
+    expected = CHECKS + READS_ONCE + rows + SAVEPOINT + 3 * (READS_PER_BATCH + WRITES_PER_BATCH)
     with django_assert_num_queries(expected):
         summary = claims_regrade()
-    assert (summary.checked, summary.changed) == (3 * batch, 3 * batch)
+    assert (summary.checked, summary.recomputed, summary.changed) == (3 * batch,) * 3
 
 
 @pytest.mark.parametrize("batch", [5, 50])
-def test_a_regrade_that_changes_nothing_writes_nothing_at_any_batch_size(
+def test_a_regrade_that_changes_nothing_reads_and_writes_nothing_at_any_batch_size(
+    batch, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(services, "REGRADE_BATCH_SIZE", batch)
+    monkeypatch.setattr(services, "FINGERPRINT_RANGE", batch)
+    _claims_with_rows(3 * batch)
+    claims_regrade()
+    # The id bounds, the studies' facts, one fingerprint query per range of claims (three
+    # here), the claims about the state of the evidence, the temporary table dropped.
+    with django_assert_num_queries(1 + 1 + 3 + 1 + 1 + SAVEPOINT):
+        summary = claims_regrade()
+    assert (summary.checked, summary.recomputed, summary.changed) == (3 * batch, 0, 0)
+
+
+@pytest.mark.parametrize("batch", [5, 50])
+def test_a_forced_regrade_that_changes_nothing_writes_nothing_at_any_batch_size(
     batch, monkeypatch, django_assert_num_queries
 ):
     monkeypatch.setattr(services, "REGRADE_BATCH_SIZE", batch)
     _claims_with_rows(3 * batch)
     claims_regrade()
-    expected = READS_ONCE + READS_OF_ROWS + SAVEPOINT + 3 * READS_PER_BATCH
+    history = Claim.history.count()
+    expected = CHECKS + READS_ONCE + READS_OF_ROWS + SAVEPOINT + 3 * READS_PER_BATCH
     with django_assert_num_queries(expected):
-        summary = claims_regrade()
-    assert (summary.checked, summary.changed) == (3 * batch, 0)
+        summary = claims_regrade(force=True)
+    assert (summary.checked, summary.recomputed, summary.changed) == (3 * batch, 3 * batch, 0)
+    assert Claim.history.count() == history
 
 
 def _grades():
@@ -63,7 +82,7 @@ def test_the_seed_graded_one_claim_per_batch_gets_the_grades_it_gets_in_one_batc
     history = Claim.history.count()
     Claim.objects.update(certainty="none", direction="", rationale=[], grade_detail={})
     monkeypatch.setattr(services, "REGRADE_BATCH_SIZE", 1)
-    summary = claims_regrade()
+    summary = claims_regrade(force=True)
     assert summary.changed == summary.checked == len(graded)
     # The claim about the state of the evidence comes last and reads the others' new grades.
     assert [change.slug for change in summary.changes][-1] == "more-clinical-trials-needed"
@@ -75,7 +94,7 @@ def test_only_the_claims_whose_grade_changed_get_a_history_record(seeded):
     claim = Claim.objects.get(slug="improves-hair-density-thickness")
     Claim.objects.filter(pk=claim.pk).update(certainty="high")
     before = Claim.history.count()
-    summary = claims_regrade()
+    summary = claims_regrade(force=True)
     assert [change.slug for change in summary.changes] == [claim.slug]
     assert Claim.history.count() == before + 1
     record = claim.history.first()

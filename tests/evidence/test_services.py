@@ -487,10 +487,15 @@ def test_regrade_affected_with_nothing_given_does_nothing(django_assert_num_quer
 # benchmark results: 3 SELECTs, or 4. The writes sit in a savepoint (SAVEPOINT and RELEASE),
 # with one bulk UPDATE and the history INSERT when something changed.
 
-# The claims' ids; then per batch: claims, links, linked studies, outcome rows, related claims;
-# with outcome rows, their results, pooled estimates, inclusion lists and benchmarks.
-READS_WITHOUT_ROWS = 1 + 5
-READS_WITH_ROWS = 1 + 5 + 4
+# A full regrade first compares each claim's fingerprint of its inputs with the stored one: the
+# claims' id bounds, the studies' facts into a temporary table, one query per FINGERPRINT_RANGE
+# claims, one for the claims about the state of the evidence, the temporary table dropped.
+CHECKS = 5
+# Then per batch of claims whose inputs changed: claims, links, linked studies, outcome rows,
+# related claims; with outcome rows, their results, pooled estimates, inclusion lists and
+# benchmarks.
+READS_WITHOUT_ROWS = 5
+READS_WITH_ROWS = 5 + 4
 SAVEPOINT = 2
 
 
@@ -534,9 +539,9 @@ def test_regrading_everything_after_one_change_takes_the_same_queries_at_any_siz
     Claim.objects.filter(pk=Claim.objects.last().pk).update(publication_bias_suspected=True)
     # The reads, a savepoint around the writes, one bulk update, one bulk history insert and
     # one insert into the public grade history (the certainty a reader sees changed).
-    with django_assert_num_queries(reads + SAVEPOINT + 3):
+    with django_assert_num_queries(CHECKS + reads + SAVEPOINT + 3):
         summary = claims_regrade()
-    assert (summary.checked, summary.changed) == (n, 1)
+    assert (summary.checked, summary.recomputed, summary.changed) == (n, 1, 1)
     assert ClaimGradeChange.objects.count() == 1
 
 
@@ -547,9 +552,10 @@ def test_a_regrade_that_changes_nothing_takes_the_same_queries_at_any_size(
 ):
     make(n)
     claims_regrade()
-    with django_assert_num_queries(reads + SAVEPOINT):
+    # No claim's inputs changed: no claim is read, let alone graded.
+    with django_assert_num_queries(CHECKS + SAVEPOINT):
         summary = claims_regrade()
-    assert (summary.checked, summary.changed) == (n, 0)
+    assert (summary.checked, summary.recomputed, summary.changed) == (n, 0, 0)
 
 
 @pytest.mark.parametrize("n", [5, 50])
@@ -559,10 +565,10 @@ def test_a_first_regrade_of_every_claim_reads_in_a_fixed_number_of_queries_at_an
 ):
     make(n)
     # One `UPDATE … FROM (VALUES …)` and one `INSERT … SELECT` of history rows, on both databases.
-    with django_assert_num_queries(reads + SAVEPOINT + 2) as captured:
+    with django_assert_num_queries(CHECKS + reads + SAVEPOINT + 2) as captured:
         summary = claims_regrade()
     selects = [q for q in captured.captured_queries if q["sql"].startswith("SELECT")]
-    assert len(selects) == reads
+    assert len(selects) == 1 + reads  # the id bounds, then the batch's reads
     assert summary.changed == n
 
 
@@ -580,7 +586,8 @@ def test_the_summary_says_when_only_the_rationale_changed():
     claim = linked_claim(StudyFactory(participants=500), slug="density")
     claims_regrade()
     Claim.objects.filter(pk=claim.pk).update(rationale=["stale"])
-    assert str(claims_regrade()) == (
+    # Its inputs did not change, so only a forced regrade looks at it again.
+    assert str(claims_regrade(force=True)) == (
         "Regraded 1 claim: 1 changed, 0 unchanged.\n"
         "  density: moderate/supported (rationale updated)"
     )

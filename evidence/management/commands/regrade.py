@@ -2,12 +2,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evidence.models import Claim
 from evidence.services import claims_regrade
+from evidence.tasks import regrade_task
 
 
 class Command(BaseCommand):
     help = (
-        "Regrade claims from their linked published studies and print what changed. "
-        "Saves only claims whose grade changed, so running it again changes nothing."
+        "Regrade claims from their linked published studies and print what changed. Only the "
+        "claims whose grade inputs (or the grading rules) changed since their last grade are "
+        "graded again, unless --force; only claims whose grade changed are saved, so running "
+        "it again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -17,15 +20,37 @@ class Command(BaseCommand):
             metavar="SLUG",
             help="Only these claims (by slug). Default: every claim.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Grade every claim again, even those whose inputs did not change.",
+        )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue a regrade of every claim for the task worker instead of running it here "
+            "(runs here when no CELERY_BROKER_URL is set).",
+        )
 
     def handle(self, *args, **options):
-        slugs = options["slugs"]
+        slugs, force = options["slugs"], options["force"]
+        if options["background"]:
+            if slugs:
+                raise CommandError("--background regrades every claim: give no slugs.")
+            regrade_task.delay(force=force)
+            self.stdout.write("Queued a regrade of every claim for the task worker.")
+            return
         claims = None
         if slugs:
             claims = Claim.objects.filter(slug__in=slugs)
             missing = sorted(set(slugs) - set(claims.values_list("slug", flat=True)))
             if missing:
                 raise CommandError(f"No claim with slug: {', '.join(missing)}.")
-        summary = claims_regrade(claims=claims)
-        style = self.style.SUCCESS if summary.changes else self.style.NOTICE
+        summary = claims_regrade(claims=claims, force=force)
+        style = self.style.SUCCESS if summary.changed else self.style.NOTICE
         self.stdout.write(style(str(summary)))
+        self.stdout.write(
+            f"Checked {summary.checked}, recomputed {summary.recomputed} (inputs changed"
+            f"{' or forced' if force else ''}), changed {summary.changed}, "
+            f"in {summary.seconds:.1f} s."
+        )
