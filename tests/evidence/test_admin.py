@@ -34,6 +34,7 @@ def with_mention(claim, document, **fields) -> dict:
         {
             "mentions-TOTAL_FORMS": "1",
             "mentions-0-document": str(document.pk),
+            "mentions-0-stance": "asserts",
             **{f"mentions-0-{k}": v for k, v in fields.items()},
         }
     )
@@ -103,6 +104,7 @@ def test_re_saving_a_mention_of_a_repeated_quote_keeps_its_place(client, curator
         "claim": mention.claim_id,
         "document": document.pk,
         "quote": mention.quote,
+        "stance": "asserts",
         "review_note": "Checked.",
     }
     assert client.post(change_url(mention), data).status_code == 302
