@@ -186,8 +186,19 @@ def work_queue(user) -> list[Section]:
         elif user.has_perm(publishers.get(type(record), "-")):
             review.count += 1
             review.rows.append(row)
+    if user.has_perm("evidence.publish_claimmention"):
+        # Mentions have their own review (a draft accepted on a published claim or document).
+        _fill(
+            review,
+            ClaimMention.objects.filter(status=REVIEW)
+            .select_related("document")
+            .order_by("document_id", "start"),
+            lambda m: f"mention in {m.document.title}",
+        )
     sections = [mine, sent]
-    if any(user.has_perm(permission) for _, permission in RECORDS):
+    if any(user.has_perm(permission) for _, permission in RECORDS) or user.has_perm(
+        "evidence.publish_claimmention"
+    ):
         sections.append(review)
     if user.has_perm("evidence.view_claimmention"):
         reanchor = Section(

@@ -83,7 +83,9 @@ def hidden(seeded):
     marked = set(density.mentions.values_list("start", flat=True))
     sentences = [s for s in re.finditer(r"[A-Z][^.\n]{20,}\.", article.text)]
     free = [m for m in sentences if m.start() not in marked][:2]
-    for status, sentence in zip((PublicationStatus.DRAFT, PublicationStatus.REVIEW), free):
+    for status, sentence in zip(
+        (PublicationStatus.DRAFT, PublicationStatus.REVIEW), free, strict=True
+    ):
         rows[f"mention-{status}"] = ClaimMentionFactory(
             claim=density,
             document=article,

@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from evidence import search_index
+
 
 def existing_mentions_stay_public(apps, schema_editor):
     """Mentions made before mentions had their own review were reviewed with their claim (a
@@ -15,6 +17,17 @@ def existing_mentions_stay_public(apps, schema_editor):
     ClaimMention.objects.update(status="published", stance="asserts")
 
 
+def restore_mention_search(apps, schema_editor):
+    """SQLite adds the stance constraint by rebuilding the mentions' table, which drops the
+    full-text triggers on it (evidence/search_index.py): put the mentions' index back, refilled
+    from the rows. PostgreSQL alters the table in place and keeps them."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    source = search_index.SOURCES_BY_KIND["mention"]
+    for sql in search_index.sqlite_uninstall(source) + search_index.sqlite_install(source):
+        schema_editor.execute(sql, params=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,6 +36,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Unapplying, this runs last: after the table is rebuilt without the constraint.
+        migrations.RunPython(migrations.RunPython.noop, restore_mention_search),
         migrations.AlterModelOptions(
             name='claimmention',
             options={'ordering': ['document', 'start'], 'permissions': [('publish_claimmention', 'Can publish and unpublish mentions (Reviewer)')], 'verbose_name': 'claim mention', 'verbose_name_plural': 'claim mentions'},
@@ -87,4 +102,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('document', 'claim', 'start'), name='evidence_rejection_unique'),
         ),
         migrations.RunPython(existing_mentions_stay_public, migrations.RunPython.noop),
+        migrations.RunPython(restore_mention_search, migrations.RunPython.noop),
     ]
