@@ -237,9 +237,10 @@ def _apply(request, document, proposals, candidates) -> None:
         try:
             with transaction.atomic():
                 if data["decision"] == "reject":
+                    # The matcher's pair is what a re-run would propose again.
                     proposal_reject(
                         document=document,
-                        claim=by_slug[data["claim"]],
+                        claim=proposed or by_slug[data["claim"]],
                         start=data["start"],
                         end=data["end"],
                         by=request.user,

@@ -524,25 +524,47 @@ class RejectedSpan:
     end: int
 
 
+# What the proposal screen reads of a rejection (not the claim's stored grade, a large JSON).
+REJECTION_FIELDS = (
+    "document_id",
+    "quote",
+    "prefix",
+    "suffix",
+    "start",
+    "rejected_at",
+    "claim__slug",
+    "rejected_by__username",
+)
+
+
 def rejected_spans(*, document: SourceDocument) -> list[RejectedSpan]:
     """Where the document's rejected proposals stand in its text now: each rejection's quote
     found again by the re-anchoring rules (its stored context tells repeats apart, then being
     nearest its old place). A rejection whose quote is no longer in the text is left out: the
-    passage changed, so the matcher may propose it again. One query."""
+    passage changed, so the matcher may propose it again. One query; each passage is located
+    once, however many claims were rejected on it."""
     text = document.text
     found = []
-    for rejection in document.rejections.select_related("claim", "rejected_by").order_by(
-        "start", "claim__slug"
-    ):
-        try:
-            anchor = locate(
-                text,
-                rejection.quote,
-                prefix=rejection.prefix,
-                suffix=rejection.suffix,
-                near=rejection.start,
-            )
-        except AnchorError:
-            continue
-        found.append(RejectedSpan(rejection, anchor.start, anchor.end))
+    places: dict[tuple[str, str, str, int], Anchor | None] = {}
+    rejections = (
+        document.rejections.select_related("claim", "rejected_by")
+        .only(*REJECTION_FIELDS)
+        .order_by("start", "claim__slug")
+    )
+    for rejection in rejections:
+        key = (rejection.quote, rejection.prefix, rejection.suffix, rejection.start)
+        if key not in places:
+            try:
+                places[key] = locate(
+                    text,
+                    rejection.quote,
+                    prefix=rejection.prefix,
+                    suffix=rejection.suffix,
+                    near=rejection.start,
+                )
+            except AnchorError:
+                places[key] = None
+        anchor = places[key]
+        if anchor is not None:
+            found.append(RejectedSpan(rejection, anchor.start, anchor.end))
     return found
