@@ -14,6 +14,7 @@ The study admin (studies.admin, which knows nothing of claims) gets its links in
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -152,7 +153,14 @@ StudyAdmin.extend(
 class SourceDocumentAdmin(
     SourceDocumentWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin
 ):
-    list_display = ["title", "status", "mention_count", "needs_review_count", "imported_at"]
+    list_display = [
+        "title",
+        "status",
+        "mention_count",
+        "unpublished_mention_count",
+        "needs_review_count",
+        "imported_at",
+    ]
     list_filter = ["status"]
     search_fields = ["title", "source"]
     prepopulated_fields = {"slug": ["title"]}
@@ -200,7 +208,20 @@ class SourceDocumentAdmin(
             .annotate(
                 n_mentions=Count("mentions"),
                 n_needs_review=Count("mentions", filter=Q(mentions__needs_review=True)),
+                n_unpublished=Count(
+                    "mentions", filter=~Q(mentions__status=PublicationStatus.PUBLISHED)
+                ),
             )
+        )
+
+    @admin.display(description="mentions not yet published", ordering="n_unpublished")
+    def unpublished_mention_count(self, document: SourceDocument) -> str:
+        """Drafts and mentions in review: public only once another reviewer publishes them."""
+        if not document.n_unpublished:
+            return "0"
+        url = reverse("admin:evidence_claimmention_changelist")
+        return format_html(
+            '<a href="{}?document__id__exact={}">{}</a>', url, document.pk, document.n_unpublished
         )
 
     @admin.display(description="mentions", ordering="n_mentions")

@@ -352,3 +352,14 @@ def test_the_mention_list_filters_by_status_and_stance(client, curator):
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
     assert "Denies the claim" in response.content.decode()
+
+
+def test_the_document_list_counts_its_mentions_not_yet_published(client, curator):
+    document = SourceDocumentFactory(text=TEXT)
+    ClaimMentionFactory(document=document)
+    ClaimMentionFactory(document=document, quote="improves blood flow", status="review")
+    client.force_login(curator)
+    response = client.get(reverse("admin:evidence_sourcedocument_changelist"))
+    [row] = response.context["cl"].result_list
+    assert row.n_unpublished == 1
+    assert f"?document__id__exact={document.pk}" in response.content.decode()
