@@ -18,6 +18,13 @@ _CERTAINTY_WORDS = {
 }
 
 
+_STANCE_WORDS = {
+    "asserts": "",
+    "denies": " The passage denies this claim.",
+    "qualifies": " The passage qualifies this claim.",
+}
+
+
 def annotation(mention: ClaimMention, *, document: SourceDocument, base: str) -> dict[str, Any]:
     claim = mention.claim
     certainty = claim.effective_certainty
@@ -38,8 +45,10 @@ def annotation(mention: ClaimMention, *, document: SourceDocument, base: str) ->
                 "purpose": "assessing",
                 "format": "text/plain",
                 "language": "en",
-                "value": f"{claim.statement} Evidence: {grade}.",
+                "value": f"{claim.statement} Evidence: {grade}.{_STANCE_WORDS[mention.stance]}",
             },
+            # What the passage does with the claim: asserts, denies or qualifies it.
+            {"type": "TextualBody", "purpose": "tagging", "value": mention.stance},
             {
                 "type": "TextualBody",
                 "purpose": "classifying",

@@ -273,7 +273,7 @@ class MentionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ClaimMention
-        fields = ["id", "claim", "quote", "start", "end", "prefix", "suffix"]
+        fields = ["id", "claim", "quote", "start", "end", "prefix", "suffix", "stance"]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -2,7 +2,10 @@
 
 Mentions are entered by pasting the quote (evidence.forms.ClaimMentionForm); editing a
 document's text re-anchors its mentions (evidence.workflow.document_text_update). A published
-claim, with its mentions and links, is read-only until a reviewer unpublishes it.
+claim, with its links and its published mentions, is read-only until a reviewer unpublishes it;
+a new mention is a draft, which may be added to a published claim or document and is public
+only once another reviewer publishes it (its own buttons and list actions, or with its claim or
+document).
 
 The study admin (studies.admin, which knows nothing of claims) gets its links inline and its
 "claims" column from here, through StudyAdmin.extend().
@@ -11,6 +14,7 @@ The study admin (studies.admin, which knows nothing of claims) gets its links in
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from evidence.admin_matching import propose_urls
 from evidence.admin_workflow import (
     ClaimWorkflowMixin,
+    MentionWorkflowMixin,
     PartOfClaimMixin,
     SourceDocumentWorkflowMixin,
 )
@@ -42,6 +47,9 @@ from evidence.workflow import (
     claim_unpublish,
     document_suggestions,
     document_text_update,
+    mention_publish,
+    mention_submit,
+    mention_unpublish,
     sourcedocument_publish,
     sourcedocument_submit,
     sourcedocument_unpublish,
@@ -145,7 +153,14 @@ StudyAdmin.extend(
 class SourceDocumentAdmin(
     SourceDocumentWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmin
 ):
-    list_display = ["title", "status", "mention_count", "needs_review_count", "imported_at"]
+    list_display = [
+        "title",
+        "status",
+        "mention_count",
+        "unpublished_mention_count",
+        "needs_review_count",
+        "imported_at",
+    ]
     list_filter = ["status"]
     search_fields = ["title", "source"]
     prepopulated_fields = {"slug": ["title"]}
@@ -193,7 +208,20 @@ class SourceDocumentAdmin(
             .annotate(
                 n_mentions=Count("mentions"),
                 n_needs_review=Count("mentions", filter=Q(mentions__needs_review=True)),
+                n_unpublished=Count(
+                    "mentions", filter=~Q(mentions__status=PublicationStatus.PUBLISHED)
+                ),
             )
+        )
+
+    @admin.display(description="mentions not yet published", ordering="n_unpublished")
+    def unpublished_mention_count(self, document: SourceDocument) -> str:
+        """Drafts and mentions in review: public only once another reviewer publishes them."""
+        if not document.n_unpublished:
+            return "0"
+        url = reverse("admin:evidence_claimmention_changelist")
+        return format_html(
+            '<a href="{}?document__id__exact={}">{}</a>', url, document.pk, document.n_unpublished
         )
 
     @admin.display(description="mentions", ordering="n_mentions")
@@ -275,10 +303,11 @@ class ClaimMentionInline(LockedInlineMixin, admin.StackedInline):
         "document",
         "quote",
         ("context_before", "context_after"),
+        ("stance", "status"),
         "placed_at",
         ("needs_review", "review_note"),
     ]
-    readonly_fields = ["placed_at"]
+    readonly_fields = ["placed_at", "status"]
     autocomplete_fields = ["document"]
 
     @admin.display(description="found at")
@@ -491,23 +520,61 @@ class ClaimAdmin(ClaimWorkflowMixin, ReviewedRecordAdminMixin, SimpleHistoryAdmi
 
 
 @admin.register(ClaimMention)
-class ClaimMentionAdmin(PartOfClaimMixin, PublicationRuleAdminMixin, SimpleHistoryAdmin):
+class ClaimMentionAdmin(MentionWorkflowMixin, PublicationRuleAdminMixin, SimpleHistoryAdmin):
     form = ClaimMentionForm
-    list_display = ["quote_short", "claim", "document", "start", "end", "needs_review"]
+    list_display = [
+        "quote_short",
+        "claim",
+        "document",
+        "start",
+        "end",
+        "stance",
+        "status",
+        "needs_review",
+    ]
     list_select_related = ["claim", "document"]
-    list_filter = ["needs_review", "document"]
+    list_filter = ["status", "stance", "needs_review", "document"]
     search_fields = ["quote", "claim__statement", "review_note"]
     autocomplete_fields = ["claim", "document"]
-    readonly_fields = ["start", "end", "prefix", "suffix"]
+    readonly_fields = ["start", "end", "prefix", "suffix", "status"]
+    actions = ["submit_for_review", "publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["claim", "document", "quote", ("context_before", "context_after")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "claim",
+                    "document",
+                    "quote",
+                    ("context_before", "context_after"),
+                    "stance",
+                ]
+            },
+        ),
         ("Where it was found", {"fields": [("start", "end"), "prefix", "suffix"]}),
-        ("Review", {"fields": ["needs_review", "review_note"]}),
+        ("Review", {"fields": ["status", "needs_review", "review_note"]}),
     ]
 
     @admin.display(description="quote", ordering="quote")
     def quote_short(self, mention: ClaimMention) -> str:
         return mention.quote if len(mention.quote) <= 80 else mention.quote[:79] + "…"
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("evidence.publish_claimmention")
+
+    @admin.action(description="Submit selected mentions for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        run_workflow(self, request, queryset, mention_submit, "Submitted for review:")
+
+    @admin.action(description="Publish selected mentions (reviewers)", permissions=["publish"])
+    def publish(self, request, queryset):
+        run_workflow(self, request, queryset, mention_publish, "Published")
+
+    @admin.action(
+        description="Unpublish selected mentions (back to draft)", permissions=["publish"]
+    )
+    def unpublish(self, request, queryset):
+        run_workflow(self, request, queryset, mention_unpublish, "Unpublished")
 
 
 @admin.register(EvidenceLink)

@@ -3,15 +3,20 @@
 The claim matcher (evidence.matching, over every claim and the quotes of every mention except
 this document's: evidence.matching_index.curator_index) reads the document's text and proposes
 mentions at exact offsets, each with its claim, stance, score and why. In one form the curator
-accepts each proposal (with the proposed claim or another), rejects it, or leaves it for later;
-and may turn a new-claim candidate into a draft claim in one step. Accepted proposals become
-mentions through evidence.workflow (mention_accept, claim_from_sentence), so the publication
-rule holds: a published claim takes no new mention until a reviewer unpublishes it, and nothing
-is public before a second reviewer publishes the claim and the document.
+accepts each proposal (with the proposed claim or another, and the proposed stance or another),
+rejects it, or leaves it for later; and may turn a new-claim candidate into a draft claim in one
+step. Accepted proposals become draft mentions through evidence.workflow (mention_accept,
+claim_from_sentence), on any claim and document, published or not: nothing public changes
+until a reviewer who did not make them publishes them (on their own, or with their claim or
+document), and a mention is public only once it, its claim and its document are published.
 
 A place already marked for a claim is not proposed again, so re-running after accepting, or
 after a text edit (document_text_update re-anchors the accepted mentions), proposes only what is
-still open. Rejections are not stored.
+still open. A rejection is stored (evidence.models.MentionRejection: the passage's quote and the
+text around it, who, when), and so is the proposed claim of a row accepted with another claim;
+a re-run hides the pairs rejected, found again in the text by the re-anchoring rules
+(evidence.workflow.rejected_spans), says how many it hid, and lists them, each with a way to
+undo the rejection.
 """
 
 from __future__ import annotations
@@ -27,8 +32,22 @@ from django.utils.text import slugify
 
 from evidence.matching import Match, SentenceReport
 from evidence.matching_index import curator_index
-from evidence.models import Claim, ClaimCategory, PublicationStatus, SourceDocument
-from evidence.workflow import claim_from_sentence, mention_accept
+from evidence.models import (
+    Claim,
+    ClaimCategory,
+    MentionRejection,
+    MentionStance,
+    PublicationStatus,
+    SourceDocument,
+)
+from evidence.workflow import (
+    RejectedSpan,
+    claim_from_sentence,
+    mention_accept,
+    proposal_reject,
+    proposal_unreject,
+    rejected_spans,
+)
 from studies.services import WorkflowError
 
 DECISIONS = [("", "decide later"), ("accept", "accept"), ("reject", "reject")]
@@ -37,7 +56,12 @@ DECISIONS = [("", "decide later"), ("accept", "accept"), ("reject", "reject")]
 class ProposalForm(forms.Form):
     start = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     end = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The matcher's claim, kept so a row accepted with another claim also rejects this one.
+    proposed = forms.CharField(widget=forms.HiddenInput, required=False)
     claim = forms.ChoiceField(label="claim")
+    stance = forms.ChoiceField(
+        label="stance", choices=MentionStance.choices, initial=MentionStance.ASSERTS
+    )
     decision = forms.ChoiceField(
         choices=DECISIONS, required=False, widget=forms.RadioSelect, label="decision"
     )
@@ -78,24 +102,44 @@ CandidateFormSet = forms.formset_factory(CandidateForm, extra=0)
 
 def _open_proposals(
     document: SourceDocument,
-) -> tuple[list[Match], list[SentenceReport]]:
-    """The matcher's proposals for the document, minus places already marked for that claim."""
+) -> tuple[list[Match], list[SentenceReport], list[tuple[Match, MentionRejection]]]:
+    """The matcher's proposals for the document, minus places already marked for that claim
+    and minus the pairs a curator rejected (returned apart, each with its rejection)."""
     report = curator_index(exclude_document=document.pk).match_text(document.text)
     marked = list(document.mentions.values_list("claim__slug", "start", "end"))
     spans = [(s, e) for _, s, e in marked]
+    rejected: list[RejectedSpan] = rejected_spans(document=document)
 
     def taken(match: Match) -> bool:
         return any(
             slug == match.claim and s < match.end and match.start < e for slug, s, e in marked
         )
 
-    proposals = [m for m in report.matches if not taken(m)]
+    def rejection(match: Match) -> MentionRejection | None:
+        for r in rejected:
+            if (
+                r.rejection.claim.slug == match.claim
+                and r.start < match.end
+                and match.start < r.end
+            ):
+                return r.rejection
+        return None
+
+    proposals, hidden = [], []
+    for match in report.matches:
+        if taken(match):
+            continue
+        found = rejection(match)
+        if found is None:
+            proposals.append(match)
+        else:
+            hidden.append((match, found))
     candidates = [
         c
         for c in report.candidates
         if not any(s < c.sentence.end and c.sentence.start < e for s, e in spans)
     ]
-    return proposals, candidates
+    return proposals, candidates, hidden
 
 
 def propose_mentions_view(model_admin: admin.ModelAdmin, request, object_id: str):
@@ -107,7 +151,7 @@ def propose_mentions_view(model_admin: admin.ModelAdmin, request, object_id: str
         raise PermissionDenied
     claims = list(Claim.objects.order_by("slug").values_list("slug", "statement", "status"))
     claim_choices = [
-        (slug, f"{slug}{' (published: locked)' if status == PublicationStatus.PUBLISHED else ''}")
+        (slug, f"{slug}{' (published)' if status == PublicationStatus.PUBLISHED else ''}")
         for slug, _, status in claims
     ]
     statements = {slug: statement for slug, statement, _ in claims}
@@ -131,12 +175,21 @@ def propose_mentions_view(model_admin: admin.ModelAdmin, request, object_id: str
             _apply(request, document, proposals, candidates)
             return redirect(here)
         messages.error(request, "Some rows need attention: see below.")
-        shown, sentences = _open_proposals(document)
+        shown, sentences, hidden = _open_proposals(document)
     else:
-        shown, sentences = _open_proposals(document)
+        shown, sentences, hidden = _open_proposals(document)
         proposals = ProposalFormSet(
             prefix="p",
-            initial=[{"start": m.start, "end": m.end, "claim": m.claim} for m in shown],
+            initial=[
+                {
+                    "start": m.start,
+                    "end": m.end,
+                    "proposed": m.claim,
+                    "claim": m.claim,
+                    "stance": str(m.stance),
+                }
+                for m in shown
+            ],
             form_kwargs={"claim_choices": claim_choices},
         )
         candidates = CandidateFormSet(
@@ -162,34 +215,62 @@ def propose_mentions_view(model_admin: admin.ModelAdmin, request, object_id: str
         "candidate_rows": list(zip(candidates.forms, sentences, strict=False))
         or [(form, None) for form in candidates.forms],
         "mention_count": document.mentions.count(),
+        "hidden": [
+            {"match": match, "rejection": rejection, "statement": statements.get(match.claim, "")}
+            for match, rejection in hidden
+        ],
     }
     return TemplateResponse(request, "admin/evidence/sourcedocument/propose_mentions.html", context)
 
 
 def _apply(request, document, proposals, candidates) -> None:
-    """Each accepted row through the services, one at a time: a refused row (a published
-    claim, a place already marked) is reported and the others still go in."""
-    slugs = {f.cleaned_data["claim"] for f in proposals.forms if f.cleaned_data.get("decision")}
+    """Each decided row through the services, one at a time: a refused row (a place already
+    marked, a span that is not in the text) is reported and the others still go in. A
+    rejection is stored; a row accepted with another claim than the one proposed also stores
+    the rejection of the proposed one."""
+    decided = [f.cleaned_data for f in proposals.forms if f.cleaned_data.get("decision")]
+    slugs = {d["claim"] for d in decided} | {d["proposed"] for d in decided if d.get("proposed")}
     by_slug = Claim.objects.in_bulk(slugs, field_name="slug")
     accepted, refused, rejected = 0, [], 0
-    for form in proposals.forms:
-        data = form.cleaned_data
-        if data.get("decision") == "reject":
-            rejected += 1
-        if data.get("decision") != "accept":
-            continue
+    for data in decided:
+        proposed = by_slug.get(data.get("proposed") or "")
         try:
             with transaction.atomic():
+                if data["decision"] == "reject":
+                    # The matcher's pair is what a re-run would propose again.
+                    proposal_reject(
+                        document=document,
+                        claim=proposed or by_slug[data["claim"]],
+                        start=data["start"],
+                        end=data["end"],
+                        by=request.user,
+                    )
+                    rejected += 1
+                    continue
                 mention_accept(
                     document=document,
                     claim=by_slug[data["claim"]],
                     start=data["start"],
                     end=data["end"],
+                    stance=data["stance"],
                     by=request.user,
                 )
+                if proposed is not None and proposed.slug != data["claim"]:
+                    proposal_reject(
+                        document=document,
+                        claim=proposed,
+                        start=data["start"],
+                        end=data["end"],
+                        by=request.user,
+                    )
             accepted += 1
         except (WorkflowError, PermissionDenied) as error:
             refused.append(f"{data['claim']} at {data['start']}–{data['end']}: {error}")
+    undone = 0
+    wanted = [pk for pk in request.POST.getlist("unreject") if pk.isdigit()]
+    for rejection in document.rejections.filter(pk__in=wanted):
+        proposal_unreject(rejection=rejection, by=request.user)
+        undone += 1
     created = 0
     for form in candidates.forms:
         data = form.cleaned_data
@@ -211,8 +292,9 @@ def _apply(request, document, proposals, candidates) -> None:
             refused.append(f"new claim “{data['slug']}”: {error}")
     messages.success(
         request,
-        f"{accepted} mention(s) added as drafts, {created} draft claim(s) created, "
-        f"{rejected} proposal(s) rejected.",
+        f"{accepted} mention(s) added as drafts (public once another reviewer publishes them), "
+        f"{created} draft claim(s) created, {rejected} proposal(s) rejected"
+        + (f", {undone} rejection(s) undone." if undone else "."),
     )
     for problem in refused:
         messages.warning(request, f"Not added: {problem}")

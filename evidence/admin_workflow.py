@@ -25,6 +25,9 @@ from evidence.workflow import (
     claim_revision_withdraw,
     claim_submit,
     claim_unpublish,
+    mention_publish,
+    mention_submit,
+    mention_unpublish,
     sourcedocument_publish,
     sourcedocument_submit,
     sourcedocument_unpublish,
@@ -71,6 +74,27 @@ class ClaimWorkflowMixin(CollapsedFieldsetsMixin, WorkflowButtonsMixin):
 
 class SourceDocumentWorkflowMixin(WorkflowButtonsMixin):
     workflow_steps = _steps(sourcedocument_submit, sourcedocument_publish, sourcedocument_unpublish)
+
+
+class MentionWorkflowMixin(WorkflowButtonsMixin):
+    """A mention has its own review: its buttons, and a note on whose publishing it also
+    follows (it is public only once its claim and its document are published too)."""
+
+    workflow_steps = _steps(mention_submit, mention_publish, mention_unpublish)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["workflow_note"] = format_html(
+                'public once it, its claim (<a href="{}">{}</a>, {}) and its document '
+                '(<a href="{}">{}</a>, {}) are published',
+                _change_url(obj.claim),
+                obj.claim,
+                obj.claim.get_status_display().lower(),
+                _change_url(obj.document),
+                obj.document,
+                obj.document.get_status_display().lower(),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class PartOfClaimMixin:
@@ -162,8 +186,19 @@ def work_queue(user) -> list[Section]:
         elif user.has_perm(publishers.get(type(record), "-")):
             review.count += 1
             review.rows.append(row)
+    if user.has_perm("evidence.publish_claimmention"):
+        # Mentions have their own review (a draft accepted on a published claim or document).
+        _fill(
+            review,
+            ClaimMention.objects.filter(status=REVIEW)
+            .select_related("document")
+            .order_by("document_id", "start"),
+            lambda m: f"mention in {m.document.title}",
+        )
     sections = [mine, sent]
-    if any(user.has_perm(permission) for _, permission in RECORDS):
+    if any(user.has_perm(permission) for _, permission in RECORDS) or user.has_perm(
+        "evidence.publish_claimmention"
+    ):
         sections.append(review)
     if user.has_perm("evidence.view_claimmention"):
         reanchor = Section(

@@ -36,10 +36,21 @@ class EvidenceConfig(AppConfig):
 
         publishing.register_published(Claim, public=published)
         publishing.register_published(SourceDocument, public=published)
-        # A mention or a link is public only on its published claim's page, so the claim locks
-        # it; a published document locks its own text, not the claims curated on it, and a
-        # published study its own data (its results), not the claims that cite it.
-        publishing.register_part(ClaimMention, "claim")
+
+        # A link is public only on its published claim's page, so the claim locks it; a
+        # published document locks its own text, not the claims curated on it, and a
+        # published study its own data (its results), not the claims that cite it. A mention
+        # has its own review (its status): a reviewed (published) mention of a published claim
+        # is locked; a draft one may be added to, or changed on, a published claim or
+        # document, since it stays off every page until a second reviewer publishes it.
+        def mention_locked(row) -> bool:
+            return (
+                row.status == PublicationStatus.PUBLISHED
+                and row.claim_id is not None
+                and row.claim.status == PublicationStatus.PUBLISHED
+            )
+
+        publishing.register_published(ClaimMention, public=mention_locked)
         publishing.register_part(EvidenceLink, "claim")
         publishing.register_part(ClaimOutcome, "claim")
         publishing.register_part(StudyResult, "study")

@@ -46,7 +46,7 @@ class ClaimMentionForm(forms.ModelForm):
 
     class Meta:
         model = ClaimMention
-        fields = ["claim", "document", "quote", "needs_review", "review_note"]
+        fields = ["claim", "document", "quote", "stance", "needs_review", "review_note"]
         widgets = {
             "quote": forms.Textarea(attrs={"rows": 2, "cols": 60}),
             "review_note": forms.Textarea(attrs={"rows": 2, "cols": 60}),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from evidence import certainty as grade_vocabulary
-from evidence import grading, vocabulary
+from evidence import grading, matching, vocabulary
 from evidence.anchoring import CONTEXT_CHARS, normalize_text
 from evidence.grading import UNPUBLISHED_NOTE
 from studies.models import Outcome, ReviewedRecord, RiskOfBias, Study, StudyStatus, text_choices
@@ -31,6 +31,18 @@ Benefit = text_choices(grade_vocabulary.Benefit, module=__name__)
 Measure = text_choices(grade_vocabulary.Measure, module=__name__)
 InterventionRole = text_choices(grade_vocabulary.InterventionRole, module=__name__)
 ResultDirection = text_choices(grade_vocabulary.Direction, module=__name__)
+# What a passage does with the claim it makes: the matcher's stances (evidence.matching.Stance).
+_STANCE_LABELS = {
+    matching.Stance.ASSERTS: "Asserts the claim",
+    matching.Stance.DENIES: "Denies the claim",
+    matching.Stance.QUALIFIES: "Qualifies the claim",
+}
+MentionStance = models.TextChoices(
+    "MentionStance",
+    [(member.name, (member.value, _STANCE_LABELS[member])) for member in matching.Stance],
+    module=__name__,
+    qualname="MentionStance",
+)
 
 
 def text_checksum(text: str) -> str:
@@ -437,13 +449,19 @@ class Claim(ReviewedRecord):
 
 class ClaimMentionQuerySet(models.QuerySet):
     def public(self):
-        """Mentions a reader may see: of a published claim, in a published document, not
-        waiting for a curator to re-anchor them after the text changed."""
+        """Mentions a reader may see: published themselves (reviewed by a second person), of a
+        published claim, in a published document, not waiting for a curator to re-anchor them
+        after the text changed."""
         return self.filter(
+            status=PublicationStatus.PUBLISHED,
             claim__status=PublicationStatus.PUBLISHED,
             document__status=PublicationStatus.PUBLISHED,
             needs_review=False,
         )
+
+    def unpublished(self):
+        """Mentions still waiting for a reviewer (drafts and those in review)."""
+        return self.exclude(status=PublicationStatus.PUBLISHED)
 
 
 class ClaimMention(models.Model):
@@ -466,6 +484,24 @@ class ClaimMention(models.Model):
     suffix = models.CharField(
         "text after", max_length=CONTEXT_CHARS * 2, blank=True, help_text="Context after."
     )
+    stance = models.CharField(
+        "stance",
+        max_length=20,
+        choices=MentionStance.choices,
+        default=MentionStance.ASSERTS,
+        help_text="What the passage does with the claim: asserts it, denies it (“minimally "
+        "invasive” against “non-invasive”), or qualifies it (“some studies show a modest "
+        "improvement, others none”). Pages say so beside the passage.",
+    )
+    status = models.CharField(
+        "status",
+        max_length=20,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text="A new mention is a draft: it is public only once a reviewer who did not make "
+        "it publishes it (on its own, or with its claim or its document), and its claim and "
+        "document are published. Set by the review actions.",
+    )
     needs_review = models.BooleanField(
         "needs review",
         default=False,
@@ -481,6 +517,7 @@ class ClaimMention(models.Model):
     class Meta:
         verbose_name = "claim mention"
         verbose_name_plural = "claim mentions"
+        permissions = [("publish_claimmention", "Can publish and unpublish mentions (Reviewer)")]
         ordering = ["document", "start"]
         constraints = [
             models.CheckConstraint(
@@ -492,6 +529,10 @@ class ClaimMention(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["claim", "document", "start"], name="evidence_mention_unique_place"
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=[s.value for s in matching.Stance]),
+                name="evidence_mention_stance_known",
             ),
         ]
         indexes = [
@@ -520,6 +561,55 @@ class ClaimMention(models.Model):
                     f"document; the text there reads “{found[:80]}”."
                 }
             )
+
+
+class MentionRejection(models.Model):
+    """A curator's "no" to one proposal of the claim matcher: this claim is not made by this
+    passage of this document. Anchored like a mention (the quote with the text around it), so
+    a re-run of the matcher after an edit elsewhere in the text still knows the passage and
+    does not propose the pair again (evidence.workflow.rejected_spans)."""
+
+    document = models.ForeignKey(
+        SourceDocument,
+        verbose_name="document",
+        on_delete=models.CASCADE,
+        related_name="rejections",
+    )
+    claim = models.ForeignKey(
+        Claim, verbose_name="claim", on_delete=models.CASCADE, related_name="rejections"
+    )
+    quote = models.TextField("quote", help_text="The words of the passage proposed.")
+    start = models.PositiveIntegerField(
+        "start", help_text="Where the passage started when it was rejected."
+    )
+    prefix = models.CharField(
+        "text before", max_length=CONTEXT_CHARS * 2, blank=True, help_text="Context before."
+    )
+    suffix = models.CharField(
+        "text after", max_length=CONTEXT_CHARS * 2, blank=True, help_text="Context after."
+    )
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="rejected by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rejected_at = models.DateTimeField("rejected", default=timezone.now)
+
+    class Meta:
+        verbose_name = "rejected proposal"
+        verbose_name_plural = "rejected proposals"
+        ordering = ["document", "start", "claim"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "claim", "start"], name="evidence_rejection_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"not {self.claim_id}: “{self.quote[:60]}” ({self.document_id}:{self.start})"
 
 
 class EvidenceLink(models.Model):

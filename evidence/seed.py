@@ -31,6 +31,7 @@ from evidence.models import (
     ClaimOutcome,
     Comparison,
     EvidenceLink,
+    MentionStance,
     OutcomeMeasure,
     PooledEstimate,
     PublicationStatus,
@@ -447,6 +448,8 @@ def seed_load(seed_dir: Path = SEED_DIR) -> SeedReport:
                     "end": anchor.end,
                     "prefix": anchor.prefix,
                     "suffix": anchor.suffix,
+                    "stance": mention.get("stance", MentionStance.ASSERTS),
+                    "status": PublicationStatus.PUBLISHED,
                 },
             )
 

@@ -39,6 +39,7 @@ from evidence.models import (
     EvidenceLink,
     InterventionRole,
     LinkDirection,
+    MentionStance,
     OutcomeKind,
     OutcomeMeasure,
     PublicationStatus,
@@ -406,7 +407,7 @@ def generate(plan: Plan, progress: Callable[[str, int], Iterator[int]] | None = 
             ClaimMention,
             [
                 "id", "claim", "document", "quote", "start", "end", "prefix", "suffix",
-                "needs_review", "review_note", "created_at", "updated_at",
+                "needs_review", "review_note", "created_at", "updated_at", "stance", "status",
             ],
         )  # fmt: skip
         links = Loader(
@@ -457,7 +458,7 @@ def generate(plan: Plan, progress: Callable[[str, int], Iterator[int]] | None = 
                 mentions.add(
                     mention_id, cid, doc_id, statement, start, end,
                     text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS],
-                    False, "", now, now,
+                    False, "", now, now, MentionStance.ASSERTS, PublicationStatus.PUBLISHED,
                 )  # fmt: skip
                 mention_id += 1
                 position = end + 1

@@ -29,6 +29,8 @@ from evidence.models import (
     ClaimMention,
     ClaimOutcome,
     EvidenceLink,
+    MentionRejection,
+    MentionStance,
     PublicationStatus,
     SourceDocument,
 )
@@ -201,7 +203,9 @@ def _submit(instance, *, by):
     return instance
 
 
-def _publish(instance, *, by, permission: str, parts=()):
+def _publish(instance, *, by, permission: str, parts=(), mentions=None):
+    """`mentions`: the record's mentions not yet published, published with it (checked first:
+    the reviewer must not have made or changed any of them)."""
     noun = instance._meta.verbose_name
     if instance.status != PublicationStatus.REVIEW:
         raise WorkflowError(
@@ -209,6 +213,10 @@ def _publish(instance, *, by, permission: str, parts=()):
             "can be published. Submit it for review first."
         )
     check_can_publish(instance=instance, by=by, permission=permission, noun=noun, parts=parts)
+    if mentions is not None:
+        # Before the record's own save, so these steps are older than its published version
+        # and never count later as the reviewer's own change to it.
+        _mentions_publish(list(mentions), by=by)
     workflow_save(
         instance,
         by=by,
@@ -239,13 +247,20 @@ def claim_submit(*, claim: Claim, by) -> Claim:
 @transaction.atomic
 def claim_publish(*, claim: Claim, by) -> Claim:
     """In review → published, by a reviewer who did not make the change (to the claim, its
-    mentions, links or Summary of Findings rows)."""
+    mentions, links or Summary of Findings rows). Its mentions not yet published are published
+    with it (they are public once their document is too)."""
     parts = [
-        ClaimMention.history.filter(claim_id=claim.pk),
+        _mention_changes().filter(claim_id=claim.pk),
         EvidenceLink.history.filter(claim_id=claim.pk),
         ClaimOutcome.history.filter(claim_id=claim.pk),
     ]
-    return _publish(claim, by=by, permission="evidence.publish_claim", parts=parts)
+    return _publish(
+        claim,
+        by=by,
+        permission="evidence.publish_claim",
+        parts=parts,
+        mentions=claim.mentions.unpublished(),
+    )
 
 
 @transaction.atomic
@@ -262,8 +277,15 @@ def sourcedocument_submit(*, sourcedocument: SourceDocument, by) -> SourceDocume
 
 @transaction.atomic
 def sourcedocument_publish(*, sourcedocument: SourceDocument, by) -> SourceDocument:
-    """In review → published (on the public site), by a reviewer who did not change it."""
-    return _publish(sourcedocument, by=by, permission="evidence.publish_sourcedocument")
+    """In review → published (on the public site), by a reviewer who did not change it. Its
+    mentions not yet published are published with it, refused if the reviewer made or changed
+    any of them (they are public once their claim is published too)."""
+    return _publish(
+        sourcedocument,
+        by=by,
+        permission="evidence.publish_sourcedocument",
+        mentions=sourcedocument.mentions.unpublished(),
+    )
 
 
 @transaction.atomic
@@ -315,19 +337,28 @@ def claim_revision_withdraw(*, claim: Claim, by) -> Claim:
 
 @transaction.atomic
 def mention_accept(
-    *, document: SourceDocument, claim: Claim, start: int, end: int, by
+    *,
+    document: SourceDocument,
+    claim: Claim,
+    start: int,
+    end: int,
+    by,
+    stance: str = MentionStance.ASSERTS,
 ) -> ClaimMention:
-    """Make a matcher's proposal a mention: the words at start–end of the document's text.
+    """Make a matcher's proposal a mention: the words at start–end of the document's text,
+    with the stance the curator confirmed (asserts, denies, qualifies).
 
-    The same rule as a mention typed in the admin: refused (PublicationLocked) when the claim is
-    published (unpublish it, add the mentions, have another reviewer publish it again). A
-    mention is public only once its claim and its document are both published, so an accepted
-    proposal stays a draft until the review. Raises WorkflowError for a span outside the text,
-    an empty one, or a place the claim is already marked at.
+    The mention is a draft, whatever the claim's and the document's status: nothing public
+    changes until a reviewer who did not make it publishes it (mention_publish, or with its
+    claim or document: claim_publish, sourcedocument_publish); it is public only once it, its
+    claim and its document are all published. Raises WorkflowError for a span outside the
+    text, an empty one, an unknown stance, or a place the claim is already marked at.
     """
     text = document.text
     if not 0 <= start < end <= len(text) or not text[start:end].strip():
         raise WorkflowError(f"Characters {start}–{end} are not a passage of “{document}”.")
+    if stance not in MentionStance.values:
+        raise WorkflowError(f"“{stance}” is not a stance: choose asserts, denies or qualifies.")
     if ClaimMention.objects.filter(claim=claim, document=document, start=start).exists():
         raise WorkflowError(f"“{claim.slug}” is already marked at character {start}.")
     anchor = anchor_at(text, start, text[start:end])
@@ -339,6 +370,8 @@ def mention_accept(
         end=anchor.end,
         prefix=anchor.prefix,
         suffix=anchor.suffix,
+        stance=stance,
+        status=PublicationStatus.DRAFT,
     )
     check_editable(mention, by=by)
     attach_history_user(mention, by)
@@ -369,3 +402,169 @@ def claim_from_sentence(
     attach_history_user(claim, by)
     claim.save()
     return claim, mention_accept(document=document, claim=claim, start=start, end=end, by=by)
+
+
+# A mention's own review ----------------------------------------------------------------------
+
+# The history reason of a mention's review steps (submit, publish, unpublish): they change only
+# its status, so they never count as a change "by the reviewer" to the mention or its claim.
+MENTION_REVIEW_STEP = "Review step"
+
+
+def _mention_changes():
+    """The history records of mentions that changed their content (not review steps)."""
+    return ClaimMention.history.exclude(history_change_reason=MENTION_REVIEW_STEP)
+
+
+def _mention_step(mention: ClaimMention, *, by, status: str) -> None:
+    mention.status = status
+    mention._change_reason = MENTION_REVIEW_STEP
+    attach_history_user(mention, by)
+    mention.save(update_fields=["status", "updated_at"])
+
+
+def _mentions_publish(mentions: list[ClaimMention], *, by) -> None:
+    """Publish these mentions, refused (WorkflowError, nothing written) when `by` made or
+    changed any of them: a mention is published by someone other than its curators."""
+    if not mentions:
+        return
+    mine = set(
+        _mention_changes()
+        .filter(id__in=[m.pk for m in mentions], history_user_id=by.pk)
+        .values_list("id", flat=True)
+    )
+    if mine and not by.is_superuser:
+        mention = next(m for m in mentions if m.pk in mine)
+        raise WorkflowError(
+            f"You made or changed the mention “{mention.quote[:60]}” yourself: another "
+            "reviewer must publish it."
+        )
+    for mention in mentions:
+        _mention_step(mention, by=by, status=PublicationStatus.PUBLISHED)
+
+
+@transaction.atomic
+def mention_submit(*, claimmention: ClaimMention, by) -> ClaimMention:
+    """Draft → in review."""
+    if claimmention.status != PublicationStatus.DRAFT:
+        raise WorkflowError(
+            f"The mention “{claimmention.quote[:60]}” is "
+            f"{claimmention.get_status_display().lower()}, not a draft."
+        )
+    _mention_step(claimmention, by=by, status=PublicationStatus.REVIEW)
+    return claimmention
+
+
+@transaction.atomic
+def mention_publish(*, claimmention: ClaimMention, by) -> ClaimMention:
+    """In review → published, by a reviewer who did not make or change the mention. It is
+    public from then on if its claim and its document are published (and it is anchored)."""
+    if not by.has_perm("evidence.publish_claimmention"):
+        raise WorkflowError("Only a reviewer can publish a mention.")
+    if claimmention.status != PublicationStatus.REVIEW:
+        raise WorkflowError(
+            f"The mention “{claimmention.quote[:60]}” is "
+            f"{claimmention.get_status_display().lower()}: only a mention in review can be "
+            "published. Submit it for review first."
+        )
+    _mentions_publish([claimmention], by=by)
+    return claimmention
+
+
+@transaction.atomic
+def mention_unpublish(*, claimmention: ClaimMention, by) -> ClaimMention:
+    """Published (or in review) → draft: it leaves the public pages at once."""
+    if not by.has_perm("evidence.publish_claimmention"):
+        raise WorkflowError("Only a reviewer can unpublish a mention.")
+    if claimmention.status == PublicationStatus.DRAFT:
+        raise WorkflowError(f"The mention “{claimmention.quote[:60]}” is already a draft.")
+    _mention_step(claimmention, by=by, status=PublicationStatus.DRAFT)
+    return claimmention
+
+
+# Rejected proposals of the claim matcher -----------------------------------------------------
+
+
+@transaction.atomic
+def proposal_reject(
+    *, document: SourceDocument, claim: Claim, start: int, end: int, by
+) -> MentionRejection:
+    """Store a curator's rejection of a proposal: `claim` is not made at start–end. Kept as the
+    quote with the text around it, so the pair stays rejected when the text is edited
+    elsewhere (see rejected_spans). Rejecting the same pair again refreshes who and when.
+    Writes nothing public. Raises WorkflowError for a span that is not a passage of the text."""
+    text = document.text
+    if not 0 <= start < end <= len(text) or not text[start:end].strip():
+        raise WorkflowError(f"Characters {start}–{end} are not a passage of “{document}”.")
+    anchor = anchor_at(text, start, text[start:end])
+    rejection, _ = MentionRejection.objects.update_or_create(
+        document=document,
+        claim=claim,
+        start=anchor.start,
+        defaults={
+            "quote": text[start:end],
+            "prefix": anchor.prefix,
+            "suffix": anchor.suffix,
+            "rejected_by": by if getattr(by, "pk", None) else None,
+            "rejected_at": timezone.now(),
+        },
+    )
+    return rejection
+
+
+def proposal_unreject(*, rejection: MentionRejection, by) -> None:
+    """Forget a rejection: the matcher may propose the pair again."""
+    rejection.delete()
+
+
+@dataclass(frozen=True)
+class RejectedSpan:
+    rejection: MentionRejection
+    start: int
+    end: int
+
+
+# What the proposal screen reads of a rejection (not the claim's stored grade, a large JSON).
+REJECTION_FIELDS = (
+    "document_id",
+    "quote",
+    "prefix",
+    "suffix",
+    "start",
+    "rejected_at",
+    "claim__slug",
+    "rejected_by__username",
+)
+
+
+def rejected_spans(*, document: SourceDocument) -> list[RejectedSpan]:
+    """Where the document's rejected proposals stand in its text now: each rejection's quote
+    found again by the re-anchoring rules (its stored context tells repeats apart, then being
+    nearest its old place). A rejection whose quote is no longer in the text is left out: the
+    passage changed, so the matcher may propose it again. One query; each passage is located
+    once, however many claims were rejected on it."""
+    text = document.text
+    found = []
+    places: dict[tuple[str, str, str, int], Anchor | None] = {}
+    rejections = (
+        document.rejections.select_related("claim", "rejected_by")
+        .only(*REJECTION_FIELDS)
+        .order_by("start", "claim__slug")
+    )
+    for rejection in rejections:
+        key = (rejection.quote, rejection.prefix, rejection.suffix, rejection.start)
+        if key not in places:
+            try:
+                places[key] = locate(
+                    text,
+                    rejection.quote,
+                    prefix=rejection.prefix,
+                    suffix=rejection.suffix,
+                    near=rejection.start,
+                )
+            except AnchorError:
+                places[key] = None
+        anchor = places[key]
+        if anchor is not None:
+            found.append(RejectedSpan(rejection, anchor.start, anchor.end))
+    return found

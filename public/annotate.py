@@ -47,6 +47,7 @@ class Highlight:
     phrase: str = ""  # certainty and direction in one phrase ("Very low certainty — may be …")
     bottom_line: str = ""
     why: str = ""  # why the passage says more, or less, than the evidence
+    stance: str = "asserts"  # asserts, denies or qualifies its claim (a mention's stance)
 
 
 def usable(highlights: Iterable[Highlight], text: str) -> list[Highlight]:
@@ -55,10 +56,17 @@ def usable(highlights: Iterable[Highlight], text: str) -> list[Highlight]:
     return sorted(fitting, key=lambda h: (h.start, -h.end, h.pk))
 
 
+# What a passage that does not simply assert its claim does with it, in plain words.
+STANCE_WORDS = {"denies": "denies this claim", "qualifies": "qualifies this claim"}
+
+
 def _label(h: Highlight) -> SafeString:
     symbols = certainty_symbols(h.certainty)
     word = certainty_label(h.certainty).lower()
+    stance = STANCE_WORDS.get(h.stance, "")
     title = f"Claim {h.number}: {h.statement} ({word} certainty)" if h.statement else ""
+    if title and stance:
+        title = f"{title}; this passage {stance}"
     if symbols:
         shown = format_html(
             '<span aria-hidden="true">{}</span><span class="visually-hidden"> {} certainty</span>',
@@ -67,6 +75,8 @@ def _label(h: Highlight) -> SafeString:
         )
     else:
         shown = format_html("{}", "not graded")
+    if stance:
+        shown = format_html('{} <span class="stance stance-{}">{}</span>', shown, h.stance, stance)
     return format_html(
         '<sup class="mark-label"><button type="button" class="note-toggle" popovertarget="{}" '
         'title="{}"><span class="visually-hidden">Claim </span>{} {}</button>{}</sup>',
@@ -81,6 +91,14 @@ def _label(h: Highlight) -> SafeString:
 def _note(h: Highlight) -> SafeString:
     """The passage's note: a popover, so it needs no script and closes on Escape."""
     parts = [format_html('<strong class="note-claim">Claim {}: {}</strong>', h.number, h.statement)]
+    if h.stance in STANCE_WORDS:
+        parts.append(
+            format_html(
+                '<span class="note-stance stance-{}">This passage {}.</span>',
+                h.stance,
+                STANCE_WORDS[h.stance],
+            )
+        )
     if h.phrase:
         parts.append(
             format_html(

@@ -100,6 +100,8 @@ class ClaimMentionFactory(factory.django.DjangoModelFactory):
     quote = "Microneedling induces collagen"
     start = factory.LazyAttribute(lambda m: m.document.text.find(m.quote))
     end = factory.LazyAttribute(lambda m: m.start + len(m.quote))
+    # Reviewed, like the claim and document factories' rows: public when they are.
+    status = PublicationStatus.PUBLISHED
 
 
 class EvidenceLinkFactory(factory.django.DjangoModelFactory):

@@ -201,7 +201,17 @@ def test_the_queue_lists_mentions_to_re_anchor(client, curator):
     assert "?needs_review__exact=1" in response.content.decode()
 
 
-@pytest.mark.parametrize(("who", "queries"), [("curator", 21), ("reviewer", 27)])
+def test_mentions_in_review_are_in_the_reviewers_queue(client, curator, reviewer):
+    mention = ClaimMentionFactory(status=PublicationStatus.REVIEW)
+    ClaimMentionFactory(status=PublicationStatus.DRAFT, quote="improves blood flow")
+    client.force_login(reviewer)
+    review = {s.key: s for s in client.get(QUEUE).context["sections"]}["review"]
+    assert [url for _, url, _ in review.rows] == [change_url(mention)]
+    client.force_login(curator)
+    assert "review" not in {s.key for s in client.get(QUEUE).context["sections"]}
+
+
+@pytest.mark.parametrize(("who", "queries"), [("curator", 21), ("reviewer", 29)])
 def test_the_queue_takes_a_fixed_number_of_queries(
     client, request, who, queries, django_assert_max_num_queries
 ):
@@ -210,6 +220,7 @@ def test_the_queue_takes_a_fixed_number_of_queries(
         StudyFactory(status=StudyStatus.DRAFT, design="", updated_by=user)
         StudyFactory(status=StudyStatus.REVIEW)
         ClaimMentionFactory(needs_review=True)
+        ClaimMentionFactory(status=PublicationStatus.REVIEW, quote="improves blood flow")
     client.force_login(user)
     client.get(QUEUE)
     with django_assert_max_num_queries(queries):

@@ -61,6 +61,9 @@ PARENT_FIELD = {
     ClaimOutcome: "claim",
 }
 ROOTS = {Study, SourceDocument}
+# A mention has its own review: a new (draft) one may join a published claim, or move to one,
+# since it stays off every page until another reviewer publishes it.
+DRAFTS_JOIN_LOCKED_PARENTS = {ClaimMention}
 NOT_REVIEWED = {ClaimCategory}  # categories are not public content of their own
 # Each custom action: the row it starts from ("free": a draft; "review"; "locked": published)
 # and what shows it took effect.
@@ -130,6 +133,7 @@ class World:
                     quote=quote,
                     start=start,
                     end=start + len(quote),
+                    status=status,
                 ),
                 EvidenceLink: EvidenceLink.objects.create(
                     claim=claim,
@@ -542,6 +546,11 @@ def _inline(client, world, model, kind):
 
 def expected(user, model, kind) -> bool:
     """Who may, by the permissions setup_roles grants; nobody where the lock holds."""
+    if model in DRAFTS_JOIN_LOCKED_PARENTS and kind in (
+        "add to locked parent",
+        "move to locked parent",
+    ):
+        return may(user, model, "add" if kind.startswith("add") else "change")
     if "locked" in kind:
         return False
     if kind in ("changelist", "change page", "history", "revert page"):

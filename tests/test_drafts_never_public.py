@@ -3,9 +3,15 @@
 On the seed evidence base we add unpublished records that all carry a marker word: a draft
 claim and a claim in review (with mentions in the article and links to published studies), a
 draft study and a retracted study (linked to a published claim, with a condition of their own),
-and a draft document mentioning a published claim. Then every public URL is fetched and none
-may show the marker; their own pages are the same 404 as a missing row; grades do not move.
+a draft document mentioning a published claim, and draft mentions (a draft and one in
+review, both denials) of a published claim in the published article. Then every public URL is
+fetched and none may show the marker; their own pages are the same 404 as a missing row; grades
+do not move.
 """
+
+import csv
+import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -14,6 +20,7 @@ from evidence.models import (
     Claim,
     ClaimCategory,
     ClaimGradeChange,
+    MentionStance,
     PublicationStatus,
     SourceDocument,
 )
@@ -71,6 +78,21 @@ def hidden(seeded):
     )
     ClaimMentionFactory(claim=density, document=draft_article)
     rows["document"] = draft_article
+    # Draft mentions (drafts and in review) of a published claim in the published article, as
+    # a curator accepts a matcher's proposal: a denial, so a leak would say "denies".
+    marked = set(density.mentions.values_list("start", flat=True))
+    sentences = [s for s in re.finditer(r"[A-Z][^.\n]{20,}\.", article.text)]
+    free = [m for m in sentences if m.start() not in marked][:2]
+    for status, sentence in zip(
+        (PublicationStatus.DRAFT, PublicationStatus.REVIEW), free, strict=True
+    ):
+        rows[f"mention-{status}"] = ClaimMentionFactory(
+            claim=density,
+            document=article,
+            quote=sentence.group(0),
+            status=status,
+            stance=MentionStance.DENIES,
+        )
     return rows
 
 
@@ -167,13 +189,35 @@ def test_no_public_page_or_download_shows_an_unpublished_record(hidden, client):
     ClaimGradeChange.objects.create(
         claim=Claim.objects.get(slug=DENSITY), certainty_to="low", reason=f"{MARKER} draft change"
     )
+    draft_mentions = [hidden["mention-draft"], hidden["mention-review"]]
     leaks = []
     for url in _public_urls():
         response = client.get(url)
         assert response.status_code == 200, url
-        if MARKER in response.getvalue().decode().lower():
+        page = response.getvalue().decode()
+        # The API schema names every stance (its enum); no other page has a denial to show.
+        denial = "denies" in page.lower() and url != reverse("api:schema")
+        if MARKER in page.lower() or denial:
             leaks.append(url)
+        for mention in draft_mentions:
+            if f'mention-{mention.pk}"' in page or f'/{mention.pk}"' in page:
+                leaks.append(f"{url} (mention {mention.pk})")
     assert leaks == []
+
+
+@pytest.mark.django_db
+def test_draft_mentions_are_neither_shown_nor_counted(hidden, client):
+    density = Claim.objects.get(slug=DENSITY)
+    public = density.mentions.public()
+    page = client.get(density.get_absolute_url()).content.decode()
+    response = client.get(reverse("evidence:claim_list_csv"))
+    rows = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+
+    assert density.mentions.count() == public.count() + 3  # two drafts, one in a draft document
+    for key in ("mention-draft", "mention-review"):
+        assert hidden[key].quote not in page
+    [row] = [r for r in rows if r["url"].endswith(density.get_absolute_url())]
+    assert int(row["mentions"]) == public.count() > 0
 
 
 @pytest.mark.django_db

@@ -108,9 +108,18 @@ def document_detail(request, slug: str):
         claim = mentions[h.pk].claim
         entry = claims.setdefault(
             claim.pk,
-            {"claim": claim, "number": len(claims) + 1, "first_mention": h.pk, "mentions": 0},
+            {
+                "claim": claim,
+                "number": len(claims) + 1,
+                "first_mention": h.pk,
+                "mentions": 0,
+                "denies": 0,
+                "qualifies": 0,
+            },
         )
         entry["mentions"] += 1
+        if h.stance in ("denies", "qualifies"):
+            entry[h.stance] += 1
         entry.setdefault("why", h.why)
         highlights.append(replace(h, number=entry["number"]))
     return render(
@@ -132,6 +141,7 @@ def _highlight(mention: ClaimMention, claim_url: str) -> Highlight:
         pk=mention.pk,
         start=mention.start,
         end=mention.end,
+        stance=mention.stance,
         claim_slug=claim.slug,
         claim_url=claim_url,
         certainty=claim.effective_certainty,

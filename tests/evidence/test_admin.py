@@ -34,6 +34,7 @@ def with_mention(claim, document, **fields) -> dict:
         {
             "mentions-TOTAL_FORMS": "1",
             "mentions-0-document": str(document.pk),
+            "mentions-0-stance": "asserts",
             **{f"mentions-0-{k}": v for k, v in fields.items()},
         }
     )
@@ -103,6 +104,7 @@ def test_re_saving_a_mention_of_a_repeated_quote_keeps_its_place(client, curator
         "claim": mention.claim_id,
         "document": document.pk,
         "quote": mention.quote,
+        "stance": "asserts",
         "review_note": "Checked.",
     }
     assert client.post(change_url(mention), data).status_code == 302
@@ -293,3 +295,71 @@ def test_the_claim_changelist_counts_studies_and_mentions(client, curator):
     page = client.get(reverse("admin:evidence_claim_changelist")).content.decode()
     assert 'class="field-study_count">3<' in page
     assert 'class="field-mention_count">1<' in page
+
+
+# A mention's stance and its own review, in the admin -------------------------------------------
+
+
+def test_a_mention_added_in_the_admin_to_a_published_claim_is_a_draft_with_its_stance(
+    client, curator
+):
+    claim = ClaimFactory(status=PublicationStatus.PUBLISHED)
+    document = SourceDocumentFactory(text=TEXT, status=PublicationStatus.PUBLISHED)
+    client.force_login(curator)
+    data = {
+        "claim": claim.pk,
+        "document": document.pk,
+        "quote": "improves blood flow",
+        "stance": "qualifies",
+        "status": "published",  # not a field of the form: ignored
+    }
+    response = client.post(reverse("admin:evidence_claimmention_add"), data)
+
+    assert response.status_code == 302
+    mention = ClaimMention.objects.get()
+    assert (mention.stance, mention.status) == ("qualifies", PublicationStatus.DRAFT)
+    assert not ClaimMention.objects.public().exists()
+
+
+def test_the_mention_page_and_the_claims_inline_show_and_edit_the_stance(client, curator):
+    mention = ClaimMentionFactory(
+        document=SourceDocumentFactory(text=TEXT), claim__status=PublicationStatus.DRAFT
+    )
+    client.force_login(curator)
+    page = client.get(change_url(mention)).content.decode()
+    assert 'name="stance"' in page and "Denies the claim" in page
+    inline = client.get(change_url(mention.claim)).content.decode()
+    assert 'name="mentions-0-stance"' in inline
+
+    data = {
+        "claim": mention.claim_id,
+        "document": mention.document_id,
+        "quote": mention.quote,
+        "context_after": "It also",
+        "stance": "denies",
+    }
+    assert client.post(change_url(mention), data).status_code == 302
+    mention.refresh_from_db()
+    assert mention.stance == "denies"
+
+
+def test_the_mention_list_filters_by_status_and_stance(client, curator):
+    ClaimMentionFactory(status=PublicationStatus.DRAFT, stance="denies")
+    client.force_login(curator)
+    response = client.get(
+        reverse("admin:evidence_claimmention_changelist"), {"status__exact": "draft"}
+    )
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+    assert "Denies the claim" in response.content.decode()
+
+
+def test_the_document_list_counts_its_mentions_not_yet_published(client, curator):
+    document = SourceDocumentFactory(text=TEXT)
+    ClaimMentionFactory(document=document)
+    ClaimMentionFactory(document=document, quote="improves blood flow", status="review")
+    client.force_login(curator)
+    response = client.get(reverse("admin:evidence_sourcedocument_changelist"))
+    [row] = response.context["cl"].result_list
+    assert row.n_unpublished == 1
+    assert f"?document__id__exact={document.pk}" in response.content.decode()

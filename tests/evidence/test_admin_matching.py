@@ -75,6 +75,7 @@ def post(client, document, rows, candidates=(), checksum=None):
         "c-INITIAL_FORMS": str(len(candidates)),
     }
     for i, row in enumerate(rows):
+        row = {"stance": "asserts", **row}  # a browser posts the select's shown value
         data.update({f"p-{i}-{k}": v for k, v in row.items()})
     for i, row in enumerate(candidates):
         data.update({f"c-{i}-{k}": v for k, v in row.items()})
@@ -110,7 +111,7 @@ def test_proposals_carry_exact_offsets_claim_stance_and_why(client, setup, curat
     assert row["match"].stance == "asserts"
     assert "Microneedling improves blood circulation in the scalp." in row["match"].resembles
     html = response.content.decode()
-    assert "(published: locked)" in html
+    assert "induces-collagen (published)" in html
     # The DHT sentence is a new-claim candidate; the cleaning one is nothing.
     [(_, candidate)] = response.context["candidate_rows"]
     assert candidate.sentence.text.startswith("It also blocks DHT")
@@ -154,7 +155,7 @@ def test_changing_the_claim_and_rejecting_in_one_form(client, setup, curator):
     assert list(document.mentions.values_list("claim__slug", flat=True)) == ["another-draft"]
 
 
-def test_a_published_claim_takes_no_new_mention_and_the_curator_is_told_why(client, setup, curator):
+def test_a_published_claim_takes_a_draft_mention_that_is_not_public(client, setup, curator):
     client.force_login(curator)
     document = setup["document"]
     response = post(
@@ -163,9 +164,144 @@ def test_a_published_claim_takes_no_new_mention_and_the_curator_is_told_why(clie
         [{"start": 0, "end": 10, "claim": "induces-collagen", "decision": "accept"}],
     )
     assert response.status_code == 302
+    mention = document.mentions.get()
+    assert mention.claim.slug == "induces-collagen"
+    assert mention.status == PublicationStatus.DRAFT
+    assert not ClaimMention.objects.public().filter(pk=mention.pk).exists()
+
+
+def test_the_curator_keeps_or_changes_the_proposed_stance(client, setup, curator):
+    client.force_login(curator)
+    document = setup["document"]
+    response = client.get(url(document))
+    [row] = response.context["rows"]
+    # The form starts from the matcher's stance.
+    assert row["form"].initial["stance"] == str(row["match"].stance)
+    match = row["match"]
+    post(
+        client,
+        document,
+        [
+            {
+                "start": match.start,
+                "end": match.end,
+                "proposed": match.claim,
+                "claim": match.claim,
+                "stance": "qualifies",
+                "decision": "accept",
+            }
+        ],
+    )
+    assert document.mentions.get().stance == "qualifies"
+
+
+def test_an_unknown_stance_is_a_form_error_and_nothing_is_written(client, setup, curator):
+    client.force_login(curator)
+    document = setup["document"]
+    row = {"start": 0, "end": 10, "claim": "increases-scalp-blood-flow", "decision": "accept"}
+    response = post(client, document, [{**row, "stance": "shouts"}])
+    assert response.status_code == 200
+    assert "Some rows need attention" in response.content.decode()
     assert not document.mentions.exists()
-    messages = [str(m) for m in response.wsgi_request._messages]
-    assert any("Not added: induces-collagen" in m for m in messages)
+
+
+def _reject(client, document, match, claim=None):
+    return post(
+        client,
+        document,
+        [
+            {
+                "start": match.start,
+                "end": match.end,
+                "proposed": match.claim,
+                "claim": claim or match.claim,
+                "decision": "reject" if claim is None else "accept",
+            }
+        ],
+    )
+
+
+def test_a_rejected_proposal_is_stored_and_not_proposed_again(client, setup, curator):
+    client.force_login(curator)
+    document = setup["document"]
+    [row] = client.get(url(document)).context["rows"]
+    _reject(client, document, row["match"])
+
+    rejection = document.rejections.get()
+    assert (rejection.claim.slug, rejection.start) == (row["match"].claim, row["match"].start)
+    assert rejection.quote == NEW[row["match"].start : row["match"].end]
+    assert rejection.rejected_by == curator and rejection.rejected_at is not None
+    response = client.get(url(document))
+    assert proposals(response) == []
+    html = response.content.decode()
+    assert "1 proposal hidden because a curator rejected it." in html
+    # The curator can see what was hidden, by whom.
+    [hidden] = response.context["hidden"]
+    assert hidden["match"].claim == row["match"].claim
+    assert f'name="unreject" value="{rejection.pk}"' in html
+    assert not document.mentions.exists()
+
+
+def test_a_rejection_holds_after_an_edit_elsewhere_in_the_text(client, setup, curator):
+    client.force_login(curator)
+    document = setup["document"]
+    [row] = client.get(url(document)).context["rows"]
+    _reject(client, document, row["match"])
+    document.refresh_from_db()
+    document_text_update(
+        document=document, text="An editor's note, added later.\n" + document.text, by=curator
+    )
+    document.refresh_from_db()
+
+    response = client.get(url(document))
+    assert proposals(response) == []
+    [hidden] = response.context["hidden"]
+    # The same passage, found again at its new place.
+    assert hidden["match"].start == row["match"].start + len("An editor's note, added later.\n")
+
+
+def test_a_rejection_lapses_when_its_passage_is_rewritten(client, setup, curator):
+    client.force_login(curator)
+    document = setup["document"]
+    [row] = client.get(url(document)).context["rows"]
+    _reject(client, document, row["match"])
+    document.refresh_from_db()
+    rewritten = document.text.replace("clinics say", "clinics claim")
+    document_text_update(document=document, text=rewritten, by=curator)
+    document.refresh_from_db()
+
+    assert [slug for slug, _, _ in proposals(client.get(url(document)))] == [row["match"].claim]
+
+
+def test_undoing_a_rejection_proposes_the_pair_again(client, setup, curator):
+    client.force_login(curator)
+    document = setup["document"]
+    [row] = client.get(url(document)).context["rows"]
+    _reject(client, document, row["match"])
+    rejection = document.rejections.get()
+    data = {
+        "checksum": document.checksum,
+        "p-TOTAL_FORMS": "0",
+        "p-INITIAL_FORMS": "0",
+        "c-TOTAL_FORMS": "0",
+        "c-INITIAL_FORMS": "0",
+        "unreject": str(rejection.pk),
+    }
+    assert client.post(url(document), data).status_code == 302
+    assert not document.rejections.exists()
+    assert len(proposals(client.get(url(document)))) == 1
+
+
+def test_accepting_with_another_claim_rejects_the_proposed_one(client, setup, curator):
+    client.force_login(curator)
+    document = setup["document"]
+    other = ClaimFactory(slug="another-draft", status=PublicationStatus.DRAFT)
+    [row] = client.get(url(document)).context["rows"]
+    _reject(client, document, row["match"], claim=other.slug)
+
+    assert list(document.mentions.values_list("claim__slug", flat=True)) == ["another-draft"]
+    assert list(document.rejections.values_list("claim__slug", flat=True)) == [row["match"].claim]
+    assert proposals(client.get(url(document))) == []
 
 
 def test_a_new_claim_candidate_becomes_a_draft_claim_in_one_step(client, setup, curator):
@@ -220,6 +356,19 @@ def test_the_screen_runs_in_a_fixed_number_of_queries(
     for i in range(20):
         ClaimFactory(slug=f"extra-{i}", statement=f"Microneedling does extra thing {i}.")
     # Savepoint (2), session, user, document, permissions (2), claim choices, categories,
-    # index fingerprint (2) and its rebuild (2, the claims changed), marked places, count.
-    with django_assert_max_num_queries(15):
+    # index fingerprint (2) and its rebuild (2, the claims changed), marked places, rejected
+    # passages, count.
+    with django_assert_max_num_queries(16):
         assert client.get(url(document)).status_code == 200
+
+
+def test_a_denial_is_proposed_and_stored_as_a_denial(client, setup, curator):
+    client.force_login(curator)
+    denial = "Rolling does not improve blood circulation in the scalp."
+    document = SourceDocumentFactory(text=denial, status=PublicationStatus.DRAFT)
+    [row] = client.get(url(document)).context["rows"]
+    assert (row["match"].claim, row["match"].stance) == ("increases-scalp-blood-flow", "denies")
+    shown = row["form"].initial  # what the browser posts back when the curator keeps it
+    post(client, document, [{**shown, "decision": "accept"}])
+
+    assert document.mentions.get().stance == "denies"

@@ -480,3 +480,12 @@ def test_mechanism_results_follow_the_links_of_the_mechanism_claims(synthesis, c
             assert row["model"] == design[row["study"]]
         else:
             assert row["model"] in {"human", "animal"}
+
+
+def test_every_seed_mention_is_published_and_asserts_its_claim(seeded):
+    """The seed marks no denial or qualification: its mentions assert, and are public."""
+    from evidence.models import ClaimMention
+
+    mentions = ClaimMention.objects.all()
+    assert set(mentions.values_list("status", "stance")) == {("published", "asserts")}
+    assert ClaimMention.objects.public().count() == mentions.count() > 0

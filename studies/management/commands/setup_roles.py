@@ -38,6 +38,7 @@ ROLES = {
         ("studies", "retract_study"),
         ("evidence", "publish_claim"),
         ("evidence", "publish_sourcedocument"),
+        ("evidence", "publish_claimmention"),
     ],
 }
 
