@@ -31,7 +31,7 @@ def restore_mention_search(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evidence', '0008_claim_facets_and_home_index'),
+        ('evidence', '0009_claim_grade_input_hash'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
