@@ -55,6 +55,11 @@ class Command(BaseCommand):
             Plan(claims=claims, studies=studies, links_per_claim=links_per_claim, seed=seed),
             progress,
         )
+        # The planner's statistics for what was just loaded: without them SQLite reads a page
+        # of 20 claims through the (status, category) index, ~90,000 rows at 100k, instead of
+        # 20 look-ups by primary key; PostgreSQL would wait for autovacuum to get round to it.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         took = time.perf_counter() - began
         written = ", ".join(f"{n} {name}" for name, n in plan.counts.items())
         self.stdout.write(
