@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, quote_etag
 
 from evidence.models import Claim, ClaimMention, EvidenceLink, SourceDocument
+from public.page_cache import versioned
 from studies.models import Study
 
 # Every timestamp a public record moves: the stored grade (graded_at) as well as edits.
@@ -25,11 +26,19 @@ _STAMPS = [
 
 
 def last_changed() -> datetime | None:
-    """The newest change to any claim, study, document, link or mention: one query.
+    """The newest change to any claim, study, document, link or mention: one query, kept in
+    the shared cache until the next publish bumps the public version (public.page_cache), as
+    the pages are. Six MAX() over unindexed timestamps read every row (125 ms at 100k claims,
+    a second at a million) on every request otherwise.
 
     A rough stamp on purpose (any change anywhere moves it): a reader's cached copy may be
-    refetched needlessly, never kept when it is stale. The ETag, compared first, is exact.
+    refetched needlessly, never kept when it is stale. The ETag, compared first, is exact. A
+    bulk write that sends no signal is bounded by PAGE_CACHE_SECONDS, as the pages are.
     """
+    return versioned("api:last-changed", _last_changed)
+
+
+def _last_changed() -> datetime | None:
     parts = " UNION ALL ".join(
         f"SELECT MAX({connection.ops.quote_name(field)}) AS t "  # noqa: S608 (names from models)
         f"FROM {connection.ops.quote_name(model._meta.db_table)}"

@@ -376,6 +376,13 @@ class Claim(ReviewedRecord):
                 fields=["status", "category", "slug"], name="evidence_claim_status_cat_slug"
             ),
             models.Index(fields=["certainty"], name="evidence_claim_certainty"),
+            # The public list sorted by certainty, strongest first, then slug: read in order.
+            models.Index(
+                "status",
+                models.OrderBy(ClaimQuerySet.certainty_rank_expression(), descending=True),
+                "slug",
+                name="evidence_claim_certainty_order",
+            ),
             models.Index(fields=["direction"], name="evidence_claim_direction"),
         ]
 

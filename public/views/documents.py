@@ -53,25 +53,30 @@ def _headline_order(claim) -> tuple:
 
 
 def home(request):
-    # The article's headline questions (does it work, and is it safe: its effect claims), a
-    # bounded read; those with an effect size first.
-    headlines = list(
-        with_link_tallies(Claim.objects.for_overview().filter(kind=ClaimKind.EFFECT))[:HEADLINES]
-    )
+    # One bounded read per category (a handful), by the (status, category, slug) index: its
+    # first claims, and, until there are enough, its first effect claims for the headline
+    # questions (does it work, and is it safe), so those too come in category order without
+    # sorting every effect claim (330 ms at 100k claims); those with an effect size first.
+    headlines: list = []
+    groups = []
+    for category in ClaimCategory.objects.all():
+        in_category = with_link_tallies(Claim.objects.published().filter(category=category))
+        claims = list(in_category.order_by("slug")[: GLANCE_PER_CATEGORY + 1])
+        if not claims:
+            continue
+        more = len(claims) > GLANCE_PER_CATEGORY
+        groups.append((category, claims[:GLANCE_PER_CATEGORY], more))
+        if len(headlines) < HEADLINES:
+            wanted = HEADLINES - len(headlines)
+            effects = [c for c in claims if c.kind == ClaimKind.EFFECT][:wanted]
+            if len(effects) < wanted and more:
+                effects = list(in_category.filter(kind=ClaimKind.EFFECT).order_by("slug")[:wanted])
+            for claim in effects:
+                claim.category = category
+            headlines += effects
     for claim in headlines:
         claim.headline = headline(claim.grade_detail)
     headlines.sort(key=_headline_order)
-    # One bounded read per category (a handful), by the (status, category, slug) index.
-    groups = []
-    for category in ClaimCategory.objects.all():
-        claims = list(
-            with_link_tallies(Claim.objects.published().filter(category=category)).order_by("slug")[
-                : GLANCE_PER_CATEGORY + 1
-            ]
-        )
-        if claims:
-            more = len(claims) > GLANCE_PER_CATEGORY
-            groups.append((category, claims[:GLANCE_PER_CATEGORY], more))
     documents = list(
         SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
             "title", "slug", "source"
