@@ -33,7 +33,10 @@ PARTICIPANTS_MAX = 10_000_000
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return list(ClaimCategory.objects.values_list("slug", "name"))
+    # Read on every list request (each filter's choices): kept until the next publish.
+    return versioned(
+        "choices:categories", lambda: list(ClaimCategory.objects.values_list("slug", "name"))
+    )
 
 
 def published_condition_choices() -> list[tuple[str, str]]:

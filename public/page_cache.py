@@ -20,6 +20,7 @@ share it), local memory otherwise. PAGE_CACHE_SECONDS=0 turns the whole thing of
 PAGE_CACHE_PAGES=False keeps only the shared parts (`versioned`), as the benchmark measures.
 """
 
+import contextvars
 import functools
 import hashlib
 import time
@@ -33,6 +34,11 @@ from django.utils.http import http_date
 
 VERSION_KEY = "public-pages:version"
 WATCHED_APPS = frozenset({"studies", "evidence"})
+# The version one request read first: its shared parts are all read under it (one round trip
+# to the cache fewer per part; what a request built under an old version nobody asks for).
+_request_version: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "public_request_version", default=None
+)
 
 
 def _cache():
@@ -79,7 +85,8 @@ def versioned(name: str, compute):
     seconds = _seconds()
     if not seconds:
         return compute()
-    digest = hashlib.sha256(f"{current_version()}:{name}".encode()).hexdigest()
+    version = _request_version.get() or current_version()
+    digest = hashlib.sha256(f"{version}:{name}".encode()).hexdigest()
     key = f"public-part:{digest}"
     value = _cache().get(key)
     if value is None:
@@ -94,12 +101,22 @@ def cached_page(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         seconds = _seconds()
+        if not seconds:
+            return view(request, *args, **kwargs)
+        token = _request_version.set(current_version())
+        try:
+            return _cached(request, *args, **kwargs)
+        finally:
+            _request_version.reset(token)
+
+    def _cached(request, *args, **kwargs):
+        seconds = _seconds()
         pages = getattr(settings, "PAGE_CACHE_PAGES", True)
-        if not (seconds and pages) or request.method not in ("GET", "HEAD"):
+        if not pages or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        version = current_version()
+        version = _request_version.get() or current_version()
         path = request.get_full_path()
         digest = hashlib.sha256(f"{version}:{path}".encode()).hexdigest()
         etag = f'"{digest[:32]}"'

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from evidence.models import (
     Claim,
@@ -181,6 +183,31 @@ class Cell:
             for direction, singular, plural in CELL_DIRECTIONS
             if self.directions.get(direction)
         ]
+
+    def html(self) -> str:
+        """The cell's <td>, built here rather than in the template: a map page has a hundred
+        rows of a dozen cells, and the template language took three quarters of its time."""
+        head = f'<td class="cell shade-{self.shade}" data-label="{escape(self.label)}">'
+        if not self.count:
+            body = (
+                '<span aria-hidden="true">·</span><span class="visually-hidden">no studies</span>'
+            )
+            return mark_safe(f"{head}{body}</td>")  # noqa: S308 -- every value escaped
+        parts = self.parts
+        shown = "".join(
+            f' <span class="cell-part dir-{escape(p["direction"])}">{p["n"]}{escape(p["symbol"])}'
+            "</span>"
+            for p in parts
+        )
+        said = ",".join(f" {p['n']} {escape(p['words'])}" for p in parts)
+        studies = "study" if self.count == 1 else "studies"
+        body = (
+            f'<span aria-hidden="true"><span class="cell-count">{self.count}</span>:{shown}</span>'
+            f'<span class="visually-hidden">{self.count} {studies}:{said}</span>'
+        )
+        if self.href:
+            body = f'<a class="cell-link" href="{escape(self.href)}">{body}</a>'
+        return mark_safe(f"{head}{body}</td>")  # noqa: S308 -- every value escaped
 
 
 def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
