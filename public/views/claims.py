@@ -4,10 +4,13 @@ import csv
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from evidence.models import Claim, ClaimCategory
 from public.facets import faceted_filters, filterset_problems, page_of
 from public.filters import ClaimFilter
+from public.page_cache import versioned_rows
 from public.queries import ByCategory, with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
 
@@ -43,6 +46,11 @@ def claim_list(request):
     page_obj = page_of(request, claims, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
     active = {k: v for k, v in cleaned.items() if v and k != "sort"}
+    rows = versioned_rows(
+        "claim-list-row",
+        list(page_obj.object_list),
+        lambda claim: render_to_string("public/_claim_row.html", {"claim": claim}),
+    )
     return render(
         request,
         "public/claim_list.html",
@@ -56,6 +64,7 @@ def claim_list(request):
             "active_filters": active,
             "page_obj": page_obj,
             "claims": page_obj.object_list,
+            "claim_rows": [mark_safe(row) for row in rows],  # noqa: S308 -- rendered templates
             "problems": problems,
         },
     )

@@ -142,3 +142,25 @@ def test_bump_gives_a_new_version():
     before = page_cache.current_version()
     page_cache.bump()
     assert page_cache.current_version() != before
+
+
+def test_a_cached_claim_row_shows_a_new_grade_at_once_even_with_the_page_cache_off(
+    client, settings
+):
+    # The claim list's rows are kept per claim (versioned_rows), also for pages built afresh.
+    settings.PAGE_CACHE_PAGES = False
+    claim = ClaimFactory(statement="Rollers thicken hair.", certainty="low")
+    assert "grade-phrase certainty certainty-low" in client.get(LIST).content.decode()
+    claim.certainty = "high"
+    claim.save()
+    page = client.get(LIST).content.decode()
+    assert "grade-phrase certainty certainty-high" in page
+    assert "grade-phrase certainty certainty-low" not in page
+
+
+def test_a_shared_part_is_read_under_one_version_per_request(client, settings):
+    settings.PAGE_CACHE_PAGES = False
+    ClaimFactory(statement="Rollers thicken hair.")
+    client.get(LIST)
+    # between requests the version moves on a publish; inside one it is read once
+    assert page_cache._request_version.get() is None
