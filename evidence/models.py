@@ -74,6 +74,10 @@ class SourceDocument(ReviewedRecord):
         permissions = [
             ("publish_sourcedocument", "Can publish and unpublish source documents (Reviewer)")
         ]
+        indexes = [
+            # The home page's published documents in title order (a sort of 50,000 without it).
+            models.Index(fields=["status", "title"], name="evidence_document_status_title"),
+        ]
 
     def __str__(self) -> str:
         return self.title

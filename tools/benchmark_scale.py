@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--urls", type=Path, default=REPO / "tools" / "benchmark_urls.txt")
     parser.add_argument(
-        "--only", default="", help="Only pages whose name contains one of these (comma-separated)."
+        "--only", default="", help="Only pages whose name contains one of these (separated by |)."
     )
     parser.add_argument("--datasette", default="", help="Base URL of a Datasette database.")
     parser.add_argument("--cold-only", action="store_true", help="Skip the warm (cached) fetches.")
@@ -141,7 +141,7 @@ def main() -> None:
     pages = [
         (name, url.format(**values))
         for name, url in load_urls(args.urls)
-        if any(part.strip() in name for part in args.only.split(","))
+        if any(part.strip() in name for part in args.only.split("|"))
     ]
     overrides = {
         "ROOT_URLCONF": "bench_urls",
