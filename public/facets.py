@@ -90,7 +90,8 @@ def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
     return {str(row["facet_value"]): row["facet_count"] for row in rows}
 
 
-def _filters_key(filterset: FilterSet) -> str:
+def filters_key(filterset: FilterSet) -> str:
+    """A name for the FilterSet's valid filter choices (not its sort or page)."""
     cleaned = filterset.form.cleaned_data
     kept = sorted((k, str(v)) for k, v in cleaned.items() if k not in NOT_FILTERS and v)
     return f"facets:{type(filterset).__module__}.{type(filterset).__name__}:{kept}"
@@ -101,7 +102,7 @@ def faceted_filters(filterset: FilterSet) -> list[FacetedFilter]:
     filterset.errors  # noqa: B018
     cleaned = filterset.form.cleaned_data
     all_counts = versioned(
-        _filters_key(filterset),
+        filters_key(filterset),
         lambda: {name: facet_counts(filterset, name) for name in type(filterset).facets},
     )
     out = []
