@@ -164,3 +164,18 @@ def test_a_shared_part_is_read_under_one_version_per_request(client, settings):
     client.get(LIST)
     # between requests the version moves on a publish; inside one it is read once
     assert page_cache._request_version.get() is None
+
+
+def test_the_home_page_claims_follow_a_publish_with_the_page_cache_off(
+    client, settings, curator, reviewer
+):
+    # The headline answers and the glance are kept per publish, also for pages built afresh.
+    settings.PAGE_CACHE_PAGES = False
+    home = reverse("evidence:home")
+    ClaimFactory(statement="Rollers thicken hair.")
+    draft = ClaimFactory(statement="Needles thin hair.", status=PublicationStatus.DRAFT)
+    assert b"Rollers thicken hair." in client.get(home).content
+    assert b"Needles thin hair." not in client.get(home).content
+    claim_submit(claim=draft, by=curator)
+    claim_publish(claim=draft, by=reviewer)
+    assert b"Needles thin hair." in client.get(home).content
