@@ -17,7 +17,9 @@ changed.
 
 The cache is CACHES[PAGE_CACHE_ALIAS]: Redis when REDIS_URL is set (several app servers
 share it), local memory otherwise. PAGE_CACHE_SECONDS=0 turns the whole thing off;
-PAGE_CACHE_PAGES=False keeps only the shared parts (`versioned`), as the benchmark measures.
+PAGE_CACHE_PAGES=False keeps only the shared parts (`versioned`, and `versioned_rows` for a
+list's rows one record at a time), as the benchmark's cold pages measure. The parts hold
+published data only (what any reader may see), so a curator's freshly built page uses them too.
 """
 
 import contextvars
