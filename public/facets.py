@@ -90,7 +90,8 @@ def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
     return {str(row["facet_value"]): row["facet_count"] for row in rows}
 
 
-def _filters_key(filterset: FilterSet) -> str:
+def filters_key(filterset: FilterSet) -> str:
+    """A name for the FilterSet's valid filter choices (not its sort or page)."""
     cleaned = filterset.form.cleaned_data
     kept = sorted((k, str(v)) for k, v in cleaned.items() if k not in NOT_FILTERS and v)
     return f"facets:{type(filterset).__module__}.{type(filterset).__name__}:{kept}"
@@ -101,7 +102,7 @@ def faceted_filters(filterset: FilterSet) -> list[FacetedFilter]:
     filterset.errors  # noqa: B018
     cleaned = filterset.form.cleaned_data
     all_counts = versioned(
-        _filters_key(filterset),
+        filters_key(filterset),
         lambda: {name: facet_counts(filterset, name) for name in type(filterset).facets},
     )
     out = []
@@ -174,9 +175,36 @@ def counted(queryset) -> tuple[int, str]:
     return n, f"{n:,}"
 
 
+def rows_of_page(queryset, low: int, high: int) -> list:
+    """Rows low..high of an ordered queryset, found first by their primary keys alone and then
+    read whole: the rows skipped on the way to a deep page are walked in the order's index
+    without computing their annotations (each row's counts are correlated subqueries), and the
+    outer query's estimate is one page, so PostgreSQL does not JIT-compile it. One query."""
+    if (
+        not isinstance(queryset, QuerySet)
+        or queryset.query.distinct
+        or queryset.query.combinator
+        or queryset.query.is_sliced
+        or not queryset.ordered
+    ):
+        return list(queryset[low:high])
+    if high <= low:
+        return []
+    return list(queryset.filter(pk__in=queryset.values("pk")[low:high]))
+
+
 class EstimatingPaginator(Paginator):
     """A paginator whose count is the planner's estimate on a large result (see `counted`);
-    `count_text` says which ("about 1.2 million" or "1,234")."""
+    `count_text` says which ("about 1.2 million" or "1,234"). A page of a queryset is read by
+    `rows_of_page`."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(rows_of_page(self.object_list, bottom, top), number, self)
 
     @cached_property
     def _counted(self) -> tuple[int, str]:

@@ -33,7 +33,10 @@ PARTICIPANTS_MAX = 10_000_000
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return list(ClaimCategory.objects.values_list("slug", "name"))
+    # Read on every list request (each filter's choices): kept until the next publish.
+    return versioned(
+        "choices:categories", lambda: list(ClaimCategory.objects.values_list("slug", "name"))
+    )
 
 
 def published_condition_choices() -> list[tuple[str, str]]:
@@ -177,8 +180,11 @@ class ClaimFilter(FilterSet):
 
     def sort_by(self, queryset, name, value):
         if value == "certainty":
+            # Strongest first, then by slug (unique): the order the evidence_claim_certainty_order
+            # index holds, so a page is read from the index however deep (no sort of the whole
+            # result, which took 240 ms at 100k claims).
             return queryset.alias(_rank=ClaimQuerySet.certainty_rank_expression()).order_by(
-                "-_rank", "category__order", "slug"
+                "-_rank", "slug"
             )
         if value == "studies":
             if "published_study_count" not in queryset.query.annotations:

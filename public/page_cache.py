@@ -18,14 +18,17 @@ changed.
 The cache is CACHES[PAGE_CACHE_ALIAS]: Redis when CACHE_URL is set (several app servers
 share it, and the version), local memory otherwise. A process-local version cannot see another
 process's bump, so there it lasts PAGE_CACHE_SECONDS only: each worker's pages and 304s are at
-most that old. PAGE_CACHE_SECONDS=0 turns the page cache off; PAGE_CACHE_PAGES=False keeps only
-the shared parts (`versioned`), as the benchmark measures.
+most that old. PAGE_CACHE_SECONDS=0 turns the whole thing off; PAGE_CACHE_PAGES=False keeps only
+the shared parts (`versioned`, and `versioned_rows` for a list's rows one record at a time), as
+the benchmark's cold pages measure. The parts hold published data only (what any reader may
+see), so a curator's freshly built page uses them too.
 
 `conditional` gives any other response (the JSON API, FHIR, annotations) the same headers: an
 ETag from its body, a Last-Modified from the version, a 304 when the client's copy is current,
 with no query.
 """
 
+import contextvars
 import functools
 import hashlib
 import time
@@ -41,6 +44,11 @@ from django.utils.http import http_date, quote_etag
 
 VERSION_KEY = "public-pages:version"
 WATCHED_APPS = frozenset({"studies", "evidence"})
+# The version one request read first: its shared parts are all read under it (one round trip
+# to the cache fewer per part; what a request built under an old version nobody asks for).
+_request_version: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "public_request_version", default=None
+)
 
 
 def _cache():
@@ -123,7 +131,8 @@ def versioned(name: str, compute):
     seconds = _seconds()
     if not seconds:
         return compute()
-    digest = hashlib.sha256(f"{current_version()}:{name}".encode()).hexdigest()
+    version = _request_version.get() or current_version()
+    digest = hashlib.sha256(f"{version}:{name}".encode()).hexdigest()
     key = f"public-part:{digest}"
     value = _cache().get(key)
     if value is None:
@@ -132,18 +141,53 @@ def versioned(name: str, compute):
     return value
 
 
+def versioned_rows(name: str, rows: list, render) -> list[str]:
+    """`render(row)` for each row (a model instance), each kept in the shared cache until the
+    next bump under (name, row pk): one round trip for a whole page of rows, and a row is
+    rendered once per publish however many lists, filters, sorts and pages show it. For rows
+    that depend on nothing but the published record. Rendered afresh when the cache is off."""
+    seconds = _seconds()
+    if not seconds or not rows:
+        return [render(row) for row in rows]
+    version = _request_version.get() or current_version()
+    keys = [
+        "public-row:" + hashlib.sha256(f"{version}:{name}:{row.pk}".encode()).hexdigest()
+        for row in rows
+    ]
+    found = _cache().get_many(keys)
+    missing = {}
+    out = []
+    for key, row in zip(keys, rows, strict=True):
+        if key not in found:
+            found[key] = missing[key] = render(row)
+        out.append(found[key])
+    if missing:
+        _cache().set_many(missing, seconds)
+    return out
+
+
 def cached_page(view):
     """The view's page from the cache for anonymous readers (see the module's docstring)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         seconds = _seconds()
+        if not seconds:
+            return view(request, *args, **kwargs)
+        token = _request_version.set(current_version())
+        try:
+            return _cached(request, *args, **kwargs)
+        finally:
+            _request_version.reset(token)
+
+    def _cached(request, *args, **kwargs):
+        seconds = _seconds()
         pages = getattr(settings, "PAGE_CACHE_PAGES", True)
-        if not (seconds and pages) or request.method not in ("GET", "HEAD"):
+        if not pages or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        version = current_version()
+        version = _request_version.get() or current_version()
         path = request.get_full_path()
         digest = hashlib.sha256(f"{version}:{path}".encode()).hexdigest()
         etag = f'"{digest[:32]}"'

@@ -5,6 +5,7 @@ de-duplication, the seed loader), so they live in one place and touch no databas
 """
 
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -357,7 +358,16 @@ def _style(style_name: str) -> object:
 
 
 def render_reference(item: dict[str, object], style: str = "nlm") -> str:
-    """One CSL-JSON item as a plain-text reference in `style` ("nlm" or "apa")."""
+    """One CSL-JSON item as a plain-text reference in `style` ("nlm" or "apa").
+
+    Memoised by the item's content (never stale: another item is another key): citeproc takes
+    about 8 ms a reference, which a list of 20 studies or a claim's references paid on every
+    request."""
+    return _render_reference(json.dumps(item, sort_keys=True, default=str), style)
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_reference(item_json: str, style: str) -> str:
     from citeproc import (
         Citation,
         CitationItem,
@@ -366,7 +376,7 @@ def render_reference(item: dict[str, object], style: str = "nlm") -> str:
     )
     from citeproc.source.json import CiteProcJSON  # type: ignore[import-untyped]
 
-    item = {**item, "id": "ref"}
+    item = {**json.loads(item_json), "id": "ref"}
     bibliography = CitationStylesBibliography(
         _style(REFERENCE_STYLES[style][1]), CiteProcJSON([item]), formatter.plain
     )

@@ -8,14 +8,23 @@ For each round, every page is fetched right after the floor view (tools/bench_ur
 same middleware, one indexed 25-row query), so both see the same machine load; the medians and
 their ratio are printed. The first fetch of each page counts its queries and is not timed.
 Times are the server's: Django's test client runs the whole middleware stack in this process,
-without HTTP. The whole-page cache is off (PAGE_CACHE_PAGES=False) unless --cached: the times
-are what a page costs when it has to be built. Before each page's first fetch the cache version
-is bumped, as a publish does, so "first ms" is the page built from nothing; the later fetches
-reuse what every page of a list shares (its facet counts, its filter options) from the cache.
+without HTTP. Each page is measured twice in every round: *cold*, with the whole-page cache off
+(PAGE_CACHE_PAGES=False: what a page costs when it has to be built, and what a curator always
+gets), and *warm*, with it on (what an anonymous reader gets until the next publish), each
+against the same round's floor. Set CACHE_URL=redis://127.0.0.1:6379/1 to measure the shared
+Redis cache the deployment uses (else this process's memory). Before each page's first fetch
+the cache version is bumped, as a publish does, so "first ms" is the page built from nothing;
+the later cold fetches reuse what every page of a list shares (its facet counts, its filter
+options) from the cache. --cold-only skips the warm fetches.
 
 With --datasette, the same questions are asked of a Datasette serving the same SQLite file
 (over HTTP on the loopback, which adds about a millisecond to its side): its table page with
-two facets, a filtered table, page 50 by its keyset, and a word in the statement.
+two facets, a filtered table, page 50 by its keyset, and a word searched in the app's FTS5
+table of claims. Datasette lives in its own venv, never in the app's requirements:
+
+    python3 -m venv .venv-datasette && .venv-datasette/bin/pip install datasette==0.65.1
+    .venv-datasette/bin/datasette serve db.sqlite3 -p 8013 --setting num_sql_threads 1 \
+        --setting sql_time_limit_ms 60000 --setting facet_time_limit_ms 60000
 """
 
 import argparse
@@ -79,12 +88,16 @@ def datasette_questions(base: str) -> list[tuple[str, str]]:
         row = cursor.fetchone()
     after = row[0] if row else 0
     facets = "_size=20&_facet=category_id&_facet=certainty"
+    # Datasette's full-text search over the app's own FTS5 table of claims (rowid = claim id),
+    # in table order (unranked): its best case (a LIKE over every statement is far slower).
+    search = "status=published&_size=20&_fts_table=evidence_claim_fts&_fts_pk=id&_search="
     return [
         ("claim list", f"{base}/{table}?status=published&{facets}"),
         ("claim list, filtered", f"{base}/{table}?status=published&certainty=low&{facets}"),
         ("claim list, page 50", f"{base}/{table}?status=published&_size=20&_next={after}"),
-        ("search, rare term", f"{base}/{table}?statement__contains=mesotherapy&_size=20"),
-        ("search, common term", f"{base}/{table}?statement__contains=hair&_size=20"),
+        ("search, rare term", f"{base}/{table}?{search}mesotherapy"),
+        ("search, common term", f"{base}/{table}?{search}collagen"),
+        ("search, very common term", f"{base}/{table}?{search}hair"),
     ]  # fmt: skip
 
 
@@ -102,14 +115,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--urls", type=Path, default=REPO / "tools" / "benchmark_urls.txt")
-    parser.add_argument("--only", default="", help="Only pages whose name contains this.")
+    parser.add_argument(
+        "--only", default="", help="Only pages whose name contains one of these (separated by |)."
+    )
     parser.add_argument("--datasette", default="", help="Base URL of a Datasette database.")
-    parser.add_argument("--cached", action="store_true", help="Leave the page cache on.")
+    parser.add_argument("--cold-only", action="store_true", help="Skip the warm (cached) fetches.")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
@@ -123,59 +139,83 @@ def main() -> None:
     logging.getLogger("django.request").setLevel(logging.ERROR)
     values = placeholders()
     pages = [
-        (name, url.format(**values)) for name, url in load_urls(args.urls) if args.only in name
+        (name, url.format(**values))
+        for name, url in load_urls(args.urls)
+        if any(part.strip() in name for part in args.only.split("|"))
     ]
     overrides = {
         "ROOT_URLCONF": "bench_urls",
         "ALLOWED_HOSTS": ["testserver"],
         "PAGE_CACHE_SECONDS": 300,
-        "PAGE_CACHE_PAGES": args.cached,
+        "PAGE_CACHE_PAGES": False,
     }
+    warm = not args.cold_only
     client = Client(raise_request_exception=False)
+
+    def fetch(url: str, *, cached: bool) -> tuple[float, int]:
+        with override_settings(PAGE_CACHE_PAGES=cached):
+            return timed(client, url)
+
     with override_settings(**overrides):
-        counts, statuses, first = {}, {}, {}
+        counts, statuses, first, warm_counts = {}, {}, {}, {}
         for name, url in [("floor", "/__floor__/"), *pages]:
             page_cache.bump()  # as after a publish: nothing of this page is cached
             with counting_queries() as queries:
-                first[name], statuses[name] = timed(client, url)
+                first[name], statuses[name] = fetch(url, cached=False)
             counts[name] = queries[0]
-        floor_times, page_times = [], {name: [] for name, _ in pages}
+            if warm and name != "floor":
+                fetch(url, cached=True)  # stores the page
+                with counting_queries() as queries:
+                    fetch(url, cached=True)
+                warm_counts[name] = queries[0]
+        floor_times: list[float] = []
+        cold_times: dict[str, list[float]] = {name: [] for name, _ in pages}
+        warm_times: dict[str, list[float]] = {name: [] for name, _ in pages}
         for _ in range(max(1, args.runs)):
             for name, url in pages:
-                floor_times.append(timed(client, "/__floor__/")[0])
-                page_times[name].append(timed(client, url)[0])
+                floor_times.append(fetch("/__floor__/", cached=False)[0])
+                cold_times[name].append(fetch(url, cached=False)[0])
+                if warm:
+                    warm_times[name].append(fetch(url, cached=True)[0])
 
     floor = statistics.median(floor_times)
     claims = Claim.objects.count()
     studies = Study.objects.count()
     load = os.getloadavg()
+    backend = settings.CACHES[getattr(settings, "PAGE_CACHE_ALIAS", "default")]["BACKEND"]
     print(
         f"\n{connection.vendor}, {claims:,} claims, {studies:,} studies; {args.runs} interleaved "
-        f"runs per page, medians; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
-        f"on {os.cpu_count()} cores; whole-page cache {'on' if args.cached else 'off'}; "
-        "'first' is the first fetch after a publish (nothing cached), the median is of the "
-        "fetches after it (facet counts and filter options then come from the shared cache)\n"
+        f"runs per page (floor, cold, warm), medians; load average {load[0]:.1f} {load[1]:.1f} "
+        f"{load[2]:.1f} on {os.cpu_count()} cores; cache {backend.rsplit('.', 1)[-1]}. "
+        "'first' is the first fetch after a publish (nothing cached); 'cold' is the page built "
+        "(whole-page cache off; a list's facet counts and filter options from the shared "
+        "cache); 'warm' is the whole-page cache on, as an anonymous reader gets it\n"
     )
     ds = {}
     if args.datasette:
         for name, url in datasette_questions(args.datasette.rstrip("/")):
             ds[name] = time_http(url, args.runs)
-    header = "| page | URL | status | queries | first ms | median ms | floor ms | × floor |"
+    header = "| page | URL | status | queries | first ms | cold ms | × floor |"
+    if warm:
+        header += " warm queries | warm ms | × floor |"
     if ds:
         header += " Datasette ms |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
+    blanks = " |" * (header.count("|") - 8)
     print(
         f"| floor | /__floor__/ | {statuses['floor']} | {counts['floor']} | "
-        f"{first['floor']:.0f} | {floor:.1f} | | |" + (" |" if ds else "")
+        f"{first['floor']:.0f} | {floor:.1f} | 1.0 |" + blanks
     )
     for name, url in pages:
-        median = statistics.median(page_times[name])
+        cold = statistics.median(cold_times[name])
         row = (
             f"| {name} | `{url}` | {statuses[name]} | {counts[name]} | {first[name]:.0f} | "
-            f"{median:.1f} | "
-            f"{floor:.1f} | {median / floor:.1f} |"
+            f"{cold:.1f} | {cold / floor:.1f} |"
         )
+        if warm:
+            hot = statistics.median(warm_times[name])
+            row += f" {warm_counts[name]} | {hot:.1f} | {hot / floor:.1f} |"
         if ds:
             row += f" {ds[name]:.1f} |" if name in ds else " |"
         print(row)

@@ -1,11 +1,14 @@
 """The public claim list: facets, filters in the URL, and the same result as CSV."""
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from evidence.models import Claim, ClaimCategory
 from public.downloads import csv_download
-from public.facets import faceted_filters, filterset_problems, page_of
+from public.facets import faceted_filters, filters_key, filterset_problems, page_of
 from public.filters import ClaimFilter
+from public.page_cache import versioned, versioned_rows
 from public.queries import ByCategory, with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
 from studies.exporters import spreadsheet_cell
@@ -42,6 +45,20 @@ def claim_list(request):
     page_obj = page_of(request, claims, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
     active = {k: v for k, v in cleaned.items() if v and k != "sort"}
+    sort = cleaned.get("sort") or "category"
+    # The selects depend only on the filters (their counts and choices) and the sort.
+    selects = versioned(
+        f"{filters_key(filterset)}:selects:{sort}",
+        lambda: render_to_string(
+            "public/_claim_filter_selects.html",
+            {"facets": facets, "sort_choices": ClaimFilter.SORTS, "sort": sort},
+        ),
+    )
+    rows = versioned_rows(
+        "claim-list-row",
+        list(page_obj.object_list),
+        lambda claim: render_to_string("public/_claim_row.html", {"claim": claim}),
+    )
     return render(
         request,
         "public/claim_list.html",
@@ -50,11 +67,13 @@ def claim_list(request):
             "filterset": filterset,
             "facets": facets,
             "sort_choices": ClaimFilter.SORTS,
-            "sort": cleaned.get("sort") or "category",
+            "sort": sort,
+            "filter_selects": mark_safe(selects),  # noqa: S308 -- a rendered template
             "q": cleaned.get("q") or "",
             "active_filters": active,
             "page_obj": page_obj,
             "claims": page_obj.object_list,
+            "claim_rows": [mark_safe(row) for row in rows],  # noqa: S308 -- rendered templates
             "problems": problems,
         },
     )

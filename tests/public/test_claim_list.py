@@ -280,3 +280,29 @@ def test_a_deep_page_runs_as_many_queries_as_the_first(client, django_assert_max
         client.get(LIST)
     with django_assert_max_num_queries(len(first)):
         client.get(LIST, {"page": 3})
+
+
+def test_pages_sorted_by_certainty_run_strongest_first_then_by_slug_without_overlap(
+    client, monkeypatch
+):
+    from public.views import claims as claims_view
+
+    monkeypatch.setattr(claims_view, "PER_PAGE", 3)
+    levels = ["low", "high", "very_low", "moderate", "none"]
+    rank = {"high": 4, "moderate": 3, "low": 2, "very_low": 1, "none": 0}
+    made = []
+    for i in range(11):
+        certainty = levels[i % len(levels)]
+        slug = f"s-{(i * 7) % 11:02d}"
+        ClaimFactory(certainty=certainty, slug=slug)
+        made.append((-rank[certainty], slug))
+    # a curator's override is what a reader sees, and what the order follows
+    Claim.objects.filter(slug="s-00").update(
+        certainty_override="high", override_justification="A reviewer's reason."
+    )
+    made = [(-4, s) if s == "s-00" else (r, s) for r, s in made]
+    expected = [slug for _, slug in sorted(made)]
+    seen = []
+    for page in range(1, 5):
+        seen += listed(client.get(LIST, {"sort": "certainty", "page": page}))
+    assert seen == expected

@@ -157,3 +157,40 @@ def test_a_version_held_in_one_process_memory_lasts_only_as_long_as_a_page(setti
     expires = local._expire_info[local.make_and_validate_key(page_cache.VERSION_KEY)]
     assert expires is not None
     assert 0 < expires - time.time() <= settings.PAGE_CACHE_SECONDS
+
+
+def test_a_cached_claim_row_shows_a_new_grade_at_once_even_with_the_page_cache_off(
+    client, settings
+):
+    # The claim list's rows are kept per claim (versioned_rows), also for pages built afresh.
+    settings.PAGE_CACHE_PAGES = False
+    claim = ClaimFactory(statement="Rollers thicken hair.", certainty="low")
+    assert "grade-phrase certainty certainty-low" in client.get(LIST).content.decode()
+    claim.certainty = "high"
+    claim.save()
+    page = client.get(LIST).content.decode()
+    assert "grade-phrase certainty certainty-high" in page
+    assert "grade-phrase certainty certainty-low" not in page
+
+
+def test_a_shared_part_is_read_under_one_version_per_request(client, settings):
+    settings.PAGE_CACHE_PAGES = False
+    ClaimFactory(statement="Rollers thicken hair.")
+    client.get(LIST)
+    # between requests the version moves on a publish; inside one it is read once
+    assert page_cache._request_version.get() is None
+
+
+def test_the_home_page_claims_follow_a_publish_with_the_page_cache_off(
+    client, settings, curator, reviewer
+):
+    # The headline answers and the glance are kept per publish, also for pages built afresh.
+    settings.PAGE_CACHE_PAGES = False
+    home = reverse("evidence:home")
+    ClaimFactory(statement="Rollers thicken hair.")
+    draft = ClaimFactory(statement="Needles thin hair.", status=PublicationStatus.DRAFT)
+    assert b"Rollers thicken hair." in client.get(home).content
+    assert b"Needles thin hair." not in client.get(home).content
+    claim_submit(claim=draft, by=curator)
+    claim_publish(claim=draft, by=reviewer)
+    assert b"Needles thin hair." in client.get(home).content
