@@ -8,24 +8,15 @@ import logging
 import resource
 
 from celery import shared_task
-from django.db import OperationalError
 
 from evidence.services import claims_regrade
+from studies.tasks import RETRY_ON_DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
 
-# A database briefly unreachable or locked is no reason to give up: the regrade is one
-# transaction, so a retry starts it again from the top.
-@shared_task(
-    name="evidence.regrade",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=False,
-    max_retries=8,
-)
+# The regrade is one transaction, so a retry starts it again from the top.
+@shared_task(name="evidence.regrade", **RETRY_ON_DATABASE_ERRORS)
 def regrade_task(force: bool = False) -> None:
     """Regrade every claim whose inputs changed (every claim with `force`)."""
     summary = claims_regrade(force=force)

@@ -17,16 +17,20 @@ logger = logging.getLogger(__name__)
 
 
 # A database that is briefly unreachable or locked (a PostgreSQL restart, SQLite's table lock)
-# is no reason to give up: the job goes back to the queue (import_job_run) and runs again.
-@shared_task(
-    name="studies.import_citations",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=False,
-    max_retries=8,
-)
+# is no reason to give up: the task goes back to the queue and runs again, up to 8 times,
+# waiting 1, 2, 4 … up to 60 s between tries. Every task of the project retries this way.
+RETRY_ON_DATABASE_ERRORS = {
+    "ignore_result": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": False,
+    "max_retries": 8,
+}
+
+
+# The job goes back to the queue (import_job_run) before a retry runs it again.
+@shared_task(name="studies.import_citations", **RETRY_ON_DATABASE_ERRORS)
 def import_citations_task(job_id: int) -> None:
     """Import the file stored on ImportJob `job_id`, writing progress and the report to it."""
     started = time.perf_counter()

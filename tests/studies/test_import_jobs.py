@@ -142,6 +142,15 @@ def _redis_or_skip() -> None:
         pytest.skip(f"No Redis answers at {REDIS_URL}: the real-worker test needs one.")
 
 
+def _forget_queues():
+    for cached in ("default_queue", "queues", "router"):
+        celery_app.amqp.__dict__.pop(cached, None)
+    # and its connections: a send before this test's broker was set would keep going to the
+    # default broker (amqp://localhost, a RabbitMQ here) instead of this Redis
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker_on_redis(settings):
     """A Celery worker thread consuming a queue of its own on the local Redis."""
@@ -156,6 +165,9 @@ def celery_worker_on_redis(settings):
     settings.CELERY_BROKER_URL = REDIS_URL
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    # Celery keeps the default queue, the router and the connection pool it built at its first
+    # use (an earlier test's task, say): forget them, so this test's tasks reach this queue.
+    _forget_queues()
     try:
         with start_worker(
             celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
@@ -163,6 +175,7 @@ def celery_worker_on_redis(settings):
             yield worker
     finally:
         celery_app.conf.update(saved)
+        _forget_queues()
 
 
 @pytest.mark.django_db(transaction=True)
