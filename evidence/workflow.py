@@ -335,6 +335,15 @@ def claim_revision_withdraw(*, claim: Claim, by) -> Claim:
 # Mentions proposed by the claim matcher (evidence.admin_matching) ----------------------------
 
 
+def _passage(document: SourceDocument, start: int, end: int) -> Anchor:
+    """The anchor of the words at start–end of the document's text; WorkflowError when the span
+    is outside the text or holds no words."""
+    text = document.text
+    if not 0 <= start < end <= len(text) or not text[start:end].strip():
+        raise WorkflowError(f"Characters {start}–{end} are not a passage of “{document}”.")
+    return anchor_at(text, start, text[start:end])
+
+
 @transaction.atomic
 def mention_accept(
     *,
@@ -354,18 +363,15 @@ def mention_accept(
     claim and its document are all published. Raises WorkflowError for a span outside the
     text, an empty one, an unknown stance, or a place the claim is already marked at.
     """
-    text = document.text
-    if not 0 <= start < end <= len(text) or not text[start:end].strip():
-        raise WorkflowError(f"Characters {start}–{end} are not a passage of “{document}”.")
+    anchor = _passage(document, start, end)
     if stance not in MentionStance.values:
         raise WorkflowError(f"“{stance}” is not a stance: choose asserts, denies or qualifies.")
     if ClaimMention.objects.filter(claim=claim, document=document, start=start).exists():
         raise WorkflowError(f"“{claim.slug}” is already marked at character {start}.")
-    anchor = anchor_at(text, start, text[start:end])
     mention = ClaimMention(
         claim=claim,
         document=document,
-        quote=text[start:end],
+        quote=document.text[start:end],
         start=anchor.start,
         end=anchor.end,
         prefix=anchor.prefix,
@@ -493,16 +499,13 @@ def proposal_reject(
     quote with the text around it, so the pair stays rejected when the text is edited
     elsewhere (see rejected_spans). Rejecting the same pair again refreshes who and when.
     Writes nothing public. Raises WorkflowError for a span that is not a passage of the text."""
-    text = document.text
-    if not 0 <= start < end <= len(text) or not text[start:end].strip():
-        raise WorkflowError(f"Characters {start}–{end} are not a passage of “{document}”.")
-    anchor = anchor_at(text, start, text[start:end])
+    anchor = _passage(document, start, end)
     rejection, _ = MentionRejection.objects.update_or_create(
         document=document,
         claim=claim,
         start=anchor.start,
         defaults={
-            "quote": text[start:end],
+            "quote": document.text[start:end],
             "prefix": anchor.prefix,
             "suffix": anchor.suffix,
             "rejected_by": by if getattr(by, "pk", None) else None,
