@@ -72,6 +72,11 @@ def current_version() -> int:
     return int(version)
 
 
+def _this_request_version() -> int:
+    """The version the current request read first, or the current one outside a request."""
+    return _request_version.get() or current_version()
+
+
 def _set_version() -> None:
     _cache().set(VERSION_KEY, time.time_ns(), timeout=_version_timeout())
 
@@ -102,7 +107,7 @@ def conditional(
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
     etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
-    modified = int(stamp.timestamp()) if stamp else _modified(current_version())
+    modified = int(stamp.timestamp()) if stamp else _modified(_this_request_version())
     _with_validators(response, etag=etag, modified=modified)
     return get_conditional_response(request, etag=etag, last_modified=modified, response=response)
 
@@ -131,7 +136,7 @@ def versioned(name: str, compute):
     seconds = _seconds()
     if not seconds:
         return compute()
-    version = _request_version.get() or current_version()
+    version = _this_request_version()
     digest = hashlib.sha256(f"{version}:{name}".encode()).hexdigest()
     key = f"public-part:{digest}"
     value = _cache().get(key)
@@ -149,7 +154,7 @@ def versioned_rows(name: str, rows: list, render) -> list[str]:
     seconds = _seconds()
     if not seconds or not rows:
         return [render(row) for row in rows]
-    version = _request_version.get() or current_version()
+    version = _this_request_version()
     keys = [
         "public-row:" + hashlib.sha256(f"{version}:{name}:{row.pk}".encode()).hexdigest()
         for row in rows
@@ -187,7 +192,7 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        version = _request_version.get() or current_version()
+        version = _this_request_version()
         path = request.get_full_path()
         digest = hashlib.sha256(f"{version}:{path}".encode()).hexdigest()
         etag = f'"{digest[:32]}"'
