@@ -186,7 +186,8 @@ def work_queue(user) -> list[Section]:
         elif user.has_perm(publishers.get(type(record), "-")):
             review.count += 1
             review.rows.append(row)
-    if user.has_perm("evidence.publish_claimmention"):
+    reviews_mentions = user.has_perm("evidence.publish_claimmention")
+    if reviews_mentions:
         # Mentions have their own review (a draft accepted on a published claim or document).
         _fill(
             review,
@@ -196,9 +197,7 @@ def work_queue(user) -> list[Section]:
             lambda m: f"mention in {m.document.title}",
         )
     sections = [mine, sent]
-    if any(user.has_perm(permission) for _, permission in RECORDS) or user.has_perm(
-        "evidence.publish_claimmention"
-    ):
+    if reviews_mentions or any(user.has_perm(permission) for _, permission in RECORDS):
         sections.append(review)
     if user.has_perm("evidence.view_claimmention"):
         reanchor = Section(
