@@ -253,6 +253,12 @@ _CLAUSE_BOUNDARY = re.compile(
     r"and this|thereby|so that|others?)\b)",
     re.IGNORECASE,
 )
+# A name given in apposition ("Microneedling, also known as collagen induction therapy, …"): the
+# name is a piece of its own, since a name can carry a claim.
+_APPOSITIVE = re.compile(
+    r",\s+(?:also known as|also called|otherwise known as|sometimes called|or)\s+[^,;]{3,80}?,",
+    re.IGNORECASE,
+)
 _LEADING_SUBORDINATE = re.compile(
     r"^(?:while|although|though|whereas|even though|by \w+ing)\b[^,]{3,},\s+", re.I
 )
@@ -265,7 +271,7 @@ def split_clauses(sentence: Sentence) -> list[Sentence]:
     lead = _LEADING_SUBORDINATE.match(text)
     if lead:
         cuts.add(lead.end())
-    for boundary in _CLAUSE_BOUNDARY.finditer(text):
+    for boundary in chain(_CLAUSE_BOUNDARY.finditer(text), _APPOSITIVE.finditer(text)):
         cuts.update((boundary.start(), boundary.end()))
     points = sorted(cuts)
     clauses = []
@@ -377,8 +383,9 @@ def _phrase_pattern() -> tuple[
         r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![a-z0-9])"
     )
     inner: dict[str, tuple[str, ...]] = {}
+    whole = {_hyphens(p) for p in synonyms.WHOLE_PHRASES}
     for phrase, (concept, is_contrary) in table.items():
-        if is_contrary:
+        if is_contrary or phrase in whole:
             continue
         inside = [
             table[other][0]
@@ -635,6 +642,13 @@ class ClaimIndex:
             self.claim_units[owner].append(u)
         self.unit_lists = {t: list(p) for t, p in self.postings.items()}
         self.floor = FLOOR_TERMS * (statistics.median(self.idf.values()) if self.idf else 1.0)
+        # Each claim's signature: the curated concepts its statement names and no other
+        # claim's statement does ("non-invasive", "wound healing"). A piece naming one speaks
+        # of that claim, whatever else it says.
+        owners = Counter(t for core in self.core for t in core if t.startswith("§"))
+        self.signature: list[frozenset[str]] = [
+            frozenset(t for t in core if t.startswith("§") and owners[t] == 1) for core in self.core
+        ]
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -764,11 +778,15 @@ class ClaimIndex:
                 # A second claim in the same piece must fit nearly as well as the first.
                 floor = min_score
                 runner_up = ranked_here[1].score if len(ranked_here) > 1 else 0.0
-                if i == 0 and runner_up <= LONE_RATIO * ranked.score:
+                signed = not self.signature[ranked.position].isdisjoint(ranked.shared)
+                if signed or (i == 0 and runner_up <= LONE_RATIO * ranked.score):
                     # The second-best margin rule: a claim far ahead of every other claim
-                    # is trusted at a lower score.
+                    # is trusted at a lower score; so is a claim whose signature the piece
+                    # names, however close its neighbours.
                     floor = min_score * LONE_FACTOR
-                if ranked.score >= floor and ranked.score >= ranked_here[0].score - MARGIN:
+                if ranked.score >= floor and (
+                    signed or ranked.score >= ranked_here[0].score - MARGIN
+                ):
                     candidates.append((ranked, piece, piece_terms))
         candidates.sort(key=lambda c: (-c[0].score, c[1].start, c[0].claim.slug))
         # Greedy, best first: a further claim must explain words the claims taken so far do
