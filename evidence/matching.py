@@ -13,7 +13,8 @@ How it works, in order (docs/matching.md has the figures):
 2. **Clauses.** A sentence that makes two claims ("…is generally safe, its efficacy is still an
    area of ongoing research") is also cut at clause boundaries (a semicolon or colon, ", but",
    ", which", a leading "While …," or "By …ing …,"); each claim is matched to the piece,
-   sentence or clause, that fits it best, and its span is that piece.
+   sentence or clause, that fits it best, and its span is that piece. A name in apposition
+   (", also known as collagen induction therapy,") is a piece of its own.
 3. **Ranking.** Okapi BM25 over *units*: each claim's statement and each quote of its mentions.
    Words are lower-cased, stemmed lightly, possessives, stop words and framing words ("benefit",
    "ability") dropped; phrases of the curated synonym list (evidence.synonyms) become one
@@ -21,9 +22,11 @@ How it works, in order (docs/matching.md has the figures):
    counts too, and the words stay. A claim's score is its best unit's: the BM25 weight of the
    unit's terms the piece contains over the unit's own total (how much of the known wording is
    there), blended equally with how much of the piece that unit explains (a piece weighs at
-   least a few terms). Scores lie in [0, 1]. A further claim in a sentence must bring words of
-   its own statement that the claims taken do not explain; a piece's best claim far ahead of
-   the runner-up is trusted a little below the min score.
+   least a few terms). Scores lie in [0, 1]. Claims are taken most specific first (the one
+   whose statement names more of the sentence's curated concepts), and a further claim in a
+   sentence must bring words of its own statement that the claims taken do not explain; a
+   piece's best claim far ahead of the runner-up, or a claim whose signature concept (one no
+   other statement names) the piece names, is trusted a little below the min score.
    Optionally (an `Embedder` given, evidence.matching_semantic), the lexical top candidates of
    each piece are re-scored by their similarity in meaning.
 4. **Stance.** Within the matched piece: a contrary phrase ("minimally invasive" against
@@ -788,10 +791,21 @@ class ClaimIndex:
                     signed or ranked.score >= ranked_here[0].score - MARGIN
                 ):
                     candidates.append((ranked, piece, piece_terms))
-        candidates.sort(key=lambda c: (-c[0].score, c[1].start, c[0].claim.slug))
-        # Greedy, best first: a further claim must explain words the claims taken so far do
-        # not (a sentence about blood flow feeding follicles is not also "strengthens
-        # follicles" just because it names follicles).
+        # Greedy, the most specific claim first: the one whose own statement names more of
+        # the sentence's curated concepts (blood flow *and* follicles: "blood flow feeds the
+        # follicles" before "strengthens the follicles"), then the best score. A further claim
+        # must explain words the claims taken so far do not (a sentence about blood flow
+        # feeding follicles is not also "strengthens follicles" just because it names
+        # follicles).
+        concepts = {t for t in terms(sentence.text[:MAX_PIECE_CHARS]).counts if t.startswith("§")}
+        candidates.sort(
+            key=lambda c: (
+                -len(self.core[c[0].position] & concepts),
+                -c[0].score,
+                c[1].start,
+                c[0].claim.slug,
+            )
+        )
         best: dict[str, tuple[Ranked, Sentence, Terms]] = {}
         explained: set[str] = set()
         for ranked, piece, piece_terms in candidates:

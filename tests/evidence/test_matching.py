@@ -277,7 +277,7 @@ def test_the_development_set_figures_hold_and_every_written_denial_is_right():
     text = normalize_text((SEED / "scalp-microneedling-article.txt").read_text(encoding="utf-8"))
     figures = evaluate(text, seed_claims())
     # docs/matching.md reports these; a change that lowers them must say so there.
-    assert figures.f1 >= 0.895
+    assert figures.f1 >= 0.90  # issue 12 target
     assert figures.precision >= 0.92
     assert figures.denials_right == figures.denials_total
     assert figures.stance_accuracy == 1.0
@@ -367,6 +367,39 @@ def test_a_concept_two_claims_state_is_no_signature_and_keeps_the_margin():
         ]
     )
     assert "§blood flow" not in index.signature[0] | index.signature[1]
+
+
+def test_the_claim_naming_more_of_the_sentences_concepts_is_taken_before_a_better_scoring_one():
+    # The relative clause fits "strengthens follicles" best, but the sentence names blood flow
+    # *and* follicles, which "blood flow feeds the follicles" relates: taken first, it is not
+    # shut out as explaining nothing new.
+    index = ClaimIndex(
+        [
+            KnownClaim(
+                "more-blood",
+                "Scalp microneedling increases blood circulation in the scalp.",
+                ("enhance blood circulation to the affected areas",),
+            ),
+            KnownClaim(
+                "blood-feeds-follicles",
+                "Increased scalp blood flow delivers more nutrients and oxygen to hair follicles.",
+                ("which is crucial for delivering nutrients and oxygen to the follicles",),
+            ),
+            KnownClaim(
+                "strengthens-follicles",
+                "Scalp microneedling strengthens hair follicles and improves their health.",
+                ("its ability to improve hair follicle health",),
+            ),
+            *CLAIMS[4:],
+        ]
+    )
+    clause = "which is crucial for follicle health."
+    text = f"For the scalp, this means enhanced blood circulation, {clause}"
+    assert [r.claim.slug for r in index.rank(clause)][:2] == [
+        "strengthens-follicles",
+        "blood-feeds-follicles",
+    ]
+    assert "blood-feeds-follicles" in {m.claim for m in index.match_text(text).matches}
 
 
 def test_a_name_given_in_apposition_is_its_own_piece_and_says_its_claim(index):
