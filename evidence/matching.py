@@ -383,7 +383,7 @@ def _phrase_pattern() -> tuple[
         table[_hyphens(phrase)] = (synonyms.canonical(concept), True)
     ordered = sorted(table, key=lambda p: (-len(p), p))
     pattern = re.compile(
-        r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![a-z0-9])"
+        r"(?<![a-z0-9])(" + "|".join(re.escape(p) for p in ordered) + r")(?:e?s)?(?![a-z0-9])"
     )
     inner: dict[str, tuple[str, ...]] = {}
     whole = {_hyphens(p) for p in synonyms.WHOLE_PHRASES}
@@ -432,7 +432,7 @@ def terms(text: str) -> Terms:
     rest: list[str] = []
     cursor = 0
     for hit in pattern.finditer(lowered):
-        concept, is_contrary = table[hit.group()]
+        concept, is_contrary = table[hit.group(1)]
         rest.append(lowered[cursor : hit.start()])
         cursor = hit.end()
         key = "§" + concept
@@ -445,7 +445,7 @@ def terms(text: str) -> Terms:
             rest.append(" ")
         counts[key] += CONCEPT_TF
         surface.setdefault(key, hit.group())
-        for nested in inner.get(hit.group(), ()):
+        for nested in inner.get(hit.group(1), ()):
             counts["§" + nested] += CONCEPT_TF
             surface.setdefault("§" + nested, hit.group())
     rest.append(lowered[cursor:])

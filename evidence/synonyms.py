@@ -85,6 +85,9 @@ MATCHER_GROUPS: tuple[tuple[str, ...], ...] = (
         "increasing collagen",
     ),
     NUTRIENT_DELIVERY,
+    # The verbs of two nouns in GROUPS ("helps minoxidil penetrate", "regrows hair").
+    ("absorption", "absorb", "absorbs", "absorbed", "penetrate", "penetrates", "penetrating"),
+    ("hair growth", "regrow", "regrows", "regrowing", "grows hair", "growing hair"),
     ("wound healing", "healing response", "healing process", "natural healing", "tissue repair"),
     ("effective", "efficacy", "effectiveness", "efficacious"),
     (

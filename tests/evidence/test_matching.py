@@ -412,6 +412,14 @@ def test_a_name_given_in_apposition_is_its_own_piece_and_says_its_claim(index):
     assert text[match.start : match.end] == "also known as collagen induction therapy"
 
 
+def test_a_phrase_in_the_plural_and_a_nouns_verb_name_the_same_concept():
+    counts = terms("Derma rollers help minoxidil penetrate and regrow hair.").counts
+    assert {"§microneedling", "§absorption", "§topical treatment", "§hair growth"} <= set(counts)
+    assert "§microneedling" in terms("two dermapens").counts
+    # The plural is of the whole phrase's last word only: "safest" is not "safe".
+    assert "§safe" not in terms("the safest option").counts
+
+
 def test_nutrients_delivered_by_the_blood_are_not_a_topical_treatments_absorption():
     assert "§absorption" in terms("better delivery of minoxidil").counts
     assert "§absorption" not in terms("blood flow and nutrient delivery").counts
