@@ -306,3 +306,27 @@ def test_pages_sorted_by_certainty_run_strongest_first_then_by_slug_without_over
     for page in range(1, 5):
         seen += listed(client.get(LIST, {"sort": "certainty", "page": page}))
     assert seen == expected
+
+
+def test_the_certainty_sort_is_read_from_its_index_on_either_database(base):
+    # SQLite matches an expression index only when the query writes the same literals, and
+    # Django binds them as parameters unless told otherwise; without the index every
+    # published claim is sorted (110-190 ms at 100,000 claims).
+    from django.db import connection
+
+    from public.filters import ClaimFilter
+
+    queryset = ClaimFilter({"sort": "certainty"}, queryset=Claim.objects.published()).qs
+    sql, params = queryset.values("pk")[:20].query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A near-empty table is rightly scanned; forbid the scan and the sort so the plan
+            # shows whether the index can give the order.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sql}", params)
+        plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
+    assert "evidence_claim_certainty_order" in plan, plan
+    assert "TEMP B-TREE" not in plan.upper(), plan  # SQLite's sort of the whole result
