@@ -1,7 +1,7 @@
 """The read-only JSON API: published records only, filtered by the public pages' own
 FilterSets (public/filters.py), paged by a cursor, conditional, rate-limited."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
@@ -25,7 +25,7 @@ from public.page_cache import (
     shared_answer_set,
     signed_in,
 )
-from public.queries import with_published_claim_count, with_published_links
+from public.queries import with_published_claim_count
 from studies.models import Study, StudyStatus
 
 
@@ -117,11 +117,32 @@ class StudyViewSet(OpenViewSet):
     filterset_class = ApiStudyFilter
 
     def get_queryset(self):
-        return with_published_links(with_published_claim_count(Study.objects.published()))
+        return with_published_claim_count(Study.objects.published()).prefetch_related(
+            _published_links()
+        )
+
+
+def _published_links() -> Prefetch:
+    """Each study's links to published claims, in the claims' category order (as the study
+    page lists them): only what the API shows of a link, its claim's slug and its direction."""
+    links = (
+        EvidenceLink.objects.filter(claim__status=PublicationStatus.PUBLISHED)
+        .annotate(claim_slug=F("claim__slug"))
+        .only("study", "direction")
+        .order_by("claim__category__order", "claim__slug")
+    )
+    return Prefetch("evidence_links", queryset=links, to_attr="published_links")
 
 
 def _public_mentions() -> Prefetch:
-    mentions = ClaimMention.objects.public().select_related("claim").order_by("start", "pk")
+    """A document's public mentions in reading order: only the columns the API shows, and the
+    claim's slug (not the whole claim, with its stored grade)."""
+    mentions = (
+        ClaimMention.objects.public()
+        .annotate(claim_slug=F("claim__slug"))
+        .only("document", "quote", "start", "end", "prefix", "suffix", "stance")
+        .order_by("start", "pk")
+    )
     return Prefetch("mentions", queryset=mentions, to_attr="published_mentions")
 
 
