@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from evidence.models import Claim, PublicationStatus
+from evidence.models import Claim, PublicationStatus, SourceDocument
 from public.filters import ClaimFilter, StudyFilter
 from studies.models import Study, StudyStatus
 from tests.factories import (
@@ -371,3 +371,20 @@ def test_a_route_resolved_once_per_response_writes_what_reverse_writes(rf, setti
     ]:
         with pytest.raises(NoReverseMatch):
             _route(serializer, name, kwarg, value)
+
+
+def test_a_mention_written_directly_is_what_the_serializer_fields_give(rf):
+    from api.serializers import MentionSerializer
+    from api.views import _public_mentions
+
+    mention = ClaimMentionFactory(prefix="before ", suffix=" after")
+    document = SourceDocument.objects.prefetch_related(_public_mentions()).get(
+        pk=mention.document_id
+    )
+    [shown] = document.published_mentions
+    serializer = MentionSerializer(context={"request": rf.get("/")})
+    generic = super(MentionSerializer, serializer).to_representation(shown)
+
+    assert serializer.to_representation(shown) == generic
+    assert list(serializer.to_representation(shown)) == list(generic), "in the same order"
+    assert generic["claim"] == mention.claim.slug
