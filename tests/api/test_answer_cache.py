@@ -52,6 +52,8 @@ def test_an_unchanged_answer_is_served_to_a_reader_without_a_query(
     assert again.content == first.content
     assert again["Content-Type"] == first["Content-Type"] == "application/json"
     assert again["ETag"] == first["ETag"] and again["Last-Modified"] == first["Last-Modified"]
+    headers = {name: first[name] for name in first.headers if name != "X-Request-ID"}
+    assert {name: again[name] for name in again.headers if name != "X-Request-ID"} == headers
 
 
 def test_a_published_claim_is_in_the_api_at_once_after_the_publish(client, curator, reviewer):
@@ -168,6 +170,17 @@ def test_each_host_and_query_gets_its_own_answer(client, settings):
     assert [row["statement"] for row in high["results"]] == ["High claim."]
     assert low["results"][0]["links"]["api"].startswith("http://a.example/")
     assert other_host["results"][0]["links"]["api"].startswith("http://b.example/")
+
+
+def test_an_answer_in_another_media_type_is_stored_apart(client):
+    ClaimFactory()
+    compact = client.get(CLAIMS)
+    indented = client.get(CLAIMS, headers={"accept": "application/json; indent=4"})
+    again = client.get(CLAIMS)
+
+    assert b'\n    "next"' in indented.content
+    assert b"\n" not in compact.content and again.content == compact.content
+    assert indented.json() == compact.json()
 
 
 @pytest.mark.parametrize("off", [{"PAGE_CACHE_SECONDS": 0}, {"PAGE_CACHE_PAGES": False}])
