@@ -25,7 +25,8 @@ see), so a curator's freshly built page uses them too.
 
 `conditional` gives any other response (the JSON API, FHIR, annotations) the same headers: an
 ETag from its body, a Last-Modified from the version, a 304 when the client's copy is current,
-with no query.
+with no query. The JSON API's whole answers are kept too, under the same version and rules
+(`shared_answer_*`, at the end of this module).
 """
 
 import contextlib
