@@ -41,10 +41,12 @@ ApiStudyFilter = _without_sort(StudyFilter)
 
 
 class OpenViewSet(viewsets.ReadOnlyModelViewSet):
-    """GET only, anonymous, conditional, with a 429 that says what the limit is. An anonymous
-    reader's whole answer comes from the shared cache until the next publish
-    (`page_cache.shared_answer_*`); it is looked up in `list` and `retrieve`, so authentication
-    and the rate limit (in `initial`) apply to it as to a built one."""
+    """GET only, anonymous, conditional, with a 429 that says what the limit is."""
+
+    # (Not in the docstring: drf-spectacular publishes it as every operation's description.)
+    # An anonymous reader's whole answer comes from the shared cache until the next publish
+    # (`page_cache.shared_answer_*`); it is looked up in `list` and `retrieve`, so authentication
+    # and the rate limit (in `initial`) apply to it as to a built one.
 
     lookup_value_regex = "[0-9]+"
     answer_key: str | None = None  # where this request's built answer is stored, if anywhere
