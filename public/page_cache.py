@@ -173,6 +173,36 @@ def versioned_rows(name: str, rows: list, render) -> list[str]:
     return out
 
 
+def versioned_rows_of(name: str, pks: list, fetch, render) -> list[str]:
+    """`versioned_rows` for a page known by its rows' primary keys: only the rows the cache
+    lacks are read, `fetch(pks)` giving their instances in any order, so a page whose rows
+    are all cached costs no read of them at all (a claim row's seven correlated subqueries and
+    its model instance: about 8 ms of a 15 ms cold claim list at 1M claims)."""
+    seconds = _seconds()
+    if not seconds or not pks:
+        found = {row.pk: row for row in fetch(pks)} if pks else {}
+        return [render(found[pk]) for pk in pks if pk in found]
+    version = _this_request_version()
+    keys = {
+        pk: "public-row:" + hashlib.sha256(f"{version}:{name}:{pk}".encode()).hexdigest()
+        for pk in pks
+    }
+    cached = _cache().get_many(list(keys.values()))
+    wanted = [pk for pk in pks if keys[pk] not in cached]
+    fresh = {}
+    if wanted:
+        for row in fetch(wanted):
+            fresh[keys[row.pk]] = render(row)
+        _cache().set_many(fresh, seconds)
+    out = []
+    for pk in pks:
+        key = keys[pk]
+        html = cached.get(key, fresh.get(key))
+        if html is not None:  # a row gone between the two reads is left out
+            out.append(html)
+    return out
+
+
 def cached_page(view):
     """The view's page from the cache for anonymous readers (see the module's docstring)."""
 
