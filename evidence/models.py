@@ -244,23 +244,31 @@ class ClaimQuerySet(models.QuerySet):
 
     # --- The claim page (public/views/claim_detail.py) ---
 
-    def for_detail(self):
+    @staticmethod
+    def link_outcomes() -> tuple[models.Prefetch, models.Prefetch]:
+        """A link's key outcome and its study's outcomes, each with their arms: what the
+        Summary of Findings as reported shows (a claim not graded yet)."""
+        arms = Outcome.objects.prefetch_related("arms")
+        return (
+            models.Prefetch("outcome", queryset=arms),
+            models.Prefetch("study__outcomes", queryset=arms),
+        )
+
+    def for_detail(self, *, outcomes: bool = True):
         """Everything the claim page shows, in a fixed number of queries however many rows:
-        `published_links` (links to published studies, each with its study, its key outcome
-        and the study's outcomes with their arms) and `published_mentions` (mentions in
-        published documents, without the documents' full text)."""
+        `published_links` (links to published studies, each with its study and, with
+        `outcomes`, its key outcome and the study's outcomes with their arms: four queries a
+        graded claim's page does not use) and `published_mentions` (mentions in published
+        documents, without the documents' full text)."""
         from studies.models import StudyStatus
 
-        arms = Outcome.objects.prefetch_related("arms")
         links = (
             EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
             .select_related("study")
             .order_by()  # the view orders them by design; Meta.ordering would join claims
-            .prefetch_related(
-                models.Prefetch("outcome", queryset=arms),
-                models.Prefetch("study__outcomes", queryset=arms),
-            )
         )
+        if outcomes:
+            links = links.prefetch_related(*self.link_outcomes())
         mentions = (
             ClaimMention.objects.public()
             .select_related("document")

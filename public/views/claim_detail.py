@@ -6,11 +6,12 @@ regraded (an empty or old grade_detail) falls back to its stored rationale and t
 the studies reported them.
 """
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from evidence import grading
-from evidence.models import Claim, EvidenceLink, LinkDirection
+from evidence.models import Claim, ClaimQuerySet, EvidenceLink, LinkDirection
 from public.grade_page import claim_page
 from public.summary import bottom_line, by_design, graded_body, summary_of_findings
 from studies.models import Study
@@ -18,7 +19,7 @@ from studies.models import Study
 
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Drafts and claims in review are a 404 exactly like a missing slug.
-    claim = get_object_or_404(Claim.objects.published().for_detail(), slug=slug)
+    claim = get_object_or_404(Claim.objects.published().for_detail(outcomes=False), slug=slug)
     links = sorted(claim.published_links, key=_evidence_order)
     page = claim_page(claim.grade_detail)
     context = {
@@ -32,6 +33,8 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "references": [link.study for link in links],
     }
     if page is None:
+        # Not graded yet: the outcomes as the studies reported them (read only here).
+        prefetch_related_objects(links, *ClaimQuerySet.link_outcomes())
         body = graded_body(link.as_linked_study() for link in links)
         context["sentence"] = claim.plain_summary.strip() or bottom_line(
             certainty=claim.effective_certainty, direction=claim.effective_direction, body=body

@@ -298,3 +298,24 @@ def test_the_page_takes_the_same_number_of_queries_for_5_or_50_rows(
 
     assert html.count('<li class="mention">') == rows
     assert _section(html, "summary-of-findings").count("<li>") == rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [5, 50])
+def test_a_graded_claims_page_does_not_read_the_outcomes_as_reported(client, rows):
+    # Its page comes from the stored grade; the outcomes and arms as the studies reported them
+    # are read only for a claim not graded yet (four queries a graded page would not use).
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from evidence.services import claims_regrade
+
+    claim = _claim_with(rows)
+    claims_regrade()
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        html = _html(client, claim)
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert captured.captured_queries and "studies_outcome" not in tables
+    assert len(captured.captured_queries) <= QUERY_CAP - 4
+    assert html.count('<li class="mention">') == rows
