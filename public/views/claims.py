@@ -16,10 +16,11 @@ from studies.exporters import spreadsheet_cell
 PER_PAGE = 20
 
 
-def _claim_filter(request) -> ClaimFilter:
-    return ClaimFilter(
-        request.GET, queryset=with_link_tallies(Claim.objects.published().for_list())
-    )
+def claim_filter(params) -> ClaimFilter:
+    """The claim list's FilterSet for these parameters (a request's GET): the list, its CSV
+    and the worker that warms the list's facet counts after a publish (public.tasks) build the
+    same one, so they share its parts in the cache."""
+    return ClaimFilter(params, queryset=with_link_tallies(Claim.objects.published().for_list()))
 
 
 def _in_category_order(filterset: ClaimFilter, facets):
@@ -38,7 +39,7 @@ def _in_category_order(filterset: ClaimFilter, facets):
 
 
 def claim_list(request):
-    filterset = _claim_filter(request)
+    filterset = claim_filter(request.GET)
     problems = filterset_problems(filterset)
     facets = faceted_filters(filterset)
     claims = _in_category_order(filterset, facets)
@@ -94,7 +95,7 @@ CSV_COLUMNS = [
 def claim_list_csv(request):
     """Every claim of the current filtered result (not only one page), one row each, streamed:
     the claims are read in chunks, so a download of a million rows holds one chunk at a time."""
-    filterset = _claim_filter(request)
+    filterset = claim_filter(request.GET)
     url = request.build_absolute_uri("/").rstrip("/")
     rows = (
         [

@@ -90,7 +90,7 @@ def _home_claims() -> tuple[str, str]:
 
 
 def home(request):
-    headlines_html, glance_html = versioned("home-claims", _home_claims)
+    headlines_html, glance_html = home_claims()
     documents = list(
         SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
             "title", "slug", "source"
@@ -248,6 +248,26 @@ def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
     return cells
 
 
+def map_sizes() -> dict[int, int]:
+    """{category pk: published claims}, counted once per publish (a grouped count of every
+    published claim: 0.7 s at 1M)."""
+    return versioned(
+        "map-sizes",
+        lambda: dict(
+            Claim.objects.published()
+            .order_by()
+            .values_list("category_id")
+            .annotate(n=Count("pk"))
+            .values_list("category_id", "n")
+        ),
+    )
+
+
+def home_claims() -> tuple[str, str]:
+    """The home page's headline answers and claims at a glance, rendered once per publish."""
+    return versioned("home-claims", _home_claims)
+
+
 def evidence_map(request):
     problems = []
     categories = list(ClaimCategory.objects.all())
@@ -261,16 +281,7 @@ def evidence_map(request):
     # In category order, one category at a time by the (status, category, slug) index; the
     # claims per category counted once per publish.
     listed = [selected] if selected else categories
-    sizes = versioned(
-        "map-sizes",
-        lambda: dict(
-            Claim.objects.published()
-            .order_by()
-            .values_list("category_id")
-            .annotate(n=Count("pk"))
-            .values_list("category_id", "n")
-        ),
-    )
+    sizes = map_sizes()
     in_order = ByCategory(
         with_link_tallies(Claim.objects.published().select_related("category")),
         [(c.pk, sizes.get(c.pk, 0)) for c in listed],

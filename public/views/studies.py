@@ -35,8 +35,14 @@ def _published_study(pk: int, queryset=None) -> Study:
     return get_object_or_404(queryset.published(), pk=pk)
 
 
+def study_filter(params) -> StudyFilter:
+    """The study list's FilterSet for these parameters (a request's GET); public.tasks warms
+    the unfiltered one's facet counts after a publish."""
+    return StudyFilter(params, queryset=studies_for_list(Study.objects.published()))
+
+
 def study_list(request):
-    filterset = StudyFilter(request.GET, queryset=studies_for_list(Study.objects.published()))
+    filterset = study_filter(request.GET)
     problems = filterset_problems(filterset)
     page_obj = page_of(request, filterset.qs, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
