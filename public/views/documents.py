@@ -268,16 +268,10 @@ def home_claims() -> tuple[str, str]:
     return versioned("home-claims", _home_claims)
 
 
-def evidence_map(request):
-    problems = []
-    categories = list(ClaimCategory.objects.all())
-    wanted = request.GET.get("category", "").strip()
-    selected = None
-    if wanted:
-        selected = next((c for c in categories if c.slug == wanted), None)
-        if selected is None:
-            shown = wanted[:MAX_SHOWN_INPUT]
-            problems.append(f"There is no category “{shown}”, so every category is shown.")
+def _map_table(request, categories: list, selected) -> tuple[str, list[str]]:
+    """The map's table (one page of rows) and pagination, rendered, and the page's problems
+    (a page that is not a number or past the end)."""
+    problems: list[str] = []
     # In category order, one category at a time by the (status, category, slug) index; the
     # claims per category counted once per publish.
     listed = [selected] if selected else categories
@@ -313,19 +307,47 @@ def evidence_map(request):
         (category, list(group))
         for category, group in groupby(rows, key=lambda row: row["claim"].category)
     ]
-    return render(
-        request,
-        "public/evidence_map.html",
+    html = render_to_string(
+        "public/_map_table.html",
         {
-            "nav": "map",
-            "problems": problems,
-            "categories": categories,
+            "request": request,
             "selected": selected,
             "designs": designs,
             "groups": groups,
             "claim_count": page_obj.paginator.count,
             "claim_count_text": page_obj.paginator.count_text,
             "page_obj": page_obj,
+        },
+    )
+    return html, problems
+
+
+def evidence_map(request):
+    problems = []
+    categories = versioned("map-categories", lambda: list(ClaimCategory.objects.all()))
+    wanted = request.GET.get("category", "").strip()
+    selected = None
+    if wanted:
+        selected = next((c for c in categories if c.slug == wanted), None)
+        if selected is None:
+            shown = wanted[:MAX_SHOWN_INPUT]
+            problems.append(f"There is no category “{shown}”, so every category is shown.")
+    # The table holds published data only and depends on nothing but the query string (its
+    # page, its category, and the parameters its pagination links keep): rendered once per
+    # publish for each, so a map read after the first costs one cache read.
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    table_html, page_problems = versioned(
+        f"map-table:{query}", lambda: _map_table(request, categories, selected)
+    )
+    return render(
+        request,
+        "public/evidence_map.html",
+        {
+            "nav": "map",
+            "problems": problems + page_problems,
+            "categories": categories,
+            "selected": selected,
+            "map_html": mark_safe(table_html),  # noqa: S308 -- a rendered template
             "direction_key": [(d, DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
         },
     )
