@@ -95,7 +95,9 @@ def schedule_warm() -> None:
         return
     token = object()
     _scheduled.token = token
-    transaction.on_commit(lambda: _run_if_last(token))
+    # Robust: a broker that cannot take the task is logged, never the writer's error (the
+    # write is committed; the first reader then builds the parts, as without a worker).
+    transaction.on_commit(lambda: _run_if_last(token), robust=True)
 
 
 def warm_on_change(sender, **kwargs) -> None:

@@ -146,3 +146,16 @@ def test_a_bad_filter_value_after_a_warm_says_so_and_lists_the_rest(client, base
     response = client.get(url, params)
     assert response.status_code == 200
     assert re.search(r"This filter was ignored", response.content.decode())
+
+
+def test_a_broker_that_refuses_the_warm_does_not_fail_the_publish(
+    client, base, curator, reviewer, monkeypatch, django_capture_on_commit_callbacks
+):
+    def refuse(version):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.warm_parts_task, "delay", refuse)
+    draft = publish_a_new_claim(base, curator, reviewer, django_capture_on_commit_callbacks)
+    draft.refresh_from_db()
+    assert draft.status == PublicationStatus.PUBLISHED
+    assert b"Rollers thicken hair." in client.get(CLAIMS).content
