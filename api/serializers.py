@@ -1,8 +1,10 @@
 """What the API shows of each published record: the fields the public pages show, never a
 curator's notes (extraction notes, citation keys, who changed what)."""
 
+import re
 from typing import Any
 
+from django.urls import NoReverseMatch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -112,6 +114,34 @@ def _absolute(serializer: serializers.Serializer | serializers.Field, path: str)
     return request.build_absolute_uri(path) if request is not None else path
 
 
+# A value no route's pattern rejects for being digits, resolved once per response in its place.
+_MARK = "98765432109876543210"
+_PLAIN = re.compile(r"[-a-zA-Z0-9_]+")  # written into a URL as it is: nothing to quote
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _route(serializer: serializers.Serializer | serializers.Field, name: str, kwarg: str, value):
+    """`reverse(name, kwargs={kwarg: value}, request=...)`, the route resolved once per response
+    (a list shows it for every record) and the value written into it, when the value is plain
+    enough for reverse to write it unchanged; anything else goes through reverse itself."""
+    request = serializer.context.get("request")
+    templates = serializer.context.setdefault("route_templates", {})
+    template = templates.get((name, kwarg))
+    if template is None:
+        url = reverse(name, kwargs={kwarg: _MARK}, request=request)
+        try:
+            reverse(name, kwargs={kwarg: "a"})
+            plain = _PLAIN
+        except NoReverseMatch:
+            plain = _DIGITS  # a number's route
+        template = (*url.split(_MARK), plain) if url.count(_MARK) == 1 else ()
+        templates[(name, kwarg)] = template
+    text = str(value)
+    if template and template[2].fullmatch(text):
+        return f"{template[0]}{text}{template[1]}"
+    return reverse(name, kwargs={kwarg: value}, request=request)
+
+
 @extend_schema_field(OpenApiTypes.URI)
 class PageUrlField(serializers.Field):
     """The absolute address of the record's public page."""
@@ -132,8 +162,7 @@ class RouteUrlField(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, value) -> str:
-        kwargs = {self.kwarg: getattr(value, self.attribute)}
-        return reverse(self.route, kwargs=kwargs, request=self.context.get("request"))
+        return _route(self, self.route, self.kwarg, getattr(value, self.attribute))
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -194,18 +223,17 @@ class ClaimSerializer(serializers.ModelSerializer):
         }
     )
     def get_links(self, claim: Claim) -> dict[str, str]:
-        request = self.context.get("request")
         return {
             "page": _absolute(self, claim.get_absolute_url()),
-            "api": reverse("api:claim-detail", kwargs={"slug": claim.slug}, request=request),
-            "fhir": reverse("open:fhir_evidence", kwargs={"pk": claim.pk}, request=request),
-            "badge": reverse("open:badge", kwargs={"slug": claim.slug}, request=request),
-            "history": reverse("open:claim_feed", kwargs={"slug": claim.slug}, request=request),
+            "api": _route(self, "api:claim-detail", "slug", claim.slug),
+            "fhir": _route(self, "open:fhir_evidence", "pk", claim.pk),
+            "badge": _route(self, "open:badge", "slug", claim.slug),
+            "history": _route(self, "open:claim_feed", "slug", claim.slug),
         }
 
 
 class StudyClaimSerializer(serializers.Serializer):
-    claim = serializers.CharField(source="claim.slug")
+    claim = serializers.CharField(source="claim_slug")  # annotated: the claim is not loaded
     direction = serializers.CharField()
 
 
@@ -269,11 +297,25 @@ class StudySerializer(serializers.ModelSerializer):
 
 
 class MentionSerializer(serializers.ModelSerializer):
-    claim = serializers.CharField(source="claim.slug")
+    claim = serializers.CharField(source="claim_slug")  # annotated: the claim is not loaded
 
     class Meta:
         model = ClaimMention
         fields = ["id", "claim", "quote", "start", "end", "prefix", "suffix", "stance"]
+
+    def to_representation(self, instance: ClaimMention) -> dict[str, Any]:
+        """The fields above, written directly (what the generic walk gives, without its cost per
+        field: a page of documents holds hundreds of mentions)."""
+        return {
+            "id": instance.pk,
+            "claim": str(instance.claim_slug),
+            "quote": str(instance.quote),
+            "start": int(instance.start),
+            "end": int(instance.end),
+            "prefix": str(instance.prefix),
+            "suffix": str(instance.suffix),
+            "stance": str(instance.stance),
+        }
 
 
 class DocumentSerializer(serializers.ModelSerializer):

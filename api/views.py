@@ -1,10 +1,11 @@
 """The read-only JSON API: published records only, filtered by the public pages' own
 FilterSets (public/filters.py), paged by a cursor, conditional, rate-limited."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
+from rest_framework.response import Response
 
 from api import serializers
 from evidence.models import (
@@ -16,8 +17,15 @@ from evidence.models import (
     SourceDocument,
 )
 from public.filters import ClaimFilter, StudyFilter
-from public.page_cache import conditional
-from public.queries import with_published_claim_count, with_published_links
+from public.page_cache import (
+    conditional,
+    one_version,
+    shared_answer_get,
+    shared_answer_key,
+    shared_answer_set,
+    signed_in,
+)
+from public.queries import with_published_claim_count
 from studies.models import Study, StudyStatus
 
 
@@ -35,13 +43,49 @@ ApiStudyFilter = _without_sort(StudyFilter)
 class OpenViewSet(viewsets.ReadOnlyModelViewSet):
     """GET only, anonymous, conditional, with a 429 that says what the limit is."""
 
+    # (Not in the docstring: drf-spectacular publishes it as every operation's description.)
+    # An anonymous reader's whole answer comes from the shared cache until the next publish
+    # (`page_cache.shared_answer_*`); it is looked up in `list` and `retrieve`, so authentication
+    # and the rate limit (in `initial`) apply to it as to a built one.
+
     lookup_value_regex = "[0-9]+"
+    answer_key: str | None = None  # where this request's built answer is stored, if anywhere
+    session_signed_in = False
+
+    def dispatch(self, request, *args, **kwargs):
+        # Before the framework's authentication sets request.user to its own (none here).
+        self.session_signed_in = signed_in(request)
+        with one_version():
+            return super().dispatch(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        return self._shared(super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._shared(super().retrieve, request, *args, **kwargs)
+
+    def _shared(self, build, request, *args, **kwargs):
+        authenticated = request.user is not None and request.user.is_authenticated
+        if not (self.session_signed_in or authenticated):
+            key = shared_answer_key(request._request, variant=request.accepted_media_type)
+            answer = shared_answer_get(request._request, key) if key else None
+            if answer is not None:
+                return answer
+            self.answer_key = key
+        return build(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method in ("GET", "HEAD") and response.status_code == 200:
+        if (
+            request.method in ("GET", "HEAD")
+            and isinstance(response, Response)
+            and response.status_code == 200
+        ):
             response.render()
-            return conditional(request, response)
+            answer = conditional(request, response)  # the validators set on `response` too
+            if self.answer_key:
+                shared_answer_set(self.answer_key, response)
+            return answer
         return response
 
     def throttled(self, request, wait):
@@ -75,11 +119,32 @@ class StudyViewSet(OpenViewSet):
     filterset_class = ApiStudyFilter
 
     def get_queryset(self):
-        return with_published_links(with_published_claim_count(Study.objects.published()))
+        return with_published_claim_count(Study.objects.published()).prefetch_related(
+            _published_links()
+        )
+
+
+def _published_links() -> Prefetch:
+    """Each study's links to published claims, in the claims' category order (as the study
+    page lists them): only what the API shows of a link, its claim's slug and its direction."""
+    links = (
+        EvidenceLink.objects.filter(claim__status=PublicationStatus.PUBLISHED)
+        .annotate(claim_slug=F("claim__slug"))
+        .only("study", "direction")
+        .order_by("claim__category__order", "claim__slug")
+    )
+    return Prefetch("evidence_links", queryset=links, to_attr="published_links")
 
 
 def _public_mentions() -> Prefetch:
-    mentions = ClaimMention.objects.public().select_related("claim").order_by("start", "pk")
+    """A document's public mentions in reading order: only the columns the API shows, and the
+    claim's slug (not the whole claim, with its stored grade)."""
+    mentions = (
+        ClaimMention.objects.public()
+        .annotate(claim_slug=F("claim__slug"))
+        .only("document", "quote", "start", "end", "prefix", "suffix", "stance")
+        .order_by("start", "pk")
+    )
     return Prefetch("mentions", queryset=mentions, to_attr="published_mentions")
 
 

@@ -13,7 +13,8 @@ How it works, in order (docs/matching.md has the figures):
 2. **Clauses.** A sentence that makes two claims ("…is generally safe, its efficacy is still an
    area of ongoing research") is also cut at clause boundaries (a semicolon or colon, ", but",
    ", which", a leading "While …," or "By …ing …,"); each claim is matched to the piece,
-   sentence or clause, that fits it best, and its span is that piece.
+   sentence or clause, that fits it best, and its span is that piece. A name in apposition
+   (", also known as collagen induction therapy,") is a piece of its own.
 3. **Ranking.** Okapi BM25 over *units*: each claim's statement and each quote of its mentions.
    Words are lower-cased, stemmed lightly, possessives, stop words and framing words ("benefit",
    "ability") dropped; phrases of the curated synonym list (evidence.synonyms) become one
@@ -21,9 +22,11 @@ How it works, in order (docs/matching.md has the figures):
    counts too, and the words stay. A claim's score is its best unit's: the BM25 weight of the
    unit's terms the piece contains over the unit's own total (how much of the known wording is
    there), blended equally with how much of the piece that unit explains (a piece weighs at
-   least a few terms). Scores lie in [0, 1]. A further claim in a sentence must bring words of
-   its own statement that the claims taken do not explain; a piece's best claim far ahead of
-   the runner-up is trusted a little below the min score.
+   least a few terms). Scores lie in [0, 1]. Claims are taken most specific first (the one
+   whose statement names more of the sentence's curated concepts), and a further claim in a
+   sentence must bring words of its own statement that the claims taken do not explain; a
+   piece's best claim far ahead of the runner-up, or a claim whose signature concept (one no
+   other statement names) the piece names, is trusted a little below the min score.
    Optionally (an `Embedder` given, evidence.matching_semantic), the lexical top candidates of
    each piece are re-scored by their similarity in meaning.
 4. **Stance.** Within the matched piece: a contrary phrase ("minimally invasive" against
@@ -253,6 +256,12 @@ _CLAUSE_BOUNDARY = re.compile(
     r"and this|thereby|so that|others?)\b)",
     re.IGNORECASE,
 )
+# A name given in apposition ("Microneedling, also known as collagen induction therapy, …"): the
+# name is a piece of its own, since a name can carry a claim.
+_APPOSITIVE = re.compile(
+    r",\s+(?:also known as|also called|otherwise known as|sometimes called|or)\s+[^,;]{3,80}?,",
+    re.IGNORECASE,
+)
 _LEADING_SUBORDINATE = re.compile(
     r"^(?:while|although|though|whereas|even though|by \w+ing)\b[^,]{3,},\s+", re.I
 )
@@ -265,7 +274,7 @@ def split_clauses(sentence: Sentence) -> list[Sentence]:
     lead = _LEADING_SUBORDINATE.match(text)
     if lead:
         cuts.add(lead.end())
-    for boundary in _CLAUSE_BOUNDARY.finditer(text):
+    for boundary in chain(_CLAUSE_BOUNDARY.finditer(text), _APPOSITIVE.finditer(text)):
         cuts.update((boundary.start(), boundary.end()))
     points = sorted(cuts)
     clauses = []
@@ -374,11 +383,12 @@ def _phrase_pattern() -> tuple[
         table[_hyphens(phrase)] = (synonyms.canonical(concept), True)
     ordered = sorted(table, key=lambda p: (-len(p), p))
     pattern = re.compile(
-        r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![a-z0-9])"
+        r"(?<![a-z0-9])(" + "|".join(re.escape(p) for p in ordered) + r")(?:e?s)?(?![a-z0-9])"
     )
     inner: dict[str, tuple[str, ...]] = {}
+    whole = {_hyphens(p) for p in synonyms.WHOLE_PHRASES}
     for phrase, (concept, is_contrary) in table.items():
-        if is_contrary:
+        if is_contrary or phrase in whole:
             continue
         inside = [
             table[other][0]
@@ -422,7 +432,7 @@ def terms(text: str) -> Terms:
     rest: list[str] = []
     cursor = 0
     for hit in pattern.finditer(lowered):
-        concept, is_contrary = table[hit.group()]
+        concept, is_contrary = table[hit.group(1)]
         rest.append(lowered[cursor : hit.start()])
         cursor = hit.end()
         key = "§" + concept
@@ -435,7 +445,7 @@ def terms(text: str) -> Terms:
             rest.append(" ")
         counts[key] += CONCEPT_TF
         surface.setdefault(key, hit.group())
-        for nested in inner.get(hit.group(), ()):
+        for nested in inner.get(hit.group(1), ()):
             counts["§" + nested] += CONCEPT_TF
             surface.setdefault("§" + nested, hit.group())
     rest.append(lowered[cursor:])
@@ -635,6 +645,13 @@ class ClaimIndex:
             self.claim_units[owner].append(u)
         self.unit_lists = {t: list(p) for t, p in self.postings.items()}
         self.floor = FLOOR_TERMS * (statistics.median(self.idf.values()) if self.idf else 1.0)
+        # Each claim's signature: the curated concepts its statement names and no other
+        # claim's statement does ("non-invasive", "wound healing"). A piece naming one speaks
+        # of that claim, whatever else it says.
+        owners = Counter(t for core in self.core for t in core if t.startswith("§"))
+        self.signature: list[frozenset[str]] = [
+            frozenset(t for t in core if t.startswith("§") and owners[t] == 1) for core in self.core
+        ]
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -764,16 +781,31 @@ class ClaimIndex:
                 # A second claim in the same piece must fit nearly as well as the first.
                 floor = min_score
                 runner_up = ranked_here[1].score if len(ranked_here) > 1 else 0.0
-                if i == 0 and runner_up <= LONE_RATIO * ranked.score:
+                signed = not self.signature[ranked.position].isdisjoint(ranked.shared)
+                if signed or (i == 0 and runner_up <= LONE_RATIO * ranked.score):
                     # The second-best margin rule: a claim far ahead of every other claim
-                    # is trusted at a lower score.
+                    # is trusted at a lower score; so is a claim whose signature the piece
+                    # names, however close its neighbours.
                     floor = min_score * LONE_FACTOR
-                if ranked.score >= floor and ranked.score >= ranked_here[0].score - MARGIN:
+                if ranked.score >= floor and (
+                    signed or ranked.score >= ranked_here[0].score - MARGIN
+                ):
                     candidates.append((ranked, piece, piece_terms))
-        candidates.sort(key=lambda c: (-c[0].score, c[1].start, c[0].claim.slug))
-        # Greedy, best first: a further claim must explain words the claims taken so far do
-        # not (a sentence about blood flow feeding follicles is not also "strengthens
-        # follicles" just because it names follicles).
+        # Greedy, the most specific claim first: the one whose own statement names more of
+        # the sentence's curated concepts (blood flow *and* follicles: "blood flow feeds the
+        # follicles" before "strengthens the follicles"), then the best score. A further claim
+        # must explain words the claims taken so far do not (a sentence about blood flow
+        # feeding follicles is not also "strengthens follicles" just because it names
+        # follicles).
+        concepts = {t for t in terms(sentence.text[:MAX_PIECE_CHARS]).counts if t.startswith("§")}
+        candidates.sort(
+            key=lambda c: (
+                -len(self.core[c[0].position] & concepts),
+                -c[0].score,
+                c[1].start,
+                c[0].claim.slug,
+            )
+        )
         best: dict[str, tuple[Ranked, Sentence, Terms]] = {}
         explained: set[str] = set()
         for ranked, piece, piece_terms in candidates:

@@ -135,6 +135,28 @@ class ClaimCategory(models.Model):
         return [k.strip().lower() for k in self.keywords.split(",") if k.strip()]
 
 
+def _sql_literal(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"not a constant to inline: {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("'", "''") + "'"
+
+
+class InlineConstants(models.Func):
+    """An expression of constants (no user input) with its parameters written into the SQL as
+    literals on SQLite, so the query's expression is the very text of an expression index."""
+
+    template = "%(expressions)s"
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, output_field=expression.output_field, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        return sql % tuple(_sql_literal(p) for p in params), ()
+
+
 class ClaimQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PublicationStatus.PUBLISHED)
@@ -167,6 +189,14 @@ class ClaimQuerySet(models.QuerySet):
             default=0,
             output_field=models.IntegerField(),
         )
+
+    @staticmethod
+    def certainty_rank_order():
+        """`certainty_rank_expression` for ORDER BY, written so SQLite reads it from the
+        evidence_claim_certainty_order index: SQLite uses an expression index only for the same
+        expression with the same literals, and Django would send the CASE's levels and ranks
+        as bound parameters."""
+        return InlineConstants(ClaimQuerySet.certainty_rank_expression())
 
     def with_effective_grade(self):
         """Annotates `certainty_shown` and `direction_shown` (override-aware)."""

@@ -53,11 +53,41 @@ GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Nutrients carried by the blood, not a topical treatment's "delivery" into the skin: the longer
+# phrase wins, and the shorter one inside it names nothing ("nutrient delivery" is not absorption).
+NUTRIENT_DELIVERY: tuple[str, ...] = (
+    "nutrient delivery",
+    "delivery of nutrients",
+    "deliver nutrients",
+    "delivers nutrients",
+    "delivering nutrients",
+    "deliver more nutrients",
+    "delivers more nutrients",
+)
+# Phrases whose words mean something else inside them: no concept of a shorter phrase within.
+WHOLE_PHRASES: frozenset[str] = frozenset(NUTRIENT_DELIVERY)
+
 # Groups the claim matcher adds to GROUPS (the site search keeps GROUPS alone: its queries are
-# pinned to them). A group whose first phrase is in GROUPS extends that group. These are the
+# pinned to them). A group whose first phrase is in GROUPS extends that group;
+# any other is a concept of its own. These are the
 # ways health articles word a mechanism or the state of the evidence, not quotes of any article.
 MATCHER_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("collagen", "collagen induction"),
+    # Inducing collagen, as against collagen itself: "collagen induction therapy" names the
+    # claim that microneedling induces collagen; "collagen gives the skin structure" does not.
+    (
+        "collagen induction",
+        "induce collagen",
+        "induces collagen",
+        "inducing collagen",
+        "increase collagen",
+        "increases collagen",
+        "increased collagen",
+        "increasing collagen",
+    ),
+    NUTRIENT_DELIVERY,
+    # The verbs of two nouns in GROUPS ("helps minoxidil penetrate", "regrows hair").
+    ("absorption", "absorb", "absorbs", "absorbed", "penetrate", "penetrates", "penetrating"),
+    ("hair growth", "regrow", "regrows", "regrowing", "grows hair", "growing hair"),
     ("wound healing", "healing response", "healing process", "natural healing", "tissue repair"),
     ("effective", "efficacy", "effectiveness", "efficacious"),
     (
@@ -73,6 +103,10 @@ MATCHER_GROUPS: tuple[tuple[str, ...], ...] = (
         "more trials",
         "larger trials",
         "still being studied",
+        "ongoing research",
+        "research is ongoing",
+        "research continues",
+        "continues to be studied",
         "under investigation",
         "preliminary evidence",
         "evidence is preliminary",
@@ -102,9 +136,12 @@ _INDEX = _index(GROUPS)
 def _matcher_index() -> dict[str, tuple[str, ...]]:
     index = dict(_INDEX)
     for group in MATCHER_GROUPS:
-        base = _INDEX.get(normalise(group[0]), group)
+        base = _INDEX.get(normalise(group[0]))
         for phrase in group:
-            index.setdefault(normalise(phrase), base)
+            if base is None:  # a group of its own: its phrases are its own
+                index[normalise(phrase)] = group
+            else:  # extends a search group
+                index.setdefault(normalise(phrase), base)
     return index
 
 

@@ -25,9 +25,11 @@ see), so a curator's freshly built page uses them too.
 
 `conditional` gives any other response (the JSON API, FHIR, annotations) the same headers: an
 ETag from its body, a Last-Modified from the version, a 304 when the client's copy is current,
-with no query.
+with no query. The JSON API's whole answers are kept too, under the same version and rules
+(`shared_answer_*`, at the end of this module).
 """
 
+import contextlib
 import contextvars
 import functools
 import hashlib
@@ -40,7 +42,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_http_date, quote_etag
 
 VERSION_KEY = "public-pages:version"
 WATCHED_APPS = frozenset({"studies", "evidence"})
@@ -171,6 +173,36 @@ def versioned_rows(name: str, rows: list, render) -> list[str]:
     return out
 
 
+def versioned_rows_of(name: str, pks: list, fetch, render) -> list[str]:
+    """`versioned_rows` for a page known by its rows' primary keys: only the rows the cache
+    lacks are read, `fetch(pks)` giving their instances in any order, so a page whose rows
+    are all cached costs no read of them at all (a claim row's seven correlated subqueries and
+    its model instance: about 8 ms of a 15 ms cold claim list at 1M claims)."""
+    seconds = _seconds()
+    if not seconds or not pks:
+        found = {row.pk: row for row in fetch(pks)} if pks else {}
+        return [render(found[pk]) for pk in pks if pk in found]
+    version = _this_request_version()
+    keys = {
+        pk: "public-row:" + hashlib.sha256(f"{version}:{name}:{pk}".encode()).hexdigest()
+        for pk in pks
+    }
+    cached = _cache().get_many(list(keys.values()))
+    wanted = [pk for pk in pks if keys[pk] not in cached]
+    fresh = {}
+    if wanted:
+        for row in fetch(wanted):
+            fresh[keys[row.pk]] = render(row)
+        _cache().set_many(fresh, seconds)
+    out = []
+    for pk in pks:
+        key = keys[pk]
+        html = cached.get(key, fresh.get(key))
+        if html is not None:  # a row gone between the two reads is left out
+            out.append(html)
+    return out
+
+
 def cached_page(view):
     """The view's page from the cache for anonymous readers (see the module's docstring)."""
 
@@ -216,3 +248,74 @@ def cached_page(view):
         return response
 
     return wrapper
+
+
+# --- Whole answers of the JSON API (api/views.py) ---
+#
+# An anonymous GET's rendered answer is stored under the version, its absolute URL (scheme, host
+# and query: a cursor's `next` link names them) and the negotiated media type: its bytes, its
+# content type and its validators, never Python objects. The API's views look it up after
+# authentication and throttling, so a cached answer still counts against the rate limit. Off
+# with the whole-page cache (PAGE_CACHE_SECONDS=0 or PAGE_CACHE_PAGES=False).
+
+
+@contextlib.contextmanager
+def one_version():
+    """The current request reads the version once, as `cached_page` does, while the cache is on."""
+    if not _seconds():
+        yield
+        return
+    token = _request_version.set(current_version())
+    try:
+        yield
+    finally:
+        _request_version.reset(token)
+
+
+def signed_in(request: HttpRequest) -> bool:
+    """Whether the request carries a signed-in session: without a session cookie it cannot, and
+    is answered without reading the session (or adding `Vary: Cookie`). Django REST framework
+    replaces `request.user` by its own authentication's user, so the API asks this first."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def shared_answer_key(request: HttpRequest, *, variant: str) -> str | None:
+    """The cache key of this anonymous GET's whole answer in the `variant` (its media type), or
+    None when the answer must be built and not stored: the cache or whole answers off, another
+    method, a signed-in user."""
+    if not _seconds() or not getattr(settings, "PAGE_CACHE_PAGES", True):
+        return None
+    if request.method not in ("GET", "HEAD") or signed_in(request):
+        return None
+    version = _this_request_version()
+    url = request.build_absolute_uri()
+    digest = hashlib.sha256(f"{version}:{variant}:{url}".encode()).hexdigest()
+    return f"public-answer:{digest}"
+
+
+def shared_answer_get(request: HttpRequest, key: str) -> HttpResponse | None:
+    """The stored answer with its validators, or a 304 when the client's copy is current; None
+    when nothing is stored under `key`."""
+    stored = _cache().get(key)
+    if stored is None:
+        return None
+    content, content_type, etag, modified = stored
+    response = _with_validators(
+        HttpResponse(content, content_type=content_type), etag=etag, modified=modified
+    )
+    return get_conditional_response(request, etag=etag, last_modified=modified, response=response)
+
+
+def shared_answer_set(key: str, response: HttpResponse) -> None:
+    """Store a rendered 200 that carries its validators (see `conditional`) under `key`; any
+    other answer, or one setting a cookie, is not stored."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    etag, modified = response.get("ETag"), response.get("Last-Modified")
+    if not etag or not modified:
+        return
+    stored = (response.content, response["Content-Type"], etag, parse_http_date(modified))
+    _cache().set(key, stored, _seconds())

@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from evidence.models import Claim, PublicationStatus
+from evidence.models import Claim, PublicationStatus, SourceDocument
 from public.filters import ClaimFilter, StudyFilter
 from studies.models import Study, StudyStatus
 from tests.factories import (
@@ -342,3 +342,49 @@ def test_a_study_in_the_api_carries_its_abstract_indexing_and_structured_names(c
     )
     assert body["author_names"][0]["family"] == "Berg"
     assert body["author_names"][0]["non-dropping-particle"] == "van der"
+
+
+def test_a_route_resolved_once_per_response_writes_what_reverse_writes(rf, settings):
+    from django.urls import NoReverseMatch
+    from rest_framework.reverse import reverse as drf_reverse
+
+    from api.serializers import ClaimSerializer, _route
+
+    settings.ALLOWED_HOSTS = ["a.example"]
+    serializer = ClaimSerializer(context={"request": rf.get("/api/claims/", HTTP_HOST="a.example")})
+    request = serializer.context["request"]
+    cases = [
+        ("api:claim-detail", "slug", "some-claim_2"),
+        ("open:fhir_evidence", "pk", 12345),
+        ("open:badge", "slug", "x"),
+        ("api:study-detail", "pk", "007"),
+    ]
+    for name, kwarg, value in cases:
+        expected = drf_reverse(name, kwargs={kwarg: value}, request=request)
+        assert _route(serializer, name, kwarg, value) == expected
+        assert _route(serializer, name, kwarg, value) == expected, "the second, from the template"
+    assert expected.startswith("http://a.example/api/studies/007/")
+    # A value reverse would refuse is refused the same way, not written into the template.
+    for name, kwarg, value in [
+        ("open:fhir_evidence", "pk", "abc"),
+        ("api:claim-detail", "slug", "a b"),
+    ]:
+        with pytest.raises(NoReverseMatch):
+            _route(serializer, name, kwarg, value)
+
+
+def test_a_mention_written_directly_is_what_the_serializer_fields_give(rf):
+    from api.serializers import MentionSerializer
+    from api.views import _public_mentions
+
+    mention = ClaimMentionFactory(prefix="before ", suffix=" after")
+    document = SourceDocument.objects.prefetch_related(_public_mentions()).get(
+        pk=mention.document_id
+    )
+    [shown] = document.published_mentions
+    serializer = MentionSerializer(context={"request": rf.get("/")})
+    generic = super(MentionSerializer, serializer).to_representation(shown)
+
+    assert serializer.to_representation(shown) == generic
+    assert list(serializer.to_representation(shown)) == list(generic), "in the same order"
+    assert generic["claim"] == mention.claim.slug

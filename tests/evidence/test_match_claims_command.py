@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from evidence.matching_index import clear_cache
 from tests.factories import ClaimFactory
@@ -75,6 +76,15 @@ def test_an_unreadable_file_and_a_bad_score_are_clear_errors(tmp_path):
         run(str(tmp_path / "missing.txt"))
     with pytest.raises(CommandError, match="between 0 and 1"):
         run(str(tmp_path / "missing.txt"), "--min-score", "3")
+
+
+def test_a_database_without_the_claims_table_is_a_clear_error_not_a_traceback(article):
+    # A fresh checkout before `make run`: the tables do not exist yet. (The rename is undone
+    # with the test's transaction.)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE evidence_claim RENAME TO evidence_claim_elsewhere")
+    with pytest.raises(CommandError, match="make run"):
+        run(str(article))
 
 
 def test_an_empty_file_gives_an_empty_list(tmp_path):

@@ -5,10 +5,12 @@ The claims and sentences here are test data written for these tests, in the seed
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from evidence import matching
 from evidence.anchoring import normalize_text
 from evidence.matching import (
     ClaimIndex,
@@ -275,8 +277,8 @@ def test_the_development_set_figures_hold_and_every_written_denial_is_right():
     text = normalize_text((SEED / "scalp-microneedling-article.txt").read_text(encoding="utf-8"))
     figures = evaluate(text, seed_claims())
     # docs/matching.md reports these; a change that lowers them must say so there.
-    assert figures.f1 >= 0.85
-    assert figures.precision >= 0.90
+    assert figures.f1 >= 0.90  # issue 12 target
+    assert figures.precision >= 0.92
     assert figures.denials_right == figures.denials_total
     assert figures.stance_accuracy == 1.0
 
@@ -333,6 +335,95 @@ def test_a_claim_far_ahead_of_every_other_is_kept_a_little_below_the_min_score(i
         "more-clinical-trials-needed"
     ]
     assert index.match_text(text, min_score=ranked.score / 0.8 + 0.01).matches == []
+
+
+def test_a_claim_whose_signature_the_sentence_names_is_kept_beside_a_closer_neighbour():
+    # "non-invasive" is named by no other claim's statement: the sentence says it, even though
+    # the effective claim's mention ("a non-invasive treatment option") fits it better.
+    mention = "holds promise as a non-invasive treatment option for improving hair health"
+    claims = [
+        replace(c, quotes=(mention,) if c.slug == "effective-for-hair-loss" else ())
+        if c.slug in {"effective-for-hair-loss", "is-non-invasive"}
+        else c
+        for c in CLAIMS
+    ]
+    index = ClaimIndex(claims)
+    assert index.signature[0] == {"§non-invasive"}  # is-non-invasive, first in CLAIMS
+    text = "It offers a non-invasive and effective option for those looking to improve hair health."
+    [best, runner_up, *_] = index.rank(text)
+    assert best.claim.slug == "effective-for-hair-loss"
+    assert runner_up.score < best.score - matching.MARGIN  # outside the usual margin
+    assert {m.claim for m in index.match_text(text).matches} == {
+        "effective-for-hair-loss",
+        "is-non-invasive",
+    }
+
+
+def test_a_concept_two_claims_state_is_no_signature_and_keeps_the_margin():
+    index = ClaimIndex(
+        [
+            KnownClaim("more-blood", "Microneedling increases blood flow in the scalp."),
+            KnownClaim("blood-feeds", "Blood flow feeds the hair follicles."),
+        ]
+    )
+    assert "§blood flow" not in index.signature[0] | index.signature[1]
+
+
+def test_the_claim_naming_more_of_the_sentences_concepts_is_taken_before_a_better_scoring_one():
+    # The relative clause fits "strengthens follicles" best, but the sentence names blood flow
+    # *and* follicles, which "blood flow feeds the follicles" relates: taken first, it is not
+    # shut out as explaining nothing new.
+    index = ClaimIndex(
+        [
+            KnownClaim(
+                "more-blood",
+                "Scalp microneedling increases blood circulation in the scalp.",
+                ("enhance blood circulation to the affected areas",),
+            ),
+            KnownClaim(
+                "blood-feeds-follicles",
+                "Increased scalp blood flow delivers more nutrients and oxygen to hair follicles.",
+                ("which is crucial for delivering nutrients and oxygen to the follicles",),
+            ),
+            KnownClaim(
+                "strengthens-follicles",
+                "Scalp microneedling strengthens hair follicles and improves their health.",
+                ("its ability to improve hair follicle health",),
+            ),
+            *CLAIMS[4:],
+        ]
+    )
+    clause = "which is crucial for follicle health."
+    text = f"For the scalp, this means enhanced blood circulation, {clause}"
+    assert [r.claim.slug for r in index.rank(clause)][:2] == [
+        "strengthens-follicles",
+        "blood-feeds-follicles",
+    ]
+    assert "blood-feeds-follicles" in {m.claim for m in index.match_text(text).matches}
+
+
+def test_a_name_given_in_apposition_is_its_own_piece_and_says_its_claim(index):
+    text = (
+        "Microneedling, also known as collagen induction therapy, has gained attention in "
+        "dermatology and cosmetic treatments."
+    )
+    [match] = index.match_text(text).matches
+    assert match.claim == "induces-collagen"
+    assert text[match.start : match.end] == "also known as collagen induction therapy"
+
+
+def test_a_phrase_in_the_plural_and_a_nouns_verb_name_the_same_concept():
+    counts = terms("Derma rollers help minoxidil penetrate and regrow hair.").counts
+    assert {"§microneedling", "§absorption", "§topical treatment", "§hair growth"} <= set(counts)
+    assert "§microneedling" in terms("two dermapens").counts
+    # The plural is of the whole phrase's last word only: "safest" is not "safe".
+    assert "§safe" not in terms("the safest option").counts
+
+
+def test_nutrients_delivered_by_the_blood_are_not_a_topical_treatments_absorption():
+    assert "§absorption" in terms("better delivery of minoxidil").counts
+    assert "§absorption" not in terms("blood flow and nutrient delivery").counts
+    assert "§absorption" not in terms("the delivery of nutrients to follicles").counts
 
 
 # --- Hostile input ---

@@ -50,7 +50,7 @@ class StandIn:
 
 CLAIMS = [
     KnownClaim("blood-flow", "Microneedling increases blood flow in the scalp."),
-    KnownClaim("collagen", "Microneedling increases collagen production in the scalp."),
+    KnownClaim("collagen", "Microneedling increases the collagen production in the scalp."),
 ]
 
 

@@ -79,3 +79,24 @@ def test_regrade_can_be_limited_to_named_claims():
 def test_regrade_refuses_an_unknown_slug_clearly():
     with pytest.raises(CommandError, match="No claim with slug: nope."):
         regrade("nope")
+
+
+def test_regrade_keeps_no_sql_text_with_debug_on_but_still_lets_a_test_count_queries(settings):
+    # `make regrade` runs with DEBUG on; Django would keep every batch's megabytes of SQL (4.3 GB
+    # for a full regrade at a million claims).
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from evidence.services import claims_regrade
+
+    settings.DEBUG = True
+    EvidenceLinkFactory(claim=ClaimFactory(slug="density"), study=StudyFactory(participants=500))
+    reset_queries()
+    claims_regrade(force=True)
+    assert len(connection.queries) > 0  # what the command stops
+    reset_queries()
+    call_command("regrade", "--force", stdout=StringIO())
+    assert connection.queries == []
+    with CaptureQueriesContext(connection) as captured:
+        call_command("regrade", "--force", stdout=StringIO())
+    assert len(captured.captured_queries) > 0

@@ -293,9 +293,9 @@ def test_a_regrade_after_no_change_writes_nothing_and_records_no_history(
 
 
 def services_checks():
-    from tests.evidence.test_services import CHECKS
+    from tests.evidence.test_services import CHECKS, STATE_CHECK
 
-    return CHECKS
+    return CHECKS + STATE_CHECK  # the world holds a claim about the state of the evidence
 
 
 def test_a_targeted_regrade_stores_the_same_fingerprints_as_a_full_one(world):

@@ -57,10 +57,10 @@ def test_each_claim_shows_its_certainty_badge_and_published_counts(client, base)
 
 
 def test_mentions_in_unpublished_documents_are_not_counted(client, base):
-    claim = client.get(LIST).context["claims"]
-    c2 = next(c for c in claim if c.slug == "c2")
-    assert c2.mention_count == 0
-    assert c2.published_study_count == 1  # the draft RCT is not counted
+    page = client.get(LIST).content.decode()
+    [c2] = [row for row in page.split('<li class="claim">')[1:] if 'href="/claims/c2/"' in row]
+    assert "0 mentions in the article" in c2
+    assert "1 study" in c2  # the draft RCT is not counted
 
 
 @pytest.mark.parametrize(
@@ -219,9 +219,10 @@ def make_claims(n: int) -> None:
         ClaimMentionFactory(claim=claim)
 
 
-# Savepoint and release (ATOMIC_REQUESTS), the categories, the page (read by category; its total
-# is the category facet's), five facets, two choice lists; one more at a category boundary.
-LIST_QUERIES = 12
+# Savepoint and release (ATOMIC_REQUESTS), the categories, the page's keys (read by category;
+# its total is the category facet's), the rows not cached yet (all, the first time), five facets,
+# two choice lists; one more at a category boundary.
+LIST_QUERIES = 13
 # Savepoint and release, the rows.
 CSV_QUERIES = 3
 
@@ -306,3 +307,27 @@ def test_pages_sorted_by_certainty_run_strongest_first_then_by_slug_without_over
     for page in range(1, 5):
         seen += listed(client.get(LIST, {"sort": "certainty", "page": page}))
     assert seen == expected
+
+
+def test_the_certainty_sort_is_read_from_its_index_on_either_database(base):
+    # SQLite matches an expression index only when the query writes the same literals, and
+    # Django binds them as parameters unless told otherwise; without the index every
+    # published claim is sorted (110-190 ms at 100,000 claims).
+    from django.db import connection
+
+    from public.filters import ClaimFilter
+
+    queryset = ClaimFilter({"sort": "certainty"}, queryset=Claim.objects.published()).qs
+    sql, params = queryset.values("pk")[:20].query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A near-empty table is rightly scanned; forbid the scan and the sort so the plan
+            # shows whether the index can give the order.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sql}", params)
+        plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
+    assert "evidence_claim_certainty_order" in plan, plan
+    assert "TEMP B-TREE" not in plan.upper(), plan  # SQLite's sort of the whole result

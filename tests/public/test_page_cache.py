@@ -4,6 +4,8 @@ while nothing changed, never stale after a publish or an edit, never a curator's
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.models import PublicationStatus
@@ -171,6 +173,27 @@ def test_a_cached_claim_row_shows_a_new_grade_at_once_even_with_the_page_cache_o
     page = client.get(LIST).content.decode()
     assert "grade-phrase certainty certainty-high" in page
     assert "grade-phrase certainty certainty-low" not in page
+
+
+def test_a_claim_list_whose_rows_are_cached_does_not_read_the_claims_again(client, settings):
+    # Built with the page cache off (as a curator gets it): the page's claims are found by
+    # their keys, and a claim whose rendered row is kept is not read at all.
+    settings.PAGE_CACHE_PAGES = False
+    ClaimFactory(statement="Rollers thicken hair.")
+    ClaimFactory(statement="Rollers raise blood flow.")
+    first = client.get(LIST)
+
+    def rows_read() -> tuple[bytes, int]:
+        # Each request starts Django's query log afresh, so the capture starts from empty.
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            content = client.get(LIST).content
+        assert captured.captured_queries  # the capture sees the request's queries
+        return content, sum("tally_supports" in q["sql"] for q in captured.captured_queries)
+
+    assert rows_read() == (first.content, 0)
+    cache.clear()
+    assert rows_read() == (first.content, 1)  # the rows, read once, then kept
 
 
 def test_a_shared_part_is_read_under_one_version_per_request(client, settings):

@@ -20,9 +20,10 @@ CLAIMS = reverse("evidence:claim_list")
 STUDIES = reverse("studies:list")
 POSTGRESQL = connection.vendor == "postgresql"
 # The claim list with its facet counts and filter options from the cache: the request's
-# savepoint and release, the categories, the page's rows one category at a time (two here);
-# without them five grouped counts and two option lists more.
-CLAIMS_WARM = 5
+# savepoint and release, the categories, the page's keys one category at a time (two here),
+# the rows whose rendered row the cache lacks (all, the first time); without them five grouped
+# counts and two option lists more.
+CLAIMS_WARM = 6
 CLAIMS_COLD = CLAIMS_WARM + 7
 # The study list: savepoint and release, its count (on PostgreSQL the planner's estimate
 # first), its page; without the cache its four grouped counts (its options are the claim

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from evidence.anchoring import normalize_text
 from evidence.matching import DEFAULT_MIN_SCORE
@@ -37,7 +38,15 @@ class Command(BaseCommand):
             raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"Cannot read {file}: {error}") from error
-        report = published_index().match_text(normalize_text(raw), min_score=min_score)
+        try:
+            index = published_index()
+        except DatabaseError as error:
+            raise CommandError(
+                f"Cannot read the claims from the database ({error}). Create it and load the "
+                "seed first: `make run` does both, or `python manage.py migrate` and "
+                "`python manage.py load_seed`."
+            ) from error
+        report = index.match_text(normalize_text(raw), min_score=min_score)
         if format == "json":
             self.stdout.write(json.dumps([m.as_row() for m in report.matches], indent=2))
             return
