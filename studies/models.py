@@ -309,6 +309,12 @@ class Study(ReviewedRecord):
             models.Index(fields=["status", "-year"], name="studies_study_status_year"),
             # The public list's default order, read from the index however deep the page.
             models.Index(fields=["status", "-year", "title"], name="studies_study_list_order"),
+            # The list filtered by design and condition (the evidence map's cells, a reader
+            # narrowing the list): its exact count and its page, newest first, from one index.
+            models.Index(
+                fields=["status", "design", "condition", "-year", "title"],
+                name="studies_study_list_design_cond",
+            ),
             models.Index(fields=["design"], name="studies_study_design"),
             models.Index(fields=["condition"], name="studies_study_condition"),
             models.Index(fields=["risk_of_bias"], name="studies_study_rob"),

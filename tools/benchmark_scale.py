@@ -15,9 +15,11 @@ against the same round's floor. Set CACHE_URL=redis://127.0.0.1:6379/1 to measur
 Redis cache the deployment uses (else this process's memory). Before each page's first fetch
 the cache version is bumped, as a publish does, so "first ms" is the page built from nothing;
 the later cold fetches reuse what every page of a list shares (its facet counts, its filter
-options) from the cache. --cold-only skips the warm fetches. The API's rate limit is raised
-to 1,000,000 a second for the run (the default 120/minute would answer most fetches with a
-429); the throttle still counts every request.
+options) from the cache. --cold-only skips the warm fetches. --worker-warms runs, after each
+bump, what the worker does after a publish (public/tasks.py: the unfiltered lists' facet counts
+and the other parts it keeps) before the first fetch, and prints how long that took. The API's
+rate limit is raised to 1,000,000 a second for the run (the default 120/minute would answer most
+fetches with a 429); the throttle still counts every request.
 
 With --datasette, the same questions are asked of a Datasette serving the same SQLite file
 (over HTTP on the loopback, which adds about a millisecond to its side): its table page with
@@ -122,6 +124,11 @@ def main() -> None:
     )
     parser.add_argument("--datasette", default="", help="Base URL of a Datasette database.")
     parser.add_argument("--cold-only", action="store_true", help="Skip the warm (cached) fetches.")
+    parser.add_argument(
+        "--worker-warms",
+        action="store_true",
+        help="After each bump, warm the parts as the worker does after a publish.",
+    )
     args = parser.parse_args()
 
     import django
@@ -135,6 +142,7 @@ def main() -> None:
     from evidence.management.commands.benchmark_pages import counting_queries
     from evidence.models import Claim
     from public import page_cache
+    from public.tasks import warm_public_parts
     from studies.models import Study
 
     logging.getLogger("config.request").setLevel(logging.WARNING)
@@ -164,8 +172,13 @@ def main() -> None:
 
     with override_settings(**overrides):
         counts, statuses, first, warm_counts = {}, {}, {}, {}
+        worker: list[float] = []
         for name, url in [("floor", "/__floor__/"), *pages]:
             page_cache.bump()  # as after a publish: nothing of this page is cached
+            if args.worker_warms:
+                started = time.perf_counter()
+                warm_public_parts()
+                worker.append(time.perf_counter() - started)
             with counting_queries() as queries:
                 first[name], statuses[name] = fetch(url, cached=False)
             counts[name] = queries[0]
@@ -197,6 +210,11 @@ def main() -> None:
         "(whole-page cache off; a list's facet counts and filter options from the shared "
         "cache); 'warm' is the whole-page cache on, as an anonymous reader gets it\n"
     )
+    if worker:
+        print(
+            f"The worker's warm after each bump (before 'first'): median "
+            f"{statistics.median(worker):.1f} s, {min(worker):.1f}–{max(worker):.1f} s\n"
+        )
     ds = {}
     if args.datasette:
         for name, url in datasette_questions(args.datasette.rstrip("/")):

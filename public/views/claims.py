@@ -16,7 +16,15 @@ from studies.exporters import spreadsheet_cell
 PER_PAGE = 20
 
 
+def claim_filter(params) -> ClaimFilter:
+    """The claim list's FilterSet for these parameters (a request's GET), on the bare published
+    claims: the list and the worker that warms its facet counts after a publish (public.tasks)
+    build the same one, so they share its parts in the cache."""
+    return ClaimFilter(params, queryset=Claim.objects.published())
+
+
 def _claim_filter(request) -> ClaimFilter:
+    """The same filters over the claims with their list annotations, for the CSV."""
     return ClaimFilter(
         request.GET, queryset=with_link_tallies(Claim.objects.published().for_list())
     )
@@ -47,7 +55,7 @@ def claim_list(request):
     # The filters need none of the rows' annotations (their SQL takes ~4 ms to build): the page
     # is found on the bare published claims, and only the rows not in the cache are read whole
     # (`_list_rows`); the facet counts, a grouped count, are the same either way.
-    filterset = ClaimFilter(request.GET, queryset=Claim.objects.published())
+    filterset = claim_filter(request.GET)
     problems = filterset_problems(filterset)
     facets = faceted_filters(filterset)
     # The page is found by its claims' keys alone; the rows are read only for the claims

@@ -90,7 +90,7 @@ def _home_claims() -> tuple[str, str]:
 
 
 def home(request):
-    headlines_html, glance_html = versioned("home-claims", _home_claims)
+    headlines_html, glance_html = home_claims()
     documents = list(
         SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED).only(
             "title", "slug", "source"
@@ -248,20 +248,10 @@ def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
     return cells
 
 
-def evidence_map(request):
-    problems = []
-    categories = list(ClaimCategory.objects.all())
-    wanted = request.GET.get("category", "").strip()
-    selected = None
-    if wanted:
-        selected = next((c for c in categories if c.slug == wanted), None)
-        if selected is None:
-            shown = wanted[:MAX_SHOWN_INPUT]
-            problems.append(f"There is no category “{shown}”, so every category is shown.")
-    # In category order, one category at a time by the (status, category, slug) index; the
-    # claims per category counted once per publish.
-    listed = [selected] if selected else categories
-    sizes = versioned(
+def map_sizes() -> dict[int, int]:
+    """{category pk: published claims}, counted once per publish (a grouped count of every
+    published claim: 0.7 s at 1M)."""
+    return versioned(
         "map-sizes",
         lambda: dict(
             Claim.objects.published()
@@ -271,6 +261,21 @@ def evidence_map(request):
             .values_list("category_id", "n")
         ),
     )
+
+
+def home_claims() -> tuple[str, str]:
+    """The home page's headline answers and claims at a glance, rendered once per publish."""
+    return versioned("home-claims", _home_claims)
+
+
+def _map_table(request, categories: list, selected) -> tuple[str, list[str]]:
+    """The map's table (one page of rows) and pagination, rendered, and the page's problems
+    (a page that is not a number or past the end)."""
+    problems: list[str] = []
+    # In category order, one category at a time by the (status, category, slug) index; the
+    # claims per category counted once per publish.
+    listed = [selected] if selected else categories
+    sizes = map_sizes()
     in_order = ByCategory(
         with_link_tallies(Claim.objects.published().select_related("category")),
         [(c.pk, sizes.get(c.pk, 0)) for c in listed],
@@ -302,19 +307,47 @@ def evidence_map(request):
         (category, list(group))
         for category, group in groupby(rows, key=lambda row: row["claim"].category)
     ]
-    return render(
-        request,
-        "public/evidence_map.html",
+    html = render_to_string(
+        "public/_map_table.html",
         {
-            "nav": "map",
-            "problems": problems,
-            "categories": categories,
+            "request": request,
             "selected": selected,
             "designs": designs,
             "groups": groups,
             "claim_count": page_obj.paginator.count,
             "claim_count_text": page_obj.paginator.count_text,
             "page_obj": page_obj,
+        },
+    )
+    return html, problems
+
+
+def evidence_map(request):
+    problems = []
+    categories = versioned("map-categories", lambda: list(ClaimCategory.objects.all()))
+    wanted = request.GET.get("category", "").strip()
+    selected = None
+    if wanted:
+        selected = next((c for c in categories if c.slug == wanted), None)
+        if selected is None:
+            shown = wanted[:MAX_SHOWN_INPUT]
+            problems.append(f"There is no category “{shown}”, so every category is shown.")
+    # The table holds published data only and depends on nothing but the query string (its
+    # page, its category, and the parameters its pagination links keep): rendered once per
+    # publish for each, so a map read after the first costs one cache read.
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    table_html, page_problems = versioned(
+        f"map-table:{query}", lambda: _map_table(request, categories, selected)
+    )
+    return render(
+        request,
+        "public/evidence_map.html",
+        {
+            "nav": "map",
+            "problems": problems + page_problems,
+            "categories": categories,
+            "selected": selected,
+            "map_html": mark_safe(table_html),  # noqa: S308 -- a rendered template
             "direction_key": [(d, DIRECTION_SYMBOLS[d], word) for d, word, _ in CELL_DIRECTIONS],
         },
     )

@@ -6,10 +6,13 @@ page here, downloads included, exactly like a missing one.
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from public.downloads import csv_download
-from public.facets import faceted_filters, filterset_problems, page_of
+from public.facets import faceted_filters, filters_key, filterset_problems, page_of
 from public.filters import StudyFilter
+from public.page_cache import versioned, versioned_rows
 from public.queries import studies_for_detail, studies_for_list
 from studies.exporters import (
     SPREADSHEET_HEADER,
@@ -35,8 +38,14 @@ def _published_study(pk: int, queryset=None) -> Study:
     return get_object_or_404(queryset.published(), pk=pk)
 
 
+def study_filter(params) -> StudyFilter:
+    """The study list's FilterSet for these parameters (a request's GET); public.tasks warms
+    the unfiltered one's facet counts after a publish."""
+    return StudyFilter(params, queryset=studies_for_list(Study.objects.published()))
+
+
 def study_list(request):
-    filterset = StudyFilter(request.GET, queryset=studies_for_list(Study.objects.published()))
+    filterset = study_filter(request.GET)
     problems = filterset_problems(filterset)
     page_obj = page_of(request, filterset.qs, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
@@ -50,13 +59,27 @@ def study_list(request):
         }
         for name in NUMBER_FILTERS
     ]
+    facets = faceted_filters(filterset)
+    # The selects depend only on the filters (their counts and choices); each study's row only
+    # on the published study: both rendered once per publish, like the claim list's.
+    selects = versioned(
+        f"{filters_key(filterset)}:study-selects",
+        lambda: render_to_string("public/_study_filter_selects.html", {"facets": facets}),
+    )
+    rows = versioned_rows(
+        "study-list-row",
+        list(page_obj.object_list),
+        lambda study: render_to_string("public/_study_summary.html", {"study": study}),
+    )
     return render(
         request,
         "public/study_list.html",
         {
             "nav": "studies",
             "filterset": filterset,
-            "facets": faceted_filters(filterset),
+            "facets": facets,
+            "filter_selects": mark_safe(selects),  # noqa: S308 -- a rendered template
+            "study_rows": [mark_safe(row) for row in rows],  # noqa: S308 -- rendered templates
             "numbers": numbers,
             "sort_choices": StudyFilter.SORTS,
             "sort": cleaned.get("sort") or "newest",

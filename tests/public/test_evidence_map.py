@@ -159,3 +159,71 @@ def test_the_map_shows_one_page_of_claims_at_a_time(client, monkeypatch):
     assert html.count('<th scope="row">') == 3
     assert "Page 1 of 3" in html
     assert client.get(MAP, {"page": 3}).content.decode().count('<th scope="row">') == 1
+
+
+@pytest.fixture
+def parts_kept(settings):
+    """The shared parts kept, the whole pages not (each request builds its page, as a curator's
+    does): what the map keeps of itself."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.PAGE_CACHE_PAGES = False
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_map_page_read_again_is_its_kept_table(
+    client, parts_kept, hand_counted, django_assert_num_queries
+):
+    first = client.get(MAP).content
+    # The request's savepoint and its release: the categories and the table from the cache.
+    with django_assert_num_queries(2):
+        again = client.get(MAP).content
+    assert again == first
+
+
+def test_the_kept_map_shows_a_publish_at_once(
+    client, parts_kept, hand_counted, curator, reviewer, django_capture_on_commit_callbacks
+):
+    from evidence.workflow import claim_publish, claim_submit
+
+    density, _ = hand_counted
+    assert b"Thinner hair." not in client.get(MAP).content
+    draft = ClaimFactory(
+        statement="Thinner hair.", category=density.category, status=PublicationStatus.DRAFT
+    )
+    link(draft, StudyDesign.COHORT, "contradicts")
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_submit(claim=draft, by=curator)
+        claim_publish(claim=draft, by=reviewer)
+    html = client.get(MAP).content.decode()
+    assert "Thinner hair." in html
+    assert re.search(r'<th scope="col" class="num">Cohort', html), "the new design's column"
+
+
+def test_each_category_and_page_keeps_its_own_map(client, parts_kept, monkeypatch, hand_counted):
+    from public.views import documents
+
+    monkeypatch.setattr(documents, "MAP_PER_PAGE", 1)
+    density, blood = hand_counted
+    ClaimFactory(statement="Warmer scalp.", category=blood.category)
+    whole = client.get(MAP).content.decode()
+    one = client.get(MAP, {"category": blood.category.slug}).content.decode()
+    second = client.get(MAP, {"page": 2}).content.decode()
+    assert density.get_absolute_url() in whole and blood.get_absolute_url() not in whole
+    assert blood.get_absolute_url() in one and density.get_absolute_url() not in one
+    assert blood.get_absolute_url() in second and density.get_absolute_url() not in second
+    # The pagination of a category's map keeps its category; the whole map's has none.
+    assert f'rel="next" href="?category={blood.category.slug}&amp;page=2"' in one
+    assert 'rel="next" href="?page=2"' in whole and 'rel="prev" href="?page=1"' in second
+
+
+@pytest.mark.parametrize("page", ["abc", "999"])
+def test_a_bad_page_of_the_kept_map_still_says_so(client, parts_kept, hand_counted, page):
+    for _ in range(2):  # built, then from the cache
+        response = client.get(MAP, {"page": page})
+        assert response.status_code == 200
+        assert "Page: " in response.content.decode()
+        assert 'class="notice notice-problem"' in response.content.decode()
