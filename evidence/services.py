@@ -46,6 +46,7 @@ from evidence.models import (
     PooledEstimate,
     StudyResult,
 )
+from evidence.signals import grades_changed
 from studies import citations
 from studies import vocabulary as study_vocabulary
 from studies.models import Study, StudyStatus
@@ -1050,6 +1051,9 @@ def claims_regrade(
         batches = _stale_among(_ids_and_kinds(queryset), summary, force=force)
     changed = _regrade(batches, summary, watch=_pks(given))
     _refresh_given(given, changed)
+    if summary.changed:
+        # A bulk write sends no post_save: the read side is told here (public bumps its cache).
+        grades_changed.send(sender=Claim, changed=summary.changed)
     summary.seconds = time.perf_counter() - began
     return summary
 

@@ -9,6 +9,7 @@ class PublicConfig(AppConfig):
         # Every write of the literature or the evidence makes the cached pages unreachable.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from evidence.signals import grades_changed
         from public import page_cache, tasks
         from studies.signals import studies_changed
 
@@ -18,8 +19,15 @@ class PublicConfig(AppConfig):
             signal.connect(page_cache.bump_on_change, dispatch_uid=f"public.page_cache.{signal}")
             signal.connect(tasks.warm_on_change, dispatch_uid=f"public.tasks.{signal}")
         studies_changed.connect(
-            page_cache.bump_on_studies_changed, dispatch_uid="public.page_cache.studies_changed"
+            page_cache.bump_on_bulk_change, dispatch_uid="public.page_cache.studies_changed"
         )
         studies_changed.connect(
-            tasks.warm_on_studies_changed, dispatch_uid="public.tasks.studies_changed"
+            tasks.warm_on_bulk_change, dispatch_uid="public.tasks.studies_changed"
+        )
+        # A regrade's bulk write sends no post_save.
+        grades_changed.connect(
+            page_cache.bump_on_bulk_change, dispatch_uid="public.page_cache.grades_changed"
+        )
+        grades_changed.connect(
+            tasks.warm_on_bulk_change, dispatch_uid="public.tasks.grades_changed"
         )

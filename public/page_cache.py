@@ -123,7 +123,9 @@ def bump_on_change(sender, **kwargs) -> None:
             bump()
 
 
-def bump_on_studies_changed(sender, **kwargs) -> None:
+def bump_on_bulk_change(sender, **kwargs) -> None:
+    """Receiver for the writes that send no model signal: studies' `studies_changed` and a
+    regrade's `grades_changed`."""
     bump()
 
 

@@ -108,5 +108,5 @@ def warm_on_change(sender, **kwargs) -> None:
             schedule_warm()
 
 
-def warm_on_studies_changed(sender, **kwargs) -> None:
+def warm_on_bulk_change(sender, **kwargs) -> None:
     schedule_warm()

@@ -196,6 +196,22 @@ def test_a_claim_list_whose_rows_are_cached_does_not_read_the_claims_again(clien
     assert rows_read() == (first.content, 1)  # the rows, read once, then kept
 
 
+def test_a_regrade_shows_its_new_grades_at_once_though_it_sends_no_post_save(client):
+    # The regrade writes grades in bulk; it tells the read side by evidence.signals.
+    from evidence.models import Claim
+    from evidence.services import claims_regrade
+    from tests.factories import EvidenceLinkFactory
+
+    claim = ClaimFactory(statement="Rollers thicken hair.")
+    EvidenceLinkFactory(claim=claim, study=StudyFactory(participants=500))
+    before = client.get(LIST).content.decode()
+    assert "certainty-moderate" not in before
+    assert client.get(LIST).content.decode() == before  # served from the cache
+    claims_regrade()
+    assert Claim.objects.get(pk=claim.pk).certainty == "moderate"
+    assert "grade-phrase certainty certainty-moderate" in client.get(LIST).content.decode()
+
+
 def test_a_shared_part_is_read_under_one_version_per_request(client, settings):
     settings.PAGE_CACHE_PAGES = False
     ClaimFactory(statement="Rollers thicken hair.")
