@@ -165,6 +165,32 @@ def curated() -> dict:
     return json.loads((SEED_DIR / "evidence.json").read_text(encoding="utf-8"))
 
 
+# The shared cache (public.page_cache), cleared around the test.
+
+
+def _cache_on(settings, *, pages: bool):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.PAGE_CACHE_PAGES = pages
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def pages_cached(settings):
+    """Whole pages (and API answers) kept for anonymous readers, and the parts below them."""
+    yield from _cache_on(settings, pages=True)
+
+
+@pytest.fixture
+def parts_kept(settings):
+    """The shared parts kept (facet counts, options, rendered rows and tables), the whole pages
+    not: each request builds its page, as a curator's does, and the benchmark's cold pages."""
+    yield from _cache_on(settings, pages=False)
+
+
 # Personas: the people who use the admin. Roles come from `manage.py setup_roles`.
 
 

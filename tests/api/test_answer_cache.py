@@ -11,20 +11,11 @@ from evidence.workflow import claim_publish, claim_submit
 from public import page_cache
 from tests.factories import ClaimFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_cached")]
 
 CLAIMS = reverse("api:claim-list")
 # The request's own transaction (ATOMIC_REQUESTS: a savepoint and its release in a test).
 SAVEPOINT = 2
-
-
-@pytest.fixture(autouse=True)
-def answer_cache_on(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.PAGE_CACHE_PAGES = True
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _reads(queries) -> list[str]:

@@ -161,19 +161,6 @@ def test_the_map_shows_one_page_of_claims_at_a_time(client, monkeypatch):
     assert client.get(MAP, {"page": 3}).content.decode().count('<th scope="row">') == 1
 
 
-@pytest.fixture
-def parts_kept(settings):
-    """The shared parts kept, the whole pages not (each request builds its page, as a curator's
-    does): what the map keeps of itself."""
-    from django.core.cache import cache
-
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.PAGE_CACHE_PAGES = False
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_a_map_page_read_again_is_its_kept_table(
     client, parts_kept, hand_counted, django_assert_num_queries
 ):

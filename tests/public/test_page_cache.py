@@ -13,17 +13,9 @@ from evidence.workflow import claim_publish, claim_submit, claim_unpublish
 from public import page_cache
 from tests.factories import ClaimFactory, StudyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_cached")]
 
 LIST = reverse("evidence:claim_list")
-
-
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_an_unchanged_page_is_served_to_a_reader_without_a_query(

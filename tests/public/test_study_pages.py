@@ -370,18 +370,6 @@ def test_the_list_filtered_by_design_and_condition_reads_one_index(db):
     assert studies.count() == 3
 
 
-@pytest.fixture
-def parts_kept(settings):
-    """The shared parts kept (rows, selects, counts), the whole pages not."""
-    from django.core.cache import cache
-
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.PAGE_CACHE_PAGES = False
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_the_kept_study_rows_and_selects_follow_an_edit_and_a_publish(client, base, parts_kept):
     params = {"design": "rct", "condition": "alopecia areata"}
     first = client.get(LIST, params)

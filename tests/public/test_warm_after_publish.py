@@ -4,7 +4,6 @@ reader of the claim and study lists takes them from the cache, and they are the 
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import reverse
 
@@ -14,7 +13,7 @@ from public import page_cache, tasks
 from tests.factories import ClaimFactory, EvidenceLinkFactory
 from tests.list_factories import small_base
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("parts_kept")]
 
 CLAIMS = reverse("evidence:claim_list")
 STUDIES = reverse("studies:list")
@@ -30,17 +29,6 @@ CLAIMS_COLD = CLAIMS_WARM + 7
 # list's, already kept by the claim list's request before it).
 STUDIES_WARM = 5 if POSTGRESQL else 4
 STUDIES_COLD = STUDIES_WARM + 4
-
-
-@pytest.fixture(autouse=True)
-def parts_on(settings):
-    # The shared parts kept, the whole pages not: each request builds its page, as a
-    # curator's does, and the benchmark's cold pages.
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.PAGE_CACHE_PAGES = False
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
