@@ -32,10 +32,15 @@ Q_MAX_WORDS = 12
 PARTICIPANTS_MAX = 10_000_000
 
 
+# The names of the filters' options in the shared cache (page_cache.versioned).
+CATEGORY_CHOICES = "choices:categories"
+CONDITION_CHOICES = "choices:published-conditions"
+
+
 def category_choices() -> list[tuple[str, str]]:
     # Read on every list request (each filter's choices): kept until the next publish.
     return versioned(
-        "choices:categories", lambda: list(ClaimCategory.objects.values_list("slug", "name"))
+        CATEGORY_CHOICES, lambda: list(ClaimCategory.objects.values_list("slug", "name"))
     )
 
 
@@ -50,7 +55,7 @@ def published_condition_choices() -> list[tuple[str, str]]:
         )
         return [(c, c) for c in rows]
 
-    return versioned("choices:published-conditions", conditions)
+    return versioned(CONDITION_CHOICES, conditions)
 
 
 def claims_with_facet(name: str, value: str):

@@ -7,8 +7,8 @@ from django.utils.safestring import mark_safe
 from evidence.models import Claim, ClaimCategory
 from public.downloads import csv_download
 from public.facets import faceted_filters, filters_key, filterset_problems, page_of
-from public.filters import ClaimFilter
-from public.page_cache import versioned, versioned_rows_of
+from public.filters import CATEGORY_CHOICES, CONDITION_CHOICES, ClaimFilter
+from public.page_cache import prefetch, versioned, versioned_rows_of
 from public.queries import ByCategory, with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
 from studies.exporters import spreadsheet_cell
@@ -57,6 +57,10 @@ def claim_list(request):
     # (`_list_rows`); the facet counts, a grouped count, are the same either way.
     filterset = claim_filter(request.GET)
     problems = filterset_problems(filterset)
+    sort = filterset.form.cleaned_data.get("sort") or "category"
+    key = filters_key(filterset)
+    # The shared parts this page reads, in one round trip to the cache.
+    prefetch([key, f"{key}:selects:{sort}", CATEGORY_CHOICES, CONDITION_CHOICES])
     facets = faceted_filters(filterset)
     # The page is found by its claims' keys alone; the rows are read only for the claims
     # whose rendered row the cache lacks.
@@ -64,10 +68,9 @@ def claim_list(request):
     page_obj = page_of(request, keys, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
     active = {k: v for k, v in cleaned.items() if v and k != "sort"}
-    sort = cleaned.get("sort") or "category"
     # The selects depend only on the filters (their counts and choices) and the sort.
     selects = versioned(
-        f"{filters_key(filterset)}:selects:{sort}",
+        f"{key}:selects:{sort}",
         lambda: render_to_string(
             "public/_claim_filter_selects.html",
             {"facets": facets, "sort_choices": ClaimFilter.SORTS, "sort": sort},

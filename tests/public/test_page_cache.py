@@ -225,3 +225,23 @@ def test_the_home_page_claims_follow_a_publish_with_the_page_cache_off(
     claim_submit(claim=draft, by=curator)
     claim_publish(claim=draft, by=reviewer)
     assert b"Needles thin hair." in client.get(home).content
+
+
+def test_a_cold_claim_list_reads_its_shared_parts_in_one_round_trip(client, settings, monkeypatch):
+    # The facet counts, the selects and both filters' options: one get_many, not four gets.
+    settings.PAGE_CACHE_PAGES = False
+    ClaimFactory(statement="Rollers thicken hair.")
+    first = client.get(LIST).content
+    real = page_cache._cache()
+    calls: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name):
+            if name in ("get", "get_many"):
+                calls.append(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(page_cache, "_cache", lambda: Counting())
+    assert client.get(LIST).content == first
+    # The version, the parts, the rows.
+    assert calls == ["get", "get_many", "get_many"]
