@@ -227,11 +227,8 @@ def test_the_home_page_claims_follow_a_publish_with_the_page_cache_off(
     assert b"Needles thin hair." in client.get(home).content
 
 
-def test_a_cold_claim_list_reads_its_shared_parts_in_one_round_trip(client, settings, monkeypatch):
-    # The facet counts, the selects and both filters' options: one get_many, not four gets.
-    settings.PAGE_CACHE_PAGES = False
-    ClaimFactory(statement="Rollers thicken hair.")
-    first = client.get(LIST).content
+def _count_cache_reads(monkeypatch) -> list[str]:
+    """The shared cache's reads (get, get_many) from now on, in order."""
     real = page_cache._cache()
     calls: list[str] = []
 
@@ -242,6 +239,26 @@ def test_a_cold_claim_list_reads_its_shared_parts_in_one_round_trip(client, sett
             return getattr(real, name)
 
     monkeypatch.setattr(page_cache, "_cache", lambda: Counting())
+    return calls
+
+
+def test_a_cold_claim_list_reads_its_shared_parts_in_one_round_trip(client, settings, monkeypatch):
+    # The facet counts, the selects and both filters' options: one get_many, not four gets.
+    settings.PAGE_CACHE_PAGES = False
+    ClaimFactory(statement="Rollers thicken hair.")
+    first = client.get(LIST).content
+    calls = _count_cache_reads(monkeypatch)
     assert client.get(LIST).content == first
+    # The version, the parts, the rows.
+    assert calls == ["get", "get_many", "get_many"]
+
+
+def test_a_cold_study_list_reads_its_shared_parts_in_one_round_trip(client, settings, monkeypatch):
+    settings.PAGE_CACHE_PAGES = False
+    StudyFactory(title="A trial of rollers")
+    studies = reverse("studies:list")
+    first = client.get(studies).content
+    calls = _count_cache_reads(monkeypatch)
+    assert client.get(studies).content == first
     # The version, the parts, the rows.
     assert calls == ["get", "get_many", "get_many"]
