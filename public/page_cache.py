@@ -114,13 +114,21 @@ def conditional(
     return get_conditional_response(request, etag=etag, last_modified=modified, response=response)
 
 
-def bump_on_change(sender, **kwargs) -> None:
-    """Receiver for post_save, post_delete and m2m_changed: bumps for the watched apps' models
-    (their history models included, which live in the same apps)."""
+def watched_change(sender, **kwargs) -> bool:
+    """Whether a post_save, post_delete or m2m_changed is a change of a watched app's model
+    (their history models included, which live in the same apps), done (an m2m's post_*)."""
     meta = getattr(sender, "_meta", None)
-    if meta is not None and meta.app_label in WATCHED_APPS:
-        if kwargs.get("action", "post_").startswith("post_"):
-            bump()
+    return (
+        meta is not None
+        and meta.app_label in WATCHED_APPS
+        and kwargs.get("action", "post_").startswith("post_")
+    )
+
+
+def bump_on_change(sender, **kwargs) -> None:
+    """Receiver for post_save, post_delete and m2m_changed: bumps for the watched changes."""
+    if watched_change(sender, **kwargs):
+        bump()
 
 
 def bump_on_bulk_change(sender, **kwargs) -> None:
@@ -141,9 +149,12 @@ _request_parts: contextvars.ContextVar[dict[str, object] | None] = contextvars.C
 _MISSING = object()
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _part_key(name: str) -> str:
-    digest = hashlib.sha256(f"{_this_request_version()}:{name}".encode()).hexdigest()
-    return f"public-part:{digest}"
+    return "public-part:" + _digest(f"{_this_request_version()}:{name}")
 
 
 def prefetch(names: list[str]) -> None:
@@ -187,24 +198,8 @@ def versioned_rows(name: str, rows: list, render) -> list[str]:
     next bump under (name, row pk): one round trip for a whole page of rows, and a row is
     rendered once per publish however many lists, filters, sorts and pages show it. For rows
     that depend on nothing but the published record. Rendered afresh when the cache is off."""
-    seconds = _seconds()
-    if not seconds or not rows:
-        return [render(row) for row in rows]
-    version = _this_request_version()
-    keys = [
-        "public-row:" + hashlib.sha256(f"{version}:{name}:{row.pk}".encode()).hexdigest()
-        for row in rows
-    ]
-    found = _cache().get_many(keys)
-    missing = {}
-    out = []
-    for key, row in zip(keys, rows, strict=True):
-        if key not in found:
-            found[key] = missing[key] = render(row)
-        out.append(found[key])
-    if missing:
-        _cache().set_many(missing, seconds)
-    return out
+    by_pk = {row.pk: row for row in rows}
+    return versioned_rows_of(name, list(by_pk), lambda pks: [by_pk[pk] for pk in pks], render)
 
 
 def versioned_rows_of(name: str, pks: list, fetch, render) -> list[str]:
@@ -217,10 +212,7 @@ def versioned_rows_of(name: str, pks: list, fetch, render) -> list[str]:
         found = {row.pk: row for row in fetch(pks)} if pks else {}
         return [render(found[pk]) for pk in pks if pk in found]
     version = _this_request_version()
-    keys = {
-        pk: "public-row:" + hashlib.sha256(f"{version}:{name}:{pk}".encode()).hexdigest()
-        for pk in pks
-    }
+    keys = {pk: "public-row:" + _digest(f"{version}:{name}:{pk}") for pk in pks}
     cached = _cache().get_many(list(keys.values()))
     wanted = [pk for pk in pks if keys[pk] not in cached]
     fresh = {}
@@ -242,16 +234,10 @@ def cached_page(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        seconds = _seconds()
-        if not seconds:
+        if not _seconds():
             return view(request, *args, **kwargs)
-        token = _request_version.set(current_version())
-        parts = _request_parts.set({})
-        try:
+        with one_version():
             return _cached(request, *args, **kwargs)
-        finally:
-            _request_parts.reset(parts)
-            _request_version.reset(token)
 
     def _cached(request, *args, **kwargs):
         seconds = _seconds()
@@ -262,7 +248,7 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         version = _this_request_version()
         path = request.get_full_path()
-        digest = hashlib.sha256(f"{version}:{path}".encode()).hexdigest()
+        digest = _digest(f"{version}:{path}")
         etag = f'"{digest[:32]}"'
         modified = _modified(version)
         not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
@@ -297,14 +283,17 @@ def cached_page(view):
 
 @contextlib.contextmanager
 def one_version():
-    """The current request reads the version once, as `cached_page` does, while the cache is on."""
+    """The current request reads the version once, and its prefetched parts are its own
+    (`cached_page`, the API's views), while the cache is on."""
     if not _seconds():
         yield
         return
     token = _request_version.set(current_version())
+    parts = _request_parts.set({})
     try:
         yield
     finally:
+        _request_parts.reset(parts)
         _request_version.reset(token)
 
 
@@ -328,7 +317,7 @@ def shared_answer_key(request: HttpRequest, *, variant: str) -> str | None:
         return None
     version = _this_request_version()
     url = request.build_absolute_uri()
-    digest = hashlib.sha256(f"{version}:{variant}:{url}".encode()).hexdigest()
+    digest = _digest(f"{version}:{variant}:{url}")
     return f"public-answer:{digest}"
 
 

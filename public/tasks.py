@@ -24,8 +24,6 @@ import threading
 import time
 
 from celery import shared_task
-from django.conf import settings
-from django.core.cache import caches
 from django.db import transaction
 
 from public import page_cache
@@ -36,10 +34,6 @@ logger = logging.getLogger(__name__)
 # The last warm scheduled in this thread's transaction: only it runs (after every bump's own
 # on-commit callback of the transaction, since each is registered right after its bump).
 _scheduled = threading.local()
-
-
-def _seconds() -> int:
-    return int(getattr(settings, "PAGE_CACHE_SECONDS", 0) or 0)
 
 
 def warm_public_parts() -> dict[str, float]:
@@ -68,10 +62,9 @@ def warm_public_parts() -> dict[str, float]:
 def warm_parts_task(version: int) -> None:
     """Warms the parts for `version`, unless a later publish replaced it or another worker is
     already at it."""
-    if not _seconds() or page_cache.current_version() != version:
+    if not page_cache._seconds() or page_cache.current_version() != version:
         return
-    cache = caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
-    if not cache.add(f"public-warm:{version}", 1, timeout=_seconds()):
+    if not page_cache._cache().add(f"public-warm:{version}", 1, timeout=page_cache._seconds()):
         return
     seconds = warm_public_parts()
     logger.info(
@@ -91,7 +84,7 @@ def _run_if_last(token: object) -> None:
 
 def schedule_warm() -> None:
     """Warm the parts once the current transaction commits (at once outside one)."""
-    if not _seconds():
+    if not page_cache._seconds():
         return
     token = object()
     _scheduled.token = token
@@ -102,10 +95,8 @@ def schedule_warm() -> None:
 
 def warm_on_change(sender, **kwargs) -> None:
     """Receiver beside page_cache.bump_on_change: the same writes schedule a warm."""
-    meta = getattr(sender, "_meta", None)
-    if meta is not None and meta.app_label in page_cache.WATCHED_APPS:
-        if kwargs.get("action", "post_").startswith("post_"):
-            schedule_warm()
+    if page_cache.watched_change(sender, **kwargs):
+        schedule_warm()
 
 
 def warm_on_bulk_change(sender, **kwargs) -> None:
