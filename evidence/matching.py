@@ -767,8 +767,8 @@ class ClaimIndex:
             vectors = {}
             self._embed_pieces((p.text[:MAX_PIECE_CHARS] for p in pieces), vectors)
         candidates: list[tuple[Ranked, Sentence, Terms]] = []
-        for piece in pieces:
-            piece_terms = terms(piece.text[:MAX_PIECE_CHARS])
+        each_terms = [terms(piece.text[:MAX_PIECE_CHARS]) for piece in pieces]
+        for piece, piece_terms in zip(pieces, each_terms, strict=True):
             if self.embed is None:
                 ranked_here = self.rank(piece.text, piece_terms=piece_terms)
             else:
@@ -797,7 +797,7 @@ class ClaimIndex:
         # must explain words the claims taken so far do not (a sentence about blood flow
         # feeding follicles is not also "strengthens follicles" just because it names
         # follicles).
-        concepts = {t for t in terms(sentence.text[:MAX_PIECE_CHARS]).counts if t.startswith("§")}
+        concepts = {t for t in each_terms[0].counts if t.startswith("§")}  # the sentence's
         candidates.sort(
             key=lambda c: (
                 -len(self.core[c[0].position] & concepts),
