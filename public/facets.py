@@ -101,10 +101,16 @@ def faceted_filters(filterset: FilterSet) -> list[FacetedFilter]:
     """Every faceted filter with its options, counts and current choice, in declaration order."""
     filterset.errors  # noqa: B018
     cleaned = filterset.form.cleaned_data
-    all_counts = versioned(
-        filters_key(filterset),
-        lambda: {name: facet_counts(filterset, name) for name in type(filterset).facets},
-    )
+
+    def compute():
+        # A FilterSet may answer every facet at once from totals it keeps (`facet_totals`:
+        # None when it cannot for these filters).
+        found = getattr(filterset, "facet_totals", lambda: None)()
+        if found is not None:
+            return found
+        return {name: facet_counts(filterset, name) for name in type(filterset).facets}
+
+    all_counts = versioned(filters_key(filterset), compute)
     out = []
     for name in type(filterset).facets:
         form_field = filterset.form.fields[name]

@@ -23,7 +23,8 @@ from evidence.models import (
     EvidenceLink,
     PublicationStatus,
 )
-from public.facets import Facet
+from public import claim_facet_totals
+from public.facets import NOT_FILTERS, Facet
 from public.page_cache import versioned
 from studies.models import YEAR_MAX, YEAR_MIN, RiskOfBias, Study, StudyDesign, StudyStatus
 
@@ -163,6 +164,16 @@ class ClaimFilter(FilterSet):
     class Meta:
         model = Claim
         fields: list[str] = []
+
+    def facet_totals(self):
+        """Every facet's counts summed from the claims' facet totals (public.claim_facet_totals),
+        or None when the words box is in use."""
+        chosen = {
+            name: str(value)
+            for name, value in self.form.cleaned_data.items()
+            if value and name not in NOT_FILTERS
+        }
+        return claim_facet_totals.counts(self.queryset, chosen)
 
     def filter_certainty(self, queryset, name, value):
         return queryset.alias(_certainty=ClaimQuerySet.effective_certainty_expression()).filter(

@@ -20,10 +20,10 @@ STUDIES = reverse("studies:list")
 POSTGRESQL = connection.vendor == "postgresql"
 # The claim list with its facet counts and filter options from the cache: the request's
 # savepoint and release, the categories, the page's keys one category at a time (two here),
-# the rows whose rendered row the cache lacks (all, the first time); without them five grouped
-# counts and two option lists more.
+# the rows whose rendered row the cache lacks (all, the first time); without them the two
+# grouped counts of the facet totals (public.claim_facet_totals) and two option lists more.
 CLAIMS_WARM = 6
-CLAIMS_COLD = CLAIMS_WARM + 7
+CLAIMS_COLD = CLAIMS_WARM + 4
 # The study list: savepoint and release, its count (on PostgreSQL the planner's estimate
 # first), its page; without the cache its four grouped counts (its options are the claim
 # list's, already kept by the claim list's request before it).
