@@ -25,11 +25,13 @@ the caller counts over the rows as before.
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
+from django.db import connections, transaction
 from django.db.models import Count, F, QuerySet
 
-from evidence.models import ClaimFacet, ClaimFacetName, ClaimQuerySet
+from evidence.models import ClaimCategory, ClaimFacet, ClaimFacetName
 from public.page_cache import _seconds, versioned, versioned_many
 
 SINGLE = ("category", "certainty", "direction")
@@ -44,16 +46,50 @@ Cell = tuple
 
 
 def _singles(via: str = "") -> dict:
+    # The stored columns, not the category's slug nor the effective values' expressions:
+    # PostgreSQL groups these by hashing, where grouping by the slug or the COALESCE of each
+    # pair sorted every row on disk (2.5-3.7 s against 0.8-1.0 s for 100,000 claims' pairs).
+    # `_cells` takes the slugs and the effective values.
     return {
-        "s_category": F(f"{via}category__slug"),
-        "s_certainty": ClaimQuerySet.effective_certainty_expression(via),
-        "s_direction": ClaimQuerySet.effective_direction_expression(via),
+        f"s_{name}": F(f"{via}{name}")
+        for name in (
+            "category_id",
+            "certainty",
+            "certainty_override",
+            "direction",
+            "direction_override",
+        )
     }
 
 
 def _cells(rows: Iterable[dict], *keys: str) -> list[Cell]:
-    names = ["s_category", "s_certainty", "s_direction", *keys]
-    return [(*(str(row[name]) for name in names), row["n"]) for row in rows]
+    """One cell per (category slug, effective certainty, effective direction, *keys), with
+    the claims of the rows that give it summed. The effective value is the override when a
+    curator set one, else the computed, as ClaimQuerySet.effective_certainty_expression."""
+    slugs = dict(ClaimCategory.objects.values_list("pk", "slug"))
+    cells: Counter[tuple[str, ...]] = Counter()
+    for row in rows:
+        single = (
+            slugs.get(row["s_category_id"]),
+            row["s_certainty_override"] or row["s_certainty"],
+            row["s_direction_override"] or row["s_direction"],
+        )
+        cells[tuple(str(v) for v in (*single, *(row[key] for key in keys)))] += row["n"]
+    return [(*cell, n) for cell, n in cells.items()]
+
+
+@contextmanager
+def _hash_grouped(claims: QuerySet) -> Iterator[None]:
+    """On PostgreSQL, room for the groups in memory (work_mem, for this transaction only): the
+    planner guesses ~6x more groups than there are (57,600 for 9,789 at 100,000 claims) and
+    would sort every joined row on disk to group them (2.6 s against 0.8 s there)."""
+    connection = connections[claims.db]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=claims.db), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
 
 
 def _other(facet: str) -> str:
@@ -69,7 +105,8 @@ def compute_totals(claims: QuerySet) -> dict[str, list[Cell]]:
         .values(**_singles("claim__"), f_name=F("facet"), f_value=F("value"))
         .annotate(n=Count("pk"))
     )
-    return {"claims": _cells(by_claim), "values": _cells(by_value, "f_name", "f_value")}
+    with _hash_grouped(claims):
+        return {"claims": _cells(by_claim), "values": _cells(by_value, "f_name", "f_value")}
 
 
 def compute_pairs(claims: QuerySet, facet: str, value: str) -> list[Cell]:
@@ -84,7 +121,8 @@ def compute_pairs(claims: QuerySet, facet: str, value: str) -> list[Cell]:
         .values(**_singles("claim__"), f_value=F("value"))
         .annotate(n=Count("pk"))
     )
-    return _cells(rows, "f_value")
+    with _hash_grouped(claims):
+        return _cells(rows, "f_value")
 
 
 def compute_all_pairs(claims: QuerySet) -> dict[tuple[str, str], list[Cell]]:
@@ -100,7 +138,9 @@ def compute_all_pairs(claims: QuerySet) -> dict[tuple[str, str], list[Cell]]:
         .annotate(n=Count("pk"))
     )
     out: dict[tuple[str, str], list[Cell]] = {}
-    for *single, d, c, n in _cells(rows, "d", "c"):
+    with _hash_grouped(claims):
+        cells = _cells(rows, "d", "c")
+    for *single, d, c, n in cells:
         out.setdefault((design, d), []).append((*single, c, n))
         out.setdefault((condition, c), []).append((*single, d, n))
     return out
