@@ -28,10 +28,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from django.db import connections, transaction
-from django.db.models import Count, F, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, F
 
-from evidence.models import ClaimCategory, ClaimFacet, ClaimFacetName
+from evidence.models import Claim, ClaimCategory, ClaimFacet, ClaimFacetName, PublicationStatus
 from public.page_cache import _seconds, versioned, versioned_many
 
 SINGLE = ("category", "certainty", "direction")
@@ -40,6 +40,11 @@ FACETS = SINGLE + MULTI
 
 TOTALS = "claim-facet-totals"
 PAIRS = "claim-facet-pairs"
+
+# The claims counted: the published ones, the claim list's own (public.views.claims.claim_filter).
+# Their condition is put on the facet rows' own join to the claim (was a second scan of every
+# claim, as a semi-join).
+PUBLISHED = {"claim__status": PublicationStatus.PUBLISHED}
 
 # A cell: the claims' three single values, then what else they are counted by, then how many.
 Cell = tuple
@@ -79,15 +84,14 @@ def _cells(rows: Iterable[dict], *keys: str) -> list[Cell]:
 
 
 @contextmanager
-def _hash_grouped(claims: QuerySet) -> Iterator[None]:
+def _hash_grouped() -> Iterator[None]:
     """On PostgreSQL, room for the groups in memory (work_mem, for this transaction only): the
     planner guesses ~6x more groups than there are (57,600 for 9,789 at 100,000 claims) and
     would sort every joined row on disk to group them (2.6 s against 0.8 s there)."""
-    connection = connections[claims.db]
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(using=claims.db), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         yield
 
@@ -96,49 +100,45 @@ def _other(facet: str) -> str:
     return MULTI[1] if facet == MULTI[0] else MULTI[0]
 
 
-def compute_totals(claims: QuerySet) -> dict[str, list[Cell]]:
-    """The totals of these claims: two grouped counts."""
-    by_claim = claims.order_by().values(**_singles()).annotate(n=Count("pk"))
+def compute_totals() -> dict[str, list[Cell]]:
+    """The totals: two grouped counts."""
+    by_claim = Claim.objects.published().order_by().values(**_singles()).annotate(n=Count("pk"))
     by_value = (
-        ClaimFacet.objects.filter(claim__in=claims.values("pk"))
+        ClaimFacet.objects.filter(**PUBLISHED)
         .order_by()
         .values(**_singles("claim__"), f_name=F("facet"), f_value=F("value"))
         .annotate(n=Count("pk"))
     )
-    with _hash_grouped(claims):
+    with _hash_grouped():
         return {"claims": _cells(by_claim), "values": _cells(by_value, "f_name", "f_value")}
 
 
-def compute_pairs(claims: QuerySet, facet: str, value: str) -> list[Cell]:
+def compute_pairs(facet: str, value: str) -> list[Cell]:
     """For the claims with this design (or condition): their cells by the other facet's
     values."""
     with_value = ClaimFacet.objects.filter(facet=facet, value=value).values("claim_id")
     rows = (
-        ClaimFacet.objects.filter(
-            facet=_other(facet), claim__in=claims.values("pk"), claim_id__in=with_value
-        )
+        ClaimFacet.objects.filter(facet=_other(facet), claim_id__in=with_value, **PUBLISHED)
         .order_by()
         .values(**_singles("claim__"), f_value=F("value"))
         .annotate(n=Count("pk"))
     )
-    with _hash_grouped(claims):
+    with _hash_grouped():
         return _cells(rows, "f_value")
 
 
-def compute_all_pairs(claims: QuerySet) -> dict[tuple[str, str], list[Cell]]:
+def compute_all_pairs() -> dict[tuple[str, str], list[Cell]]:
     """Every design's and every condition's pairs, from one count of the claims' (design,
     condition) pairs."""
     design, condition = MULTI
     rows = (
-        ClaimFacet.objects.filter(
-            facet=design, claim__in=claims.values("pk"), claim__facets__facet=condition
-        )
+        ClaimFacet.objects.filter(facet=design, claim__facets__facet=condition, **PUBLISHED)
         .order_by()
         .values(**_singles("claim__"), d=F("value"), c=F("claim__facets__value"))
         .annotate(n=Count("pk"))
     )
     out: dict[tuple[str, str], list[Cell]] = {}
-    with _hash_grouped(claims):
+    with _hash_grouped():
         cells = _cells(rows, "d", "c")
     for *single, d, c, n in cells:
         out.setdefault((design, d), []).append((*single, c, n))
@@ -146,20 +146,20 @@ def compute_all_pairs(claims: QuerySet) -> dict[tuple[str, str], list[Cell]]:
     return out
 
 
-def totals(claims: QuerySet) -> dict[str, list[Cell]]:
-    return versioned(TOTALS, lambda: compute_totals(claims))
+def totals() -> dict[str, list[Cell]]:
+    return versioned(TOTALS, compute_totals)
 
 
-def pairs(claims: QuerySet, facet: str, value: str) -> list[Cell]:
-    return versioned(f"{PAIRS}:{facet}:{value}", lambda: compute_pairs(claims, facet, value))
+def pairs(facet: str, value: str) -> list[Cell]:
+    return versioned(f"{PAIRS}:{facet}:{value}", lambda: compute_pairs(facet, value))
 
 
-def keep_all_pairs(claims: QuerySet) -> None:
+def keep_all_pairs() -> None:
     """Computes every value's pairs in one query and keeps each (the worker, after a publish)."""
     versioned_many(
         lambda: {
             f"{PAIRS}:{facet}:{value}": cells
-            for (facet, value), cells in compute_all_pairs(claims).items()
+            for (facet, value), cells in compute_all_pairs().items()
         }
     )
 
@@ -172,7 +172,7 @@ def _sum(cells: Iterable[Cell], chosen: dict[int, str], by: int) -> dict[str, in
     return dict(counts)
 
 
-def counts(claims: QuerySet, chosen: dict[str, str]) -> dict[str, dict[str, int]] | None:
+def counts(chosen: dict[str, str]) -> dict[str, dict[str, int]] | None:
     """{facet: {value: claims}} for every facet, each with the other chosen filters applied;
     None when a filter outside the five is chosen, or with the shared cache off (the totals are
     worth their cost only when kept)."""
@@ -186,19 +186,19 @@ def counts(claims: QuerySet, chosen: dict[str, str]) -> dict[str, dict[str, int]
         if name in SINGLE:
             by = SINGLE.index(name)
             if not multis:
-                cells = totals(claims)["claims"]
+                cells = totals()["claims"]
             elif len(multis) == 1:
                 [(facet, value)] = multis.items()
-                cells = [c for c in totals(claims)["values"] if c[3] == facet and c[4] == value]
+                cells = [c for c in totals()["values"] if c[3] == facet and c[4] == value]
             else:
                 design, condition = (multis[m] for m in MULTI)
-                cells = [c for c in pairs(claims, MULTI[0], design) if c[3] == condition]
+                cells = [c for c in pairs(MULTI[0], design) if c[3] == condition]
         else:
             other = _other(name)
             if other in multis:
-                cells, by = pairs(claims, other, multis[other]), 3
+                cells, by = pairs(other, multis[other]), 3
             else:
-                cells = [c for c in totals(claims)["values"] if c[3] == name]
+                cells = [c for c in totals()["values"] if c[3] == name]
                 by = 4
         out[name] = _sum(cells, singles, by)
     return out

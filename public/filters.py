@@ -166,14 +166,15 @@ class ClaimFilter(FilterSet):
         fields: list[str] = []
 
     def facet_totals(self):
-        """Every facet's counts summed from the claims' facet totals (public.claim_facet_totals),
-        or None when the words box is in use."""
+        """Every facet's counts summed from the published claims' facet totals
+        (public.claim_facet_totals), or None when the words box is in use. The claim list's
+        FilterSet is always over the published claims (public.views.claims.claim_filter)."""
         chosen = {
             name: str(value)
             for name, value in self.form.cleaned_data.items()
             if value and name not in NOT_FILTERS
         }
-        return claim_facet_totals.counts(self.queryset, chosen)
+        return claim_facet_totals.counts(chosen)
 
     def filter_certainty(self, queryset, name, value):
         return queryset.alias(_certainty=ClaimQuerySet.effective_certainty_expression()).filter(
