@@ -90,10 +90,20 @@ def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
     return {str(row["facet_value"]): row["facet_count"] for row in rows}
 
 
+def chosen_filters(filterset: FilterSet) -> dict[str, str]:
+    """The valid filter choices of a bound FilterSet (not its sort or page), as strings. A
+    zero is a choice ("at least 0 participants" leaves out the studies with none given)."""
+    filterset.errors  # noqa: B018
+    return {
+        name: str(value)
+        for name, value in filterset.form.cleaned_data.items()
+        if value not in (None, "") and name not in NOT_FILTERS
+    }
+
+
 def filters_key(filterset: FilterSet) -> str:
     """A name for the FilterSet's valid filter choices (not its sort or page)."""
-    cleaned = filterset.form.cleaned_data
-    kept = sorted((k, str(v)) for k, v in cleaned.items() if k not in NOT_FILTERS and v)
+    kept = sorted(chosen_filters(filterset).items())
     return f"facets:{type(filterset).__module__}.{type(filterset).__name__}:{kept}"
 
 

@@ -23,8 +23,8 @@ from evidence.models import (
     EvidenceLink,
     PublicationStatus,
 )
-from public import claim_facet_totals
-from public.facets import NOT_FILTERS, Facet
+from public import facet_totals
+from public.facets import Facet, chosen_filters
 from public.page_cache import versioned
 from studies.models import YEAR_MAX, YEAR_MIN, RiskOfBias, Study, StudyDesign, StudyStatus
 
@@ -167,14 +167,9 @@ class ClaimFilter(FilterSet):
 
     def facet_totals(self):
         """Every facet's counts summed from the published claims' facet totals
-        (public.claim_facet_totals), or None when the words box is in use. The claim list's
+        (public.facet_totals), or None when the words box is in use. The claim list's
         FilterSet is always over the published claims (public.views.claims.claim_filter)."""
-        chosen = {
-            name: str(value)
-            for name, value in self.form.cleaned_data.items()
-            if value and name not in NOT_FILTERS
-        }
-        return claim_facet_totals.counts(chosen)
+        return facet_totals.CLAIMS.counts(chosen_filters(self))
 
     def filter_certainty(self, queryset, name, value):
         return queryset.alias(_certainty=ClaimQuerySet.effective_certainty_expression()).filter(
@@ -298,6 +293,12 @@ class StudyFilter(FilterSet):
         model = Study
         form = StudyFilterForm
         fields: list[str] = []
+
+    def facet_totals(self):
+        """Every facet's counts summed from the published studies' facet totals
+        (public.facet_totals), or None with a range, a claim or words chosen. Always over the
+        published studies (public.views.studies.study_filter)."""
+        return facet_totals.STUDIES.counts(chosen_filters(self))
 
     def filter_category(self, queryset, name, value: str):
         links = EvidenceLink.objects.filter(

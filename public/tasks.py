@@ -12,7 +12,7 @@ replaced by a later publish does nothing: that publish scheduled its own.
 
 Warmed: the unfiltered claim list's and study list's facet counts (shared by every page and
 sort of them) and their filters' options; the claim list's facet totals and every design's and
-condition's pairs (public.claim_facet_totals), from which any choice of its five faceted
+condition's pairs (public.facet_totals), from which any choice of its five faceted
 filters sums its counts; the evidence map's claims per category and the home page's claims.
 The filtered study list, and a claim list filtered by its words, still build their counts at
 their first request.
@@ -43,14 +43,14 @@ def warm_public_parts() -> dict[str, float]:
     """Computes, or finds already kept, each warmed part under the current version: seconds
     taken per part."""
     # Imported here: the views import this module's neighbours, not the other way round.
-    from public.claim_facet_totals import keep_all_pairs
+    from public.facet_totals import CLAIMS
     from public.views.claims import claim_filter
     from public.views.documents import home_claims, map_sizes
     from public.views.studies import study_filter
 
     parts = {
         "claim list facets": lambda: faceted_filters(claim_filter({})),
-        "claim list facet pairs": keep_all_pairs,
+        "claim list facet pairs": CLAIMS.keep_all_pairs,
         "study list facets": lambda: faceted_filters(study_filter({})),
         "evidence map sizes": map_sizes,
         "home claims": home_claims,

@@ -21,16 +21,17 @@ POSTGRESQL = connection.vendor == "postgresql"
 # The claim list with its facet counts and filter options from the cache: the request's
 # savepoint and release, the categories, the page's keys one category at a time (two here),
 # the rows whose rendered row the cache lacks (all, the first time); without them the two
-# grouped counts of the facet totals (public.claim_facet_totals) with the categories' slugs
+# grouped counts of the facet totals (public.facet_totals) with the categories' slugs
 # for each (on PostgreSQL in a savepoint of their own with more memory to group in: three
 # queries more), and two option lists more.
 CLAIMS_WARM = 6
 CLAIMS_COLD = CLAIMS_WARM + 6 + (3 if POSTGRESQL else 0)
 # The study list: savepoint and release, its count (on PostgreSQL the planner's estimate
-# first), its page; without the cache its four grouped counts (its options are the claim
-# list's, already kept by the claim list's request before it).
+# first), its page; without the cache the two grouped counts of its facet totals and the
+# categories' slugs (on PostgreSQL in a savepoint with more memory: three more); its options
+# are the claim list's, already kept by the claim list's request before it.
 STUDIES_WARM = 5 if POSTGRESQL else 4
-STUDIES_COLD = STUDIES_WARM + 4
+STUDIES_COLD = STUDIES_WARM + 3 + (3 if POSTGRESQL else 0)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""The claim list's facet counts summed from totals kept per publish are the counts of the
-claims themselves, for every choice of filters, and a filtered list's first request after a
-publish no longer counts the claims."""
+"""The claim and study lists' facet counts summed from totals kept per publish are the counts of
+the rows themselves, for every choice of filters, and a filtered list's first request after a
+publish no longer counts the rows."""
 
 import io
 import itertools
@@ -15,9 +15,10 @@ from evidence.models import Certainty, Claim, ClaimCategory, ClaimDirection
 from evidence.services import claim_override_set
 from public import page_cache
 from public.facets import facet_counts
-from public.filters import ClaimFilter
+from public.filters import ClaimFilter, StudyFilter
+from public.queries import studies_for_list
 from public.tasks import warm_public_parts
-from studies.models import Study, StudyDesign
+from studies.models import RiskOfBias, Study, StudyDesign
 
 pytestmark = pytest.mark.django_db
 
@@ -36,16 +37,26 @@ def synthetic():
     )
 
 
-def counted_over_rows(params: dict) -> dict[str, dict[str, int]]:
-    """What each facet counts when the claims themselves are counted (the path without totals)."""
-    filterset = ClaimFilter(params, queryset=Claim.objects.published())
-    return {name: facet_counts(filterset, name) for name in ClaimFilter.facets}
+def claims(params: dict) -> ClaimFilter:
+    return ClaimFilter(params, queryset=Claim.objects.published())
 
 
-def from_totals(params: dict) -> dict[str, dict[str, int]] | None:
-    filterset = ClaimFilter(params, queryset=Claim.objects.published())
-    filterset.errors  # noqa: B018
-    return filterset.facet_totals()
+def studies(params: dict) -> StudyFilter:
+    return StudyFilter(params, queryset=studies_for_list(Study.objects.published()))
+
+
+def counted_over_rows(params: dict, filterset=claims) -> dict[str, dict[str, int]]:
+    """What each facet counts when the rows themselves are counted (the path without totals),
+    the options that count none left out."""
+    bound = filterset(params)
+    found = {name: facet_counts(bound, name) for name in type(bound).facets}
+    return {name: {v: n for v, n in c.items() if n} for name, c in found.items()}
+
+
+def from_totals(params: dict, filterset=claims) -> dict[str, dict[str, int]] | None:
+    bound = filterset(params)
+    bound.errors  # noqa: B018
+    return bound.facet_totals()
 
 
 def choices() -> dict[str, list[str]]:
@@ -76,9 +87,7 @@ def test_every_filter_choice_gets_the_counts_of_the_claims_themselves(synthetic,
         cases.append({"design": design, "condition": picks.choice(options["condition"])})
     nonzero = 0
     for params in cases:
-        expected = {
-            k: {v: n for v, n in c.items() if n} for k, c in counted_over_rows(params).items()
-        }
+        expected = counted_over_rows(params)
         assert from_totals(params) == expected, params
         nonzero += sum(map(len, expected.values()))
     assert nonzero > 200  # the cases count something: a wrong sum cannot hide behind zeros
@@ -133,5 +142,50 @@ def test_the_list_page_shows_the_summed_counts(synthetic, parts_kept, client):
         f.name: {o.value: o.count for o in f.options if o.count} for f in response.context["facets"]
     }
     expected = counted_over_rows({"design": design, "certainty": "low"})
-    assert shown == {k: {v: n for v, n in c.items() if n} for k, c in expected.items()}
+    assert shown == expected
     assert f"({expected['certainty']['low']})" in response.content.decode()
+
+
+def test_every_study_filter_choice_gets_the_counts_of_the_studies_themselves(synthetic, parts_kept):
+    options = {
+        "design": choices()["design"],
+        "condition": choices()["condition"],
+        "risk_of_bias": [r.value for r in RiskOfBias],
+        "category": choices()["category"],
+    }
+    picks = random.Random(5)
+    cases = [{}]
+    for size in (1, 2, 4):
+        for chosen in itertools.combinations(options, size):
+            for _ in range(3):
+                cases.append({name: picks.choice(options[name]) for name in chosen})
+    nonzero = 0
+    for params in cases:
+        expected = counted_over_rows(params, studies)
+        assert from_totals(params, studies) == expected, params
+        nonzero += sum(map(len, expected.values()))
+    assert nonzero > 100
+
+
+def test_a_range_or_a_claim_chosen_counts_the_studies(synthetic, parts_kept):
+    assert from_totals({"year_min": "2000"}, studies) is None
+    assert from_totals({"claim": "any-claim"}, studies) is None
+    assert from_totals({"q": "hair"}, studies) is None
+
+
+def test_at_least_zero_participants_is_a_choice_of_its_own(synthetic, parts_kept, client):
+    # Studies with no participant count are left out by "at least 0": its counts are not the
+    # unfiltered list's, kept under another name.
+    Study.objects.filter(pk__in=Study.objects.published().values("pk")[:5]).update(
+        participants=None
+    )
+    page_cache.bump()
+    unfiltered = client.get("/studies/").context["facets"]
+    at_least_zero = client.get("/studies/", {"participants_min": "0"}).context["facets"]
+
+    def total(facets) -> int:
+        return sum(o.count for o in next(f for f in facets if f.name == "design").options)
+
+    with_a_count = Study.objects.published().filter(participants__gte=0).count()
+    assert total(unfiltered) == Study.objects.published().count()
+    assert total(at_least_zero) == with_a_count < total(unfiltered)
