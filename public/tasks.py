@@ -10,12 +10,11 @@ the new version (each `versioned` read takes the version before its data, so a p
 from older rows is never kept under a newer version). A task whose version has already been
 replaced by a later publish does nothing: that publish scheduled its own.
 
-Warmed: the unfiltered claim list's and study list's facet counts (shared by every page and
-sort of them) and their filters' options; the claim list's facet totals and every design's and
-condition's pairs (public.facet_totals), from which any choice of its five faceted
-filters sums its counts; the evidence map's claims per category and the home page's claims.
-The filtered study list, and a claim list filtered by its words, still build their counts at
-their first request.
+Warmed: the claim and study lists' facet totals (public.facet_totals), and the claim list's
+every design's and condition's pairs, from which any choice of their faceted filters sums its
+counts (every page and sort of a choice shares them), and their filters' options; the evidence
+map's claims per category and the home page's claims. A list filtered by its words, a range or
+a claim still builds its counts at its first request.
 
 With no broker (CELERY_TASK_ALWAYS_EAGER) the task runs inline right after the commit, so
 the writer waits for it; with the parts off (PAGE_CACHE_SECONDS=0) there is nothing to keep
