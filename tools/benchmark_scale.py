@@ -75,7 +75,11 @@ def placeholders() -> dict[str, str]:
     }
 
 
-NOUNS = {"claim": "claims", "mention": "passages", "study": "studies"}
+NOUNS = {
+    "claim": ("claim", "claims"),
+    "mention": ("passage", "passages"),
+    "study": ("study", "studies"),
+}
 
 
 def search_matches(url: str) -> str:
@@ -103,7 +107,8 @@ def search_matches(url: str) -> str:
             sql = f"SELECT rowid FROM {source.fts_table} WHERE {source.fts_table} MATCH %s"  # noqa: S608
             params = [search_query.fts5_match(query)]
         public = search.PUBLIC_ROWS[kind]().filter(pk__in=RawSQL(sql, params))  # noqa: S611
-        counts.append(f"{public.count():,} {NOUNS[kind]}")
+        n = public.count()
+        counts.append(f"{n:,} {NOUNS[kind][n != 1]}")
     return ", ".join(counts)
 
 
