@@ -450,6 +450,8 @@ class _IndexBackend:
 
     name = ""
     greatest = "greatest"  # the SQL function of the larger of two values
+    # Statements sent with the ranking query, in the same round trip (settings local to it).
+    ranking_prefix = ""
 
     def candidates_sql(self, source, query: ReaderQuery) -> tuple[str, list]:
         """SQL selecting `(id, relevance)` of at most CANDIDATES matching rows."""
@@ -459,9 +461,6 @@ class _IndexBackend:
         """KIND_BANDS[kind] + _squash(relevance), in SQL (the same double arithmetic)."""
         value = f"{self.greatest}(coalesce(CAST({relevance} AS DOUBLE PRECISION), 0.0), 0.0)"
         return f"({float(KIND_BANDS[kind])!r} + {value} / (1.0 + {value}))"
-
-    # Statements sent with the ranking query, in the same round trip (settings local to it).
-    ranking_prefix = ""
 
     def rank(self, query: ReaderQuery) -> list[Hit]:
         parts, params = [], []
