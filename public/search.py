@@ -27,13 +27,15 @@ PostgreSQL, both kept by triggers) is defined in evidence/search_index.py.
 """
 
 import difflib
+import functools
 import operator
 import os
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Q, Value
@@ -154,8 +156,9 @@ def parse_params(data) -> SearchParams:
 # Results
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One ranked record: a tuple, built straight from the ranking query's rows."""
+
     kind: str
     pk: int
     score: float
@@ -232,6 +235,10 @@ def _identified(query: ReaderQuery) -> list[Hit]:
 
 
 def _merge(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    """Both lists in rank order, each record once at its best score; `second` is one ranking's
+    hits (distinct, already in rank order), so with nothing first it is the answer as it is."""
+    if not first:
+        return second
     best: dict[tuple[str, int], Hit] = {}
     for hit in [*first, *second]:
         key = (hit.kind, hit.pk)
@@ -248,7 +255,8 @@ def _outcome(backend, q: str, query: ReaderQuery, identified: list[Hit]) -> Sear
 
 
 def _make_outcome(backend, q: str, query: ReaderQuery, hits: list[Hit]) -> SearchOutcome:
-    counts = {kind: sum(1 for h in hits if h.kind == kind) for kind in KINDS}
+    found = Counter(hit.kind for hit in hits)
+    counts = {kind: found[kind] for kind in KINDS}
     return SearchOutcome(
         q=q,
         terms=terms_of(query),
@@ -397,43 +405,88 @@ def _squash(relevance: float | None) -> float:
 
 PUBLIC_ROWS = {"claim": public_claims, "mention": public_mentions, "study": public_studies}
 
+# The columns a result shows (templates/public/_search_result.html and each get_absolute_url):
+# a page of results reads these and nothing else (not a document's whole text, nor a claim's
+# grade details), in no particular order (load_results puts them in rank order).
+CLAIM_COLUMNS = (
+    "slug", "statement", "certainty", "certainty_override", "direction", "direction_override",
+    "category__name",
+)  # fmt: skip
+MENTION_COLUMNS = (
+    "quote", "prefix", "suffix", "claim__slug", "claim__statement", "document__slug",
+    "document__title",
+)  # fmt: skip
+STUDY_COLUMNS = ("title", "pmid", "summary", "authors", "year", "design", "participants")
+
+
+def page_claims(pks):
+    rows = public_claims().filter(pk__in=pks).select_related("category")
+    return rows.only(*CLAIM_COLUMNS).order_by()
+
+
+def page_mentions(pks):
+    rows = public_mentions().filter(pk__in=pks).select_related("claim", "document")
+    return rows.only(*MENTION_COLUMNS).order_by()
+
+
+def page_studies(pks):
+    return public_studies().filter(pk__in=pks).only(*STUDY_COLUMNS).order_by()
+
+
+@functools.cache
+def _visible_sql(kind: str, vendor: str) -> tuple[str, tuple]:
+    """The publication rule's own queryset for one candidate `m.id`, compiled once per process
+    (it has no parameter of the search): what EXISTS checks for each candidate."""
+    public = PUBLIC_ROWS[kind]().filter(pk=RawSQL("m.id", [])).values("pk").order_by()  # noqa: S611
+    sql, params = public.query.sql_with_params()
+    return sql, tuple(params)
+
 
 class _IndexBackend:
     """Shared by both databases: per kind, at most CANDIDATES index matches with their
     relevance, kept when the record is public (checked per candidate by primary key, with the
-    publication rule's own queryset), the best MAX_PER_KIND of them; one query for all kinds."""
+    publication rule's own queryset), the best MAX_PER_KIND of them; one query for all kinds,
+    whose rows are the hits in rank order (the score is computed in SQL, as _squash does)."""
 
     name = ""
+    greatest = "greatest"  # the SQL function of the larger of two values
+    # Statements sent with the ranking query, in the same round trip (settings local to it).
+    ranking_prefix = ""
 
     def candidates_sql(self, source, query: ReaderQuery) -> tuple[str, list]:
         """SQL selecting `(id, relevance)` of at most CANDIDATES matching rows."""
         raise NotImplementedError
+
+    def score_sql(self, kind: str, relevance: str) -> str:
+        """KIND_BANDS[kind] + _squash(relevance), in SQL (the same double arithmetic)."""
+        value = f"{self.greatest}(coalesce(CAST({relevance} AS DOUBLE PRECISION), 0.0), 0.0)"
+        return f"({float(KIND_BANDS[kind])!r} + {value} / (1.0 + {value}))"
 
     def rank(self, query: ReaderQuery) -> list[Hit]:
         parts, params = [], []
         for kind in KINDS:
             source = search_index.SOURCES_BY_KIND[kind]
             candidates, c_params = self.candidates_sql(source, query)
-            public = PUBLIC_ROWS[kind]().filter(pk=RawSQL("m.id", [])).values("pk").order_by()  # noqa: S611
-            visible, v_params = public.query.sql_with_params()
+            visible, v_params = _visible_sql(kind, connection.vendor)
             parts.append(
-                f"SELECT * FROM (SELECT '{kind}' AS kind, m.id, m.relevance "  # noqa: S608
+                f"SELECT * FROM (SELECT '{kind}' AS kind, m.id, "  # noqa: S608
+                f"{self.score_sql(kind, 'm.relevance')} AS score "
                 f"FROM ({candidates}) AS m WHERE EXISTS ({visible}) "
                 f"ORDER BY m.relevance DESC, m.id LIMIT {MAX_PER_KIND}) AS {kind}_hits"
             )
             params += [*c_params, *v_params]
+        # The bands never overlap, so score then id is _merge's order (score, kind, id).
+        sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS hits ORDER BY score DESC, id"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            rows = cursor.fetchall()
-        return [
-            Hit(kind, pk, KIND_BANDS[kind] + _squash(relevance)) for kind, pk, relevance in rows
-        ]
+            cursor.execute(self.ranking_prefix + sql, params)
+            return list(map(Hit._make, cursor.fetchall()))
 
 
 class _Fts5Backend(_IndexBackend):
     """SQLite: the FTS5 tables (porter stemming), ranked by bm25 with column weights."""
 
     name = "sqlite"
+    greatest = "max"
 
     def candidates_sql(self, source, query):
         fts = source.fts_table
@@ -455,19 +508,18 @@ class _Fts5Backend(_IndexBackend):
         return outcome
 
     def load_claims(self, pks, outcome):
-        for claim in public_claims().filter(pk__in=pks).select_related("category"):
+        for claim in page_claims(pks):
             snippet = highlight(claim.statement, outcome.terms, fuzzy=False)
             yield Result("claim", claim, claim.get_absolute_url(), snippet, snippet)
 
     def load_mentions(self, pks, outcome):
-        rows = public_mentions().filter(pk__in=pks).select_related("claim", "document")
-        for mention in rows:
+        for mention in page_mentions(pks):
             snippet = highlight(mention.quote, outcome.terms, fuzzy=False)
             title = mark_safe(escape(mention.document.title))  # noqa: S308
             yield Result("mention", mention, mention.get_absolute_url(), title, snippet)
 
     def load_studies(self, pks, outcome):
-        for study in public_studies().filter(pk__in=pks):
+        for study in page_studies(pks):
             title = highlight(study.public_title, outcome.terms, fuzzy=False)
             snippet = highlight(study.summary, outcome.terms, max_words=SNIPPET_WORDS, fuzzy=False)
             yield Result("study", study, study.get_absolute_url(), title, snippet)
@@ -478,6 +530,12 @@ class _PostgresBackend(_IndexBackend):
     word similarity when a word is misspelt."""
 
     name = "postgresql"
+    # A sequential scan that LIMIT stops leaves its place for the next scan of a large table
+    # to start from (synchronize_seqscans), so the first CANDIDATES matches of a common word,
+    # and with them the results and their pages, moved from one request to the next (seen at
+    # 100k claims). Off for the ranking's transaction (a multi-statement query is one implicit
+    # transaction outside a request's), so the same search finds the same records.
+    ranking_prefix = "SELECT set_config('synchronize_seqscans', 'off', true); "
 
     @staticmethod
     def tsquery(query: ReaderQuery) -> tuple[str, list]:
@@ -578,22 +636,16 @@ class _PostgresBackend(_IndexBackend):
         return highlight(text, terms, max_words=max_words)
 
     def load_claims(self, pks, outcome):
-        rows = (
-            public_claims()
-            .filter(pk__in=pks)
-            .select_related("category")
-            .annotate(headline=self._headline("statement", outcome, highlight_all=True))
+        rows = page_claims(pks).annotate(
+            headline=self._headline("statement", outcome, highlight_all=True)
         )
         for claim in rows:
             snippet = self._html(claim.headline, claim.statement, outcome.terms)
             yield Result("claim", claim, claim.get_absolute_url(), snippet, snippet)
 
     def load_mentions(self, pks, outcome):
-        rows = (
-            public_mentions()
-            .filter(pk__in=pks)
-            .select_related("claim", "document")
-            .annotate(headline=self._headline("quote", outcome, highlight_all=True))
+        rows = page_mentions(pks).annotate(
+            headline=self._headline("quote", outcome, highlight_all=True)
         )
         for mention in rows:
             snippet = self._html(mention.headline, mention.quote, outcome.terms)
@@ -601,20 +653,16 @@ class _PostgresBackend(_IndexBackend):
             yield Result("mention", mention, mention.get_absolute_url(), title, snippet)
 
     def load_studies(self, pks, outcome):
-        rows = (
-            public_studies()
-            .filter(pk__in=pks)
-            .annotate(
-                title_headline=self._headline("title", outcome, highlight_all=True),
-                summary_headline=self._headline(
-                    "summary",
-                    outcome,
-                    max_words=SNIPPET_WORDS,
-                    min_words=15,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-            )
+        rows = page_studies(pks).annotate(
+            title_headline=self._headline("title", outcome, highlight_all=True),
+            summary_headline=self._headline(
+                "summary",
+                outcome,
+                max_words=SNIPPET_WORDS,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
         )
         for study in rows:
             if is_placeholder_title(study.title):

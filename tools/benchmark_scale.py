@@ -71,7 +71,45 @@ def placeholders() -> dict[str, str]:
         "claim": claim.slug if claim else "none",
         "study": str(study.pk) if study else "0",
         "document": document.slug if document else "none",
+        "rare": claim.slug.rsplit("-", 1)[-1] if claim else "none",
     }
+
+
+NOUNS = {
+    "claim": ("claim", "claims"),
+    "mention": ("passage", "passages"),
+    "study": ("study", "studies"),
+}
+
+
+def search_matches(url: str) -> str:
+    """How many published claims, passages and studies a /search/ URL's words match in the
+    index (every match, not only the CANDIDATES a search ranks): what makes a term rare."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from evidence import search_index
+    from public import search, search_query
+
+    query = search_query.parse(parse_qs(urlsplit(url).query).get("q", [""])[0])
+    if not query.searchable:
+        return "no words"
+    counts = []
+    for kind in search.KINDS:
+        source = search_index.SOURCES_BY_KIND[kind]
+        if connection.vendor == "postgresql":
+            fragment = search_query.tsquery_sql(query, search.FTS_CONFIG)
+            sql = f"SELECT id FROM {source.table} WHERE {search_index.VECTOR_COLUMN} @@ {fragment.sql}"  # noqa: S608, E501
+            params = list(fragment.params)
+        else:
+            sql = f"SELECT rowid FROM {source.fts_table} WHERE {source.fts_table} MATCH %s"  # noqa: S608
+            params = [search_query.fts5_match(query)]
+        public = search.PUBLIC_ROWS[kind]().filter(pk__in=RawSQL(sql, params))  # noqa: S611
+        n = public.count()
+        counts.append(f"{n:,} {NOUNS[kind][n != 1]}")
+    return ", ".join(counts)
 
 
 def timed(client, url: str) -> tuple[float, int]:
@@ -80,7 +118,7 @@ def timed(client, url: str) -> tuple[float, int]:
     return (time.perf_counter() - began) * 1000, status
 
 
-def datasette_questions(base: str) -> list[tuple[str, str]]:
+def datasette_questions(base: str, rare: str) -> list[tuple[str, str]]:
     from django.db import connection
 
     table = "evidence_claim"
@@ -99,7 +137,8 @@ def datasette_questions(base: str) -> list[tuple[str, str]]:
         ("claim list", f"{base}/{table}?status=published&{facets}"),
         ("claim list, filtered", f"{base}/{table}?status=published&certainty=low&{facets}"),
         ("claim list, page 50", f"{base}/{table}?status=published&_size=20&_next={after}"),
-        ("search, rare term", f"{base}/{table}?{search}mesotherapy"),
+        ("search, rare term", f"{base}/{table}?{search}{rare}"),
+        ("search, uncommon term", f"{base}/{table}?{search}mesotherapy"),
         ("search, common term", f"{base}/{table}?{search}collagen"),
         ("search, very common term", f"{base}/{table}?{search}hair"),
     ]  # fmt: skip
@@ -215,9 +254,14 @@ def main() -> None:
             f"The worker's warm after each bump (before 'first'): median "
             f"{statistics.median(worker):.1f} s, {min(worker):.1f}–{max(worker):.1f} s\n"
         )
+    for name, url in pages:
+        if url.startswith("/search/"):
+            print(f"{name}, `{url}`: matches {search_matches(url)}")
+    if any(url.startswith("/search/") for _, url in pages):
+        print()
     ds = {}
     if args.datasette:
-        for name, url in datasette_questions(args.datasette.rstrip("/")):
+        for name, url in datasette_questions(args.datasette.rstrip("/"), values["rare"]):
             ds[name] = time_http(url, args.runs)
     header = "| page | URL | status | queries | first ms | cold ms | × floor |"
     if warm:

@@ -679,3 +679,141 @@ def test_the_fallback_says_nothing_when_no_word_is_close(client, seeded):
     assert results(response) == []
     assert response.context["outcome"].corrected_from == ""
     assert b"Try another search" in response.content
+
+
+# ----------------------------------------------------------------------------------------------
+# Bounded work and unchanged results, on both databases
+
+WORDS = "collagen scalp hair density keratin elastin blood flow needling follicle".split()
+
+
+def _generated_base(seed: int = 7) -> None:
+    """A small base of mixed claims, passages and studies (some unpublished), its words drawn
+    so that records match a word once, twice or not at all: ranks differ and ties occur."""
+    import random
+
+    rng = random.Random(seed)
+    for n in range(36):
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
+        draft = n % 7 == 3
+        status = PublicationStatus.DRAFT if draft else PublicationStatus.PUBLISHED
+        claim = ClaimFactory(statement=f"Claim {n}: {words}.", status=status)
+        quote = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))
+        document = SourceDocumentFactory(text=f"Before. {quote} after.")
+        ClaimMentionFactory(claim=claim, document=document, quote=quote)
+        StudyFactory(
+            title=f"Study {n} of {rng.choice(WORDS)}",
+            summary=f"We measured {words}.",
+            status=StudyStatus.DRAFT if n % 5 == 1 else StudyStatus.PUBLISHED,
+        )
+
+
+def _reference_ranking(q: str) -> list[tuple[str, int]]:
+    """Every public match, ranked as the search promises, computed the plain way: each kind's
+    index relevance (no bound: fewer matches than CANDIDATES here), public rows only, best
+    first and then by id, at most MAX_PER_KIND per kind, claims before passages before studies."""
+    from public import search_query
+
+    query = search_query.parse(q)
+    backend = search_logic._backend()
+    ranked = []
+    for kind in search_logic.KINDS:
+        source = search_logic.search_index.SOURCES_BY_KIND[kind]
+        sql, params = backend.candidates_sql(source, query)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        assert len(rows) < search_logic.CANDIDATES
+        public = set(search_logic.PUBLIC_ROWS[kind]().values_list("pk", flat=True))
+        kept = sorted((row for row in rows if row[0] in public), key=lambda r: (-r[1], r[0]))
+        ranked += [(kind, pk) for pk, _ in kept[: search_logic.MAX_PER_KIND]]
+    return ranked
+
+
+SAME_RESULTS_QUERIES = [
+    "collagen",
+    "scalp hair",
+    "keratin or elastin",
+    '"blood flow"',
+    "collagen -scalp",
+    "what about hair density and collagen?",
+    "follicle",
+]
+
+
+@pytest.mark.parametrize("q", SAME_RESULTS_QUERIES)
+def test_the_ranking_is_every_public_match_best_first_by_kind(client, db, q):
+    _generated_base()
+
+    outcome = search_logic.search(q, search_logic.search_query.parse(q))
+    response = client.get(URL, {"q": q})
+
+    expected = _reference_ranking(q)
+    assert expected, q
+    assert [(hit.kind, hit.pk) for hit in outcome.hits] == expected
+    page = [hit for hit in outcome.hits[:20]]
+    loaded = search_logic.load_results(page, outcome)
+    assert [(r.kind, r.obj.pk) for r in loaded] == expected[:20]
+    assert [href for _, href in results(response)] == [r.url for r in loaded]
+
+
+def _ranking_sql(q: str) -> str:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        search_logic.search(q, search_logic.search_query.parse(q))
+    (sql,) = [x["sql"] for x in queries.captured_queries if "UNION ALL" in x["sql"]]
+    return sql
+
+
+def test_the_ranking_reads_at_most_candidates_per_kind_and_keeps_the_best_few(db, monkeypatch):
+    monkeypatch.setattr(search_logic, "MAX_PER_KIND", 4)
+    _matching_rows(7)
+
+    sql = _ranking_sql("collagen")
+    outcome = search_logic.search("collagen", search_logic.search_query.parse("collagen"))
+
+    assert sql.count(f"LIMIT {search_logic.CANDIDATES})") == 3  # each kind's index matches
+    assert sql.count("LIMIT 4)") == 3  # each kind's best, all a page can show of it
+    assert outcome.counts == {"claim": 4, "mention": 4, "study": 4}
+    assert len(outcome.hits) == 12
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_a_page_reads_only_its_own_records_and_the_columns_shown(client, db, rows):
+    from django.test.utils import CaptureQueriesContext
+
+    _matching_rows(rows)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"q": "collagen", "page": "2"})
+
+    loads = [x["sql"] for x in queries.captured_queries if " IN (" in x["sql"]]
+    ids = [len(re.search(r" IN \(([^)]*)\)", sql)[1].split(",")) for sql in loads]
+    # 150 matches: page 2 is 20 of them; 15: page 2 is past the end and the last page is shown
+    assert sum(ids) == len(results(response)) == (20 if rows == 50 else 15)
+    for sql in loads:  # not an article's whole text, nor a claim's grade details
+        assert '"evidence_sourcedocument"."text"' not in sql
+        assert '"rationale"' not in sql
+        assert '"grade_detail"' not in sql
+        assert '"abstract"' not in sql
+
+
+@postgresql_only
+def test_the_ranking_turns_synchronized_scans_off_for_its_own_transaction(transactional_db):
+    # A LIMIT-ed scan of a large table would otherwise start where the last one stopped, and
+    # the same search would rank other candidates on the next request.
+    from django.db import transaction
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('synchronize_seqscans')")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():  # as a request runs (ATOMIC_REQUESTS)
+        search_logic.search("collagen", search_logic.search_query.parse("collagen"))
+        inside = setting()
+    after = setting()
+    search_logic.search("collagen", search_logic.search_query.parse("collagen"))  # autocommit
+
+    assert (inside, after, setting()) == ("off", "on", "on")
