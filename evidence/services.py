@@ -956,6 +956,7 @@ def _stale_everywhere(summary: RegradeSummary, *, force: bool) -> Iterator[list[
     if pending:
         yield pending
     if states:
+        yield []  # what follows reads the grades written so far
         yield from _stale_evidence_state(
             _ids_scope(states), summary, force=force, studies=_STUDY_FACTS_TABLE
         )
@@ -989,9 +990,20 @@ def _stale_among(
         stale = [(pk, old, new) for pk, _, old, new in rows if force or old != new]
         if stale:
             yield sorted(stale)
+    if states:
+        yield []  # what follows reads the grades written so far
     for start in range(0, len(states), REGRADE_BATCH_SIZE):
         scope = _ids_scope(states[start : start + REGRADE_BATCH_SIZE])
         yield from _stale_evidence_state(scope, summary, force=force)
+
+
+# What grades a list of claims: it starts grading them and returns what waits for the results.
+_Grader = Callable[[list[_GradingInput]], Callable[[], list[_Graded]]]
+
+
+def _graded_here(given: list[_GradingInput]) -> Callable[[], list[_Graded]]:
+    results = _graded_all(given)
+    return lambda: results
 
 
 def _regrade(
@@ -999,72 +1011,94 @@ def _regrade(
     summary: RegradeSummary,
     watch: Collection[int] = (),
     studies: Collection[int] = (),
-    grader: Callable[[list[_GradingInput]], list[_Graded]] = _graded_all,
+    grader: _Grader = _graded_here,
+    read_ahead: bool = False,
 ) -> dict[int, dict[str, Any]]:
     """Regrade the claims of each batch, batch by batch inside one transaction (the claims about
     the state of the evidence come last, so they read the others' new grades), and store with
     each new grade the fingerprint it was computed from. Returns the new grade fields of the
     `watch`ed claims that changed. `studies` names the studies whose change set the regrade
-    off, for the public grade history's reason."""
+    off, for the public grade history's reason. With `read_ahead` (only when no claim reads
+    another's grade but those about the state of the evidence) the next batch is read and
+    handed to the `grader` before this one is written, until an empty batch says that what
+    follows reads what came before."""
     watched: dict[int, dict[str, Any]] = {}
     changes: list[tuple[tuple[bool, int, str], GradeChange]] = []
     now = timezone.now()
     evidence = _Evidence()
-    with transaction.atomic():
-        for stale in batches:
-            fingerprints = {pk: (old, new) for pk, old, new in stale}
-            fresh: dict[int, str] = {}
-            changed: dict[int, dict[str, Any]] = {}
-            refreshed: dict[int, str] = {}
-            rows = {claim.pk: claim for claim in _read_batch(list(fingerprints), evidence)}
-            # A claim with related claims reads the certainties graded before it in this batch
-            # (`fresh`), so it is graded here, in order; the others read nothing another claim's
-            # grade gives, and are graded first, together (by `grader`: in worker processes on
-            # a parallel regrade).
-            alone = [claim for claim in rows.values() if not claim.related]
-            graded = dict(
-                zip(
-                    (claim.pk for claim in alone),
-                    grader([_grading_input(claim, evidence, fresh) for claim in alone]),
-                    strict=True,
-                )
-            )
-            for claim in rows.values():
-                summary.recomputed += 1
-                old_fingerprint, fingerprint = fingerprints[claim.pk]
-                if claim.pk in graded:
-                    certainty, new = graded[claim.pk]
-                else:
-                    certainty, new = _graded(_grading_input(claim, evidence, fresh))
-                fresh[claim.pk] = certainty
-                if new is None:
-                    if old_fingerprint != fingerprint:
-                        refreshed[claim.pk] = fingerprint
-                    continue
-                summary.changed += 1
-                if len(changes) < CHANGES_LISTED:
-                    old_certainty, old_direction = claim.stored[:2]
-                    changes.append(
-                        (
-                            claim.order,
-                            GradeChange(
-                                slug=claim.slug,
-                                old_certainty=old_certainty,
-                                new_certainty=new["certainty"],
-                                old_direction=old_direction,
-                                new_direction=new["direction"],
-                            ),
-                        )
+
+    def start(stale: list[_Stale]) -> tuple[Any, ...]:
+        fingerprints = {pk: (old, new) for pk, old, new in stale}
+        rows = {claim.pk: claim for claim in _read_batch(list(fingerprints), evidence)}
+        # A claim with related claims reads the certainties graded before it in this batch
+        # (`fresh`), so it is graded in `finish`, in order; the others read nothing another
+        # claim's grade gives, and are graded first, together (by `grader`: in worker
+        # processes on a parallel regrade).
+        alone = [claim.pk for claim in rows.values() if not claim.related]
+        waiting = grader([_grading_input(rows[pk], evidence, {}) for pk in alone])
+        return fingerprints, rows, alone, waiting
+
+    def finish(
+        fingerprints: dict[int, tuple[str, str]],
+        rows: dict[int, _ClaimRow],
+        alone: list[int],
+        waiting: Callable[[], list[_Graded]],
+    ) -> None:
+        fresh: dict[int, str] = {}
+        changed: dict[int, dict[str, Any]] = {}
+        refreshed: dict[int, str] = {}
+        graded = dict(zip(alone, waiting(), strict=True))
+        for claim in rows.values():
+            summary.recomputed += 1
+            old_fingerprint, fingerprint = fingerprints[claim.pk]
+            if claim.pk in graded:
+                certainty, new = graded[claim.pk]
+            else:
+                certainty, new = _graded(_grading_input(claim, evidence, fresh))
+            fresh[claim.pk] = certainty
+            if new is None:
+                if old_fingerprint != fingerprint:
+                    refreshed[claim.pk] = fingerprint
+                continue
+            summary.changed += 1
+            if len(changes) < CHANGES_LISTED:
+                changes.append(
+                    (
+                        claim.order,
+                        GradeChange(
+                            slug=claim.slug,
+                            old_certainty=claim.stored[GRADE_FIELDS.index("certainty")],
+                            new_certainty=new["certainty"],
+                            old_direction=claim.stored[GRADE_FIELDS.index("direction")],
+                            new_direction=new["direction"],
+                        ),
                     )
-                changed[claim.pk] = {**new, "grade_input_hash": fingerprint}
-                if claim.pk in watch:
-                    watched[claim.pk] = {**changed[claim.pk], "graded_at": now}
-            if changed:
-                # Written before the next batch is read: its claims about the state of the
-                # evidence read these new grades.
-                _record_grade_changes(rows, changed, _change_reason(studies, evidence))
-                _write_grades(changed, now)
-            _write_fingerprints(refreshed)
+                )
+            changed[claim.pk] = {**new, "grade_input_hash": fingerprint}
+            if claim.pk in watch:
+                watched[claim.pk] = {**changed[claim.pk], "graded_at": now}
+        if changed:
+            # Written before a later batch's claims about the state of the evidence are read:
+            # they read these new grades.
+            _record_grade_changes(rows, changed, _change_reason(studies, evidence))
+            _write_grades(changed, now)
+        _write_fingerprints(refreshed)
+
+    with transaction.atomic():
+        pending: tuple[Any, ...] | None = None
+        for stale in batches:
+            if not stale:
+                read_ahead = False
+            else:
+                started = start(stale)
+                if pending:
+                    finish(*pending)
+                pending = started
+            if pending and not read_ahead:
+                finish(*pending)
+                pending = None
+        if pending:
+            finish(*pending)
     changes.sort(key=lambda change: change[0])
     summary.changes = [change for _, change in changes]
     return watched
@@ -1075,26 +1109,37 @@ _WORKER_CHUNK = 250
 
 
 @contextmanager
-def _grader(workers: int) -> Iterator[Callable[[list[_GradingInput]], list[_Graded]]]:
-    """What grades a batch's claims: this process, or `workers` processes forked here when
-    there are several and the regrade is on PostgreSQL outside any transaction (a test's, a
-    write path's). Grading is pure, so the workers get plain values and query nothing; they
-    are forked with no database connection open, and the regrade's reads and writes stay in
-    this process, in its one transaction."""
+def _grader(workers: int) -> Iterator[tuple[_Grader, bool]]:
+    """What grades a batch's claims, and whether it is parallel: this process, or `workers`
+    processes forked here when there are several and the regrade is on PostgreSQL outside any
+    transaction (a test's, a write path's). Grading is pure, so the workers get plain values
+    and query nothing; they are forked with no database connection open, and the regrade's
+    reads and writes stay in this process, in its one transaction."""
     if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield _graded_all
+        yield _graded_here, False
         return
     connections.close_all()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
 
-        def graded(given: list[_GradingInput]) -> list[_Graded]:
+        def graded(given: list[_GradingInput]) -> Callable[[], list[_Graded]]:
             if len(given) < 2 * _WORKER_CHUNK:
-                return _graded_all(given)
+                return _graded_here(given)
             size = max(_WORKER_CHUNK, -(-len(given) // (4 * workers)))
             parts = [given[start : start + size] for start in range(0, len(given), size)]
-            return [one for part in pool.map(_graded_all, parts, chunksize=1) for one in part]
+            waiting = pool.map_async(_graded_all, parts, chunksize=1)
+            return lambda: [one for part in waiting.get() for one in part]
 
-        yield graded
+        yield graded, True
+
+
+def _only_states_read_grades() -> bool:
+    """Whether no claim reads another claim's grade but those about the state of the evidence
+    (no other claim has related claims), so batches can be read ahead of the writes."""
+    return not (
+        Claim.related_claims.through.objects.exclude(from_claim__kind=ClaimKind.EVIDENCE_STATE)
+        .order_by()
+        .exists()
+    )
 
 
 def _refresh_given(given: Iterable[Any], changed: dict[int, dict[str, Any]]) -> None:
@@ -1146,8 +1191,9 @@ def claims_regrade(
                 return summary
             queryset = Claim.objects.filter(pk__in=_pks(given))
         batches = _stale_among(_ids_and_kinds(queryset), summary, force=force)
-    with _grader(workers) as grader:
-        changed = _regrade(batches, summary, watch=_pks(given), grader=grader)
+    with _grader(workers) as (grader, parallel):
+        ahead = parallel and _only_states_read_grades()
+        changed = _regrade(batches, summary, _pks(given), grader=grader, read_ahead=ahead)
     _refresh_given(given, changed)
     if summary.changed:
         # A bulk write sends no post_save: the read side is told here (public bumps its cache).
