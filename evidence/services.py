@@ -19,8 +19,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
+import json
+import multiprocessing
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +31,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db import connection, connections, transaction
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from evidence import assessment, grading, synthesis, vocabulary
@@ -149,7 +153,9 @@ class _ClaimRow:
     large_effect: bool
     dose_response: bool
     category_order: int
-    stored: dict[str, Any]
+    # The stored grade, its two JSON fields as their text: decoded where it is compared
+    # (`_graded`, possibly in a worker process) and for the changed claims' history.
+    stored: tuple[Any, ...]  # GRADE_FIELDS' values
     shown: dict[str, Any]  # what a reader's view of the grade needs besides it (_SHOWN_FIELDS)
     links: list[tuple[int, str, bool]] = field(default_factory=list)  # study, direction, indirect
     questions: list[assessment.QuestionRow] = field(default_factory=list)
@@ -159,6 +165,9 @@ class _ClaimRow:
     def order(self) -> tuple[bool, int, str]:
         # Claims about the state of the evidence are answered from the others' fresh grades.
         return (self.kind == ClaimKind.EVIDENCE_STATE, self.category_order, self.slug)
+
+    def stored_grade(self) -> dict[str, Any]:
+        return _decoded(self.stored)
 
 
 @dataclass
@@ -227,6 +236,22 @@ class _StudyLabel:
 _SHOWN_FIELDS = ("certainty_override", "direction_override", "plain_summary", "status", "graded_at")
 
 
+# The stored grade as a batch reads it: the JSON fields as text, decoded only where compared
+# (a tenth of a batch's read time at 100,000 claims went to Django's decoding of them).
+_JSON_GRADE_FIELDS = ("rationale", "grade_detail")
+_STORED_GRADE = tuple(
+    Cast(name, TextField()) if name in _JSON_GRADE_FIELDS else name for name in GRADE_FIELDS
+)
+
+
+def _decoded(stored: Sequence[Any]) -> dict[str, Any]:
+    """A stored grade (GRADE_FIELDS' values, the JSON ones as text) as JSONField reads it."""
+    return {
+        name: json.loads(value) if name in _JSON_GRADE_FIELDS and value is not None else value
+        for name, value in zip(GRADE_FIELDS, stored, strict=True)
+    }
+
+
 def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
     """A batch of claims with all their grade reads: claims, links, the linked studies not read
     yet, outcome rows, related claims (five queries), and the results, pooled estimates with
@@ -246,7 +271,7 @@ def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
             "dose_response",
             "category__order",
             *_SHOWN_FIELDS,
-            *GRADE_FIELDS,
+            *_STORED_GRADE,
         )
     ):
         shown, grade = rest[: len(_SHOWN_FIELDS)], rest[len(_SHOWN_FIELDS) :]
@@ -260,7 +285,7 @@ def _read_batch(ids: list[int], evidence: _Evidence) -> list[_ClaimRow]:
             large,
             dose,
             order,
-            dict(zip(GRADE_FIELDS, grade, strict=True)),
+            tuple(grade),
             dict(zip(_SHOWN_FIELDS, shown, strict=True)),
         )
     if not claims:
@@ -457,9 +482,41 @@ def _claim_input(
     )
 
 
-def _compute(claim: _ClaimRow, evidence: _Evidence, fresh: dict[int, str]) -> assessment.Assessment:
+# What grading one claim needs, all plain values (a worker process can be handed it): its
+# inputs, how many of its linked studies are not published, its stored grade.
+_GradingInput = tuple[assessment.ClaimInput, int, tuple[Any, ...]]
+# What grading one claim gives: its new certainty, and its new grade fields when they differ
+# from the stored ones (None when they are the same).
+_Graded = tuple[str, dict[str, Any] | None]
+
+
+def _grading_input(claim: _ClaimRow, evidence: _Evidence, fresh: dict[int, str]) -> _GradingInput:
+    unpublished = sum(1 for s, _, _ in claim.links if not evidence.studies[s].published)
+    return _claim_input(claim, evidence, fresh), unpublished, claim.stored
+
+
+def _graded(given: _GradingInput) -> _Graded:
+    """Grade one claim and compare the result with its stored grade (pure: no query)."""
+    claim_input, unpublished, stored = given
+    result = _compute(claim_input, unpublished)
+    new: dict[str, Any] = {
+        "certainty": result.certainty,
+        "direction": result.direction,
+        "preclinical_only": result.preclinical_only,
+        "sort_strength": result.sort_strength,
+        "rationale": list(result.rationale),
+        "grade_detail": result.detail,
+    }
+    return result.certainty, None if new == _decoded(stored) else new
+
+
+def _graded_all(given: list[_GradingInput]) -> list[_Graded]:
+    return [_graded(one) for one in given]
+
+
+def _compute(claim_input: assessment.ClaimInput, unpublished: int) -> assessment.Assessment:
     try:
-        result = assessment.assess(_claim_input(claim, evidence, fresh))
+        result = assessment.assess(claim_input)
     except (ArithmeticError, ValueError) as error:
         # Numbers no engine can work with (say an SD of 1e200) must not stop the other claims'
         # regrade nor reach a page as an error: the claim says it could not be graded, and why.
@@ -473,7 +530,7 @@ def _compute(claim: _ClaimRow, evidence: _Evidence, fresh: dict[int, str]) -> as
             ),
             detail={},
         )
-    n = sum(1 for s, _, _ in claim.links if not evidence.studies[s].published)
+    n = unpublished
     if n:
         note = (
             f"{UNPUBLISHED_NOTE} {n} linked {'study is' if n == 1 else 'studies are'} not "
@@ -509,7 +566,7 @@ def _record_grade_changes(
     graded = [pk for pk in changed if rows[pk].shown["graded_at"] is not None]
     if graded:
         grade_changes_record(
-            before=snapshot(shown(pk, rows[pk].stored) for pk in graded),
+            before=snapshot(shown(pk, rows[pk].stored_grade()) for pk in graded),
             after=snapshot(shown(pk, changed[pk]) for pk in graded),
             reason=reason,
         )
@@ -899,6 +956,7 @@ def _stale_everywhere(summary: RegradeSummary, *, force: bool) -> Iterator[list[
     if pending:
         yield pending
     if states:
+        yield []  # what follows reads the grades written so far
         yield from _stale_evidence_state(
             _ids_scope(states), summary, force=force, studies=_STUDY_FACTS_TABLE
         )
@@ -932,9 +990,20 @@ def _stale_among(
         stale = [(pk, old, new) for pk, _, old, new in rows if force or old != new]
         if stale:
             yield sorted(stale)
+    if states:
+        yield []  # what follows reads the grades written so far
     for start in range(0, len(states), REGRADE_BATCH_SIZE):
         scope = _ids_scope(states[start : start + REGRADE_BATCH_SIZE])
         yield from _stale_evidence_state(scope, summary, force=force)
+
+
+# What grades a list of claims: it starts grading them and returns what waits for the results.
+_Grader = Callable[[list[_GradingInput]], Callable[[], list[_Graded]]]
+
+
+def _graded_here(given: list[_GradingInput]) -> Callable[[], list[_Graded]]:
+    results = _graded_all(given)
+    return lambda: results
 
 
 def _regrade(
@@ -942,66 +1011,135 @@ def _regrade(
     summary: RegradeSummary,
     watch: Collection[int] = (),
     studies: Collection[int] = (),
+    grader: _Grader = _graded_here,
+    read_ahead: bool = False,
 ) -> dict[int, dict[str, Any]]:
     """Regrade the claims of each batch, batch by batch inside one transaction (the claims about
     the state of the evidence come last, so they read the others' new grades), and store with
     each new grade the fingerprint it was computed from. Returns the new grade fields of the
     `watch`ed claims that changed. `studies` names the studies whose change set the regrade
-    off, for the public grade history's reason."""
+    off, for the public grade history's reason. With `read_ahead` (only when no claim reads
+    another's grade but those about the state of the evidence) the next batch is read and
+    handed to the `grader` before this one is written, until an empty batch says that what
+    follows reads what came before."""
     watched: dict[int, dict[str, Any]] = {}
     changes: list[tuple[tuple[bool, int, str], GradeChange]] = []
     now = timezone.now()
     evidence = _Evidence()
-    with transaction.atomic():
-        for stale in batches:
-            fingerprints = {pk: (old, new) for pk, old, new in stale}
-            fresh: dict[int, str] = {}
-            changed: dict[int, dict[str, Any]] = {}
-            refreshed: dict[int, str] = {}
-            rows = {claim.pk: claim for claim in _read_batch(list(fingerprints), evidence)}
-            for claim in rows.values():
-                summary.recomputed += 1
-                old_fingerprint, fingerprint = fingerprints[claim.pk]
-                result = _compute(claim, evidence, fresh)
-                fresh[claim.pk] = result.certainty
-                new: dict[str, Any] = {
-                    "certainty": result.certainty,
-                    "direction": result.direction,
-                    "preclinical_only": result.preclinical_only,
-                    "sort_strength": result.sort_strength,
-                    "rationale": list(result.rationale),
-                    "grade_detail": result.detail,
-                }
-                if new == claim.stored:
-                    if old_fingerprint != fingerprint:
-                        refreshed[claim.pk] = fingerprint
-                    continue
-                summary.changed += 1
-                if len(changes) < CHANGES_LISTED:
-                    changes.append(
-                        (
-                            claim.order,
-                            GradeChange(
-                                slug=claim.slug,
-                                old_certainty=claim.stored["certainty"],
-                                new_certainty=result.certainty,
-                                old_direction=claim.stored["direction"],
-                                new_direction=result.direction,
-                            ),
-                        )
+
+    def start(stale: list[_Stale]) -> tuple[Any, ...]:
+        fingerprints = {pk: (old, new) for pk, old, new in stale}
+        rows = {claim.pk: claim for claim in _read_batch(list(fingerprints), evidence)}
+        # A claim with related claims reads the certainties graded before it in this batch
+        # (`fresh`), so it is graded in `finish`, in order; the others read nothing another
+        # claim's grade gives, and are graded first, together (by `grader`: in worker
+        # processes on a parallel regrade).
+        alone = [claim.pk for claim in rows.values() if not claim.related]
+        waiting = grader([_grading_input(rows[pk], evidence, {}) for pk in alone])
+        return fingerprints, rows, alone, waiting
+
+    def finish(
+        fingerprints: dict[int, tuple[str, str]],
+        rows: dict[int, _ClaimRow],
+        alone: list[int],
+        waiting: Callable[[], list[_Graded]],
+    ) -> None:
+        fresh: dict[int, str] = {}
+        changed: dict[int, dict[str, Any]] = {}
+        refreshed: dict[int, str] = {}
+        graded = dict(zip(alone, waiting(), strict=True))
+        for claim in rows.values():
+            summary.recomputed += 1
+            old_fingerprint, fingerprint = fingerprints[claim.pk]
+            if claim.pk in graded:
+                certainty, new = graded[claim.pk]
+            else:
+                certainty, new = _graded(_grading_input(claim, evidence, fresh))
+            fresh[claim.pk] = certainty
+            if new is None:
+                if old_fingerprint != fingerprint:
+                    refreshed[claim.pk] = fingerprint
+                continue
+            summary.changed += 1
+            if len(changes) < CHANGES_LISTED:
+                changes.append(
+                    (
+                        claim.order,
+                        GradeChange(
+                            slug=claim.slug,
+                            old_certainty=claim.stored[GRADE_FIELDS.index("certainty")],
+                            new_certainty=new["certainty"],
+                            old_direction=claim.stored[GRADE_FIELDS.index("direction")],
+                            new_direction=new["direction"],
+                        ),
                     )
-                changed[claim.pk] = {**new, "grade_input_hash": fingerprint}
-                if claim.pk in watch:
-                    watched[claim.pk] = {**changed[claim.pk], "graded_at": now}
-            if changed:
-                # Written before the next batch is read: its claims about the state of the
-                # evidence read these new grades.
-                _record_grade_changes(rows, changed, _change_reason(studies, evidence))
-                _write_grades(changed, now)
-            _write_fingerprints(refreshed)
+                )
+            changed[claim.pk] = {**new, "grade_input_hash": fingerprint}
+            if claim.pk in watch:
+                watched[claim.pk] = {**changed[claim.pk], "graded_at": now}
+        if changed:
+            # Written before a later batch's claims about the state of the evidence are read:
+            # they read these new grades.
+            _record_grade_changes(rows, changed, _change_reason(studies, evidence))
+            _write_grades(changed, now)
+        _write_fingerprints(refreshed)
+
+    with transaction.atomic():
+        pending: tuple[Any, ...] | None = None
+        for stale in batches:
+            if not stale:
+                read_ahead = False
+            else:
+                started = start(stale)
+                if pending:
+                    finish(*pending)
+                pending = started
+            if pending and not read_ahead:
+                finish(*pending)
+                pending = None
+        if pending:
+            finish(*pending)
     changes.sort(key=lambda change: change[0])
     summary.changes = [change for _, change in changes]
     return watched
+
+
+# A parallel regrade hands each worker process this many claims at a time, about.
+_WORKER_CHUNK = 250
+
+
+@contextmanager
+def _grader(workers: int) -> Iterator[tuple[_Grader, bool]]:
+    """What grades a batch's claims, and whether it is parallel: this process, or `workers`
+    processes forked here when there are several and the regrade is on PostgreSQL outside any
+    transaction (a test's, a write path's). Grading is pure, so the workers get plain values
+    and query nothing; they are forked with no database connection open, and the regrade's
+    reads and writes stay in this process, in its one transaction."""
+    if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield _graded_here, False
+        return
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+
+        def graded(given: list[_GradingInput]) -> Callable[[], list[_Graded]]:
+            if len(given) < 2 * _WORKER_CHUNK:
+                return _graded_here(given)
+            size = max(_WORKER_CHUNK, -(-len(given) // (4 * workers)))
+            parts = [given[start : start + size] for start in range(0, len(given), size)]
+            waiting = pool.map_async(_graded_all, parts, chunksize=1)
+            return lambda: [one for part in waiting.get() for one in part]
+
+        yield graded, True
+
+
+def _only_states_read_grades() -> bool:
+    """Whether no claim reads another claim's grade but those about the state of the evidence
+    (no other claim has related claims), so batches can be read ahead of the writes."""
+    return not (
+        Claim.related_claims.through.objects.exclude(from_claim__kind=ClaimKind.EVIDENCE_STATE)
+        .order_by()
+        .exists()
+    )
 
 
 def _refresh_given(given: Iterable[Any], changed: dict[int, dict[str, Any]]) -> None:
@@ -1017,7 +1155,10 @@ def _pks(objs: Iterable[Any]) -> set[int]:
 
 
 def claims_regrade(
-    *, claims: Iterable[Claim] | QuerySet[Claim] | None = None, force: bool = False
+    *,
+    claims: Iterable[Claim] | QuerySet[Claim] | None = None,
+    force: bool = False,
+    workers: int = 1,
 ) -> RegradeSummary:
     """Regrade claims from their published studies; None means every claim.
 
@@ -1033,7 +1174,8 @@ def claims_regrade(
     records per batch, and the fingerprints of the others in one more `UPDATE` (each split on
     SQLite by its parameter cap). All in one transaction. `graded_at` is set on the changed
     claims alone, so a second run writes nothing. Claim instances passed in are updated in
-    place.
+    place. With `workers` > 1, on PostgreSQL and outside a transaction, the claims are graded
+    in that many worker processes (see `_grader`), with the same results.
     """
     began = time.perf_counter()
     summary = RegradeSummary()
@@ -1049,7 +1191,9 @@ def claims_regrade(
                 return summary
             queryset = Claim.objects.filter(pk__in=_pks(given))
         batches = _stale_among(_ids_and_kinds(queryset), summary, force=force)
-    changed = _regrade(batches, summary, watch=_pks(given))
+    with _grader(workers) as (grader, parallel):
+        ahead = parallel and _only_states_read_grades()
+        changed = _regrade(batches, summary, _pks(given), grader=grader, read_ahead=ahead)
     _refresh_given(given, changed)
     if summary.changed:
         # A bulk write sends no post_save: the read side is told here (public bumps its cache).

@@ -1,3 +1,4 @@
+import os
 from collections import deque
 from contextlib import contextmanager
 
@@ -47,6 +48,13 @@ class Command(BaseCommand):
             help="Grade every claim again, even those whose inputs did not change.",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=len(os.sched_getaffinity(0)),
+            help="Grade in this many worker processes on PostgreSQL (default: one per CPU; "
+            "1: in this process). The reads and writes stay in one transaction here.",
+        )
+        parser.add_argument(
             "--background",
             action="store_true",
             help="Queue a regrade of every claim for the task worker instead of running it here "
@@ -68,7 +76,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No claim with slug: {', '.join(missing)}.")
         with sql_not_kept():
-            summary = claims_regrade(claims=claims, force=force)
+            summary = claims_regrade(claims=claims, force=force, workers=options["workers"])
         style = self.style.SUCCESS if summary.changed else self.style.NOTICE
         self.stdout.write(style(str(summary)))
         self.stdout.write(
