@@ -164,14 +164,13 @@ class ClaimQuerySet(models.QuerySet):
     # Public lists (issue 5): the effective grade and published counts, computed in SQL.
 
     @staticmethod
-    def effective_certainty_expression(via: str = ""):
-        """The certainty a reader sees: the override when a curator set one, else the computed.
-        `via` reaches the claim from another model ("claim__")."""
-        return Coalesce(NullIf(f"{via}certainty_override", Value("")), f"{via}certainty")
+    def effective_certainty_expression():
+        """The certainty a reader sees: the override when a curator set one, else the computed."""
+        return Coalesce(NullIf("certainty_override", Value("")), "certainty")
 
     @staticmethod
-    def effective_direction_expression(via: str = ""):
-        return Coalesce(NullIf(f"{via}direction_override", Value("")), f"{via}direction")
+    def effective_direction_expression():
+        return Coalesce(NullIf("direction_override", Value("")), "direction")
 
     @staticmethod
     def certainty_rank_expression():

@@ -109,10 +109,6 @@ class FacetTotals:
             }
         )
 
-    def warm(self) -> None:
-        self.totals()
-        self.keep_all_pairs()
-
     def _other(self, facet: str) -> str:
         return self.multi[1] if facet == self.multi[0] else self.multi[0]
 
