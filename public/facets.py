@@ -113,9 +113,11 @@ def faceted_filters(filterset: FilterSet) -> list[FacetedFilter]:
     cleaned = filterset.form.cleaned_data
 
     def compute():
-        # A FilterSet may answer every facet at once from totals it keeps (`facet_totals`:
-        # None when it cannot for these filters).
-        found = getattr(filterset, "facet_totals", lambda: None)()
+        # A FilterSet may answer every facet at once from the totals it names
+        # (`totals`, a public.facet_totals.FacetTotals: None when it cannot for these
+        # filters).
+        totals = getattr(type(filterset), "totals", None)
+        found = totals.counts(chosen_filters(filterset)) if totals is not None else None
         if found is not None:
             return found
         return {name: facet_counts(filterset, name) for name in type(filterset).facets}

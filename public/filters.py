@@ -24,7 +24,7 @@ from evidence.models import (
     PublicationStatus,
 )
 from public import facet_totals
-from public.facets import Facet, chosen_filters
+from public.facets import Facet
 from public.page_cache import versioned
 from studies.models import YEAR_MAX, YEAR_MIN, RiskOfBias, Study, StudyDesign, StudyStatus
 
@@ -160,16 +160,14 @@ class ClaimFilter(FilterSet):
         "design": Facet(counts=summary_counts(ClaimFacetName.DESIGN)),
         "condition": Facet(counts=summary_counts(ClaimFacetName.CONDITION)),
     }
+    # Every facet's counts for the published claims (the list's own queryset:
+    # public.views.claims.claim_filter), summed from totals kept per publish; the words box is
+    # counted over the rows.
+    totals = facet_totals.CLAIMS
 
     class Meta:
         model = Claim
         fields: list[str] = []
-
-    def facet_totals(self):
-        """Every facet's counts summed from the published claims' facet totals
-        (public.facet_totals), or None when the words box is in use. The claim list's
-        FilterSet is always over the published claims (public.views.claims.claim_filter)."""
-        return facet_totals.CLAIMS.counts(chosen_filters(self))
 
     def filter_certainty(self, queryset, name, value):
         return queryset.alias(_certainty=ClaimQuerySet.effective_certainty_expression()).filter(
@@ -288,17 +286,14 @@ class StudyFilter(FilterSet):
             Q(evidence_links__claim__status=PublicationStatus.PUBLISHED),
         ),
     }
+    # The same for the published studies (public.views.studies.study_filter); a range, a claim
+    # or words are counted over the rows.
+    totals = facet_totals.STUDIES
 
     class Meta:
         model = Study
         form = StudyFilterForm
         fields: list[str] = []
-
-    def facet_totals(self):
-        """Every facet's counts summed from the published studies' facet totals
-        (public.facet_totals), or None with a range, a claim or words chosen. Always over the
-        published studies (public.views.studies.study_filter)."""
-        return facet_totals.STUDIES.counts(chosen_filters(self))
 
     def filter_category(self, queryset, name, value: str):
         links = EvidenceLink.objects.filter(
