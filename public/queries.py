@@ -90,6 +90,22 @@ def with_link_tallies(claims: QuerySet) -> QuerySet:
     )
 
 
+class Counted:
+    """An ordered queryset with its total already known, as a sliceable sequence for the
+    paginator: the total is not counted again, and a page is read by `rows_of_page`."""
+
+    def __init__(self, queryset, total: int):
+        self.queryset = queryset
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, part: slice) -> list:
+        start, stop = part.start or 0, part.stop if part.stop is not None else self.total
+        return rows_of_page(self.queryset, start, stop)
+
+
 class ByCategory:
     """The filtered claims in the list's default order (category, then slug) as a sliceable
     sequence read one category at a time, each by the (status, category, slug) index: page 50
