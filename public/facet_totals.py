@@ -42,7 +42,7 @@ from evidence.models import (
     EvidenceLink,
     PublicationStatus,
 )
-from public.page_cache import _seconds, versioned, versioned_many
+from public.page_cache import _seconds, kept, versioned, versioned_many
 from studies.models import Study, StudyStatus
 
 # A cell: the rows' single values, then what else they are counted by, then how many.
@@ -89,7 +89,11 @@ class FacetTotals:
         return self.single + self.multi
 
     def totals(self) -> dict[str, list[Cell]]:
-        return versioned(f"{self.name}:totals", self.compute_totals)
+        return versioned(self.totals_name, self.compute_totals)
+
+    @property
+    def totals_name(self) -> str:
+        return f"{self.name}:totals"
 
     def pairs(self, facet: str, value: str) -> list[Cell]:
         assert self.compute_pairs is not None  # noqa: S101 -- only a list with two multi facets
@@ -112,12 +116,16 @@ class FacetTotals:
     def sizes(self) -> dict[str, int] | None:
         """{"": rows, "facet:value": rows with that value of a multi facet}, from the totals,
         kept as a small part of its own (a filter reads it on every request: the totals are
-        thousands of cells); None with the shared cache off, as `counts`."""
+        thousands of cells); None with the shared cache off, as `counts`, or while the totals
+        are not kept (a list filtered by two multi facets reads only pairs: it is not made to
+        compute the totals too, the worker's warm does after a publish)."""
         if not _seconds():
             return None
 
-        def compute() -> dict[str, int]:
-            totals = self.totals()
+        def compute() -> dict[str, int] | None:
+            totals = kept(self.totals_name)
+            if totals is None:
+                return None
             n = len(self.single)
             out: Counter[str] = Counter({"": sum(cell[-1] for cell in totals["rows"])})
             for cell in totals["values"]:

@@ -9,6 +9,7 @@ model's own bounds (years 1800-2100, participants not negative).
 """
 
 from django import forms
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django_filters import CharFilter, ChoiceFilter, FilterSet, NumberFilter
 
@@ -81,9 +82,11 @@ def claims_with_facet(name: str, value: str, *, rows_read: int | None = None):
     reach row r it walks about r * all / with_value claims (page 1 of the RCTs in 0.03 ms),
     but every claim for a value few have (21 ms for a category's). So EXISTS where that walk
     costs less than the IN, else IN as before (also with the shared cache off: no totals).
-    PostgreSQL plans both as the same semi-join."""
+    PostgreSQL plans both as the same semi-join, by its statistics (the same plan for either at
+    100,000 claims): IN there, which Django builds 0.2 ms faster."""
     rows = ClaimFacet.objects.filter(facet=name, value=value)
-    sizes = facet_totals.CLAIMS.sizes() if rows_read is not None else None
+    by_shape = rows_read is not None and connection.vendor == "sqlite"
+    sizes = facet_totals.CLAIMS.sizes() if by_shape else None
     if sizes:
         with_value, every = sizes.get(f"{name}:{value}", 0), sizes[""]
         if rows_read * every <= IN_COST_IN_STEPS * with_value * with_value:
