@@ -64,10 +64,9 @@ def published_condition_choices() -> list[tuple[str, str]]:
 # request reads, for the facet filters' shape (`claims_with_facet`).
 CLAIMS_PER_PAGE = 20
 # What one claim of an IN list costs against one step of an EXISTS's walk, on SQLite: it is
-# read by its key and sorted, and read twice on a page (public.facets.rows_of_page's outer
-# query keeps the filter). At 100,000 claims the two pages cost the same for a value of 1%
-# of the claims between pages 1 and 2 (a ratio of 2.4 and 4.6 below), and EXISTS still won
-# for one of 7% at page 100 (4.2).
+# read by its key and sorted, twice on a page. Measured at 100,000 claims, as rows read × all
+# claims / claims with the value²: the two pages cost the same for a value on 1% of the claims
+# between page 1 (2.4) and page 2 (4.6); for one on 7%, EXISTS still won at page 100 (4.2).
 IN_COST_IN_STEPS = 4
 
 
@@ -77,11 +76,12 @@ def claims_with_facet(name: str, value: str, *, rows_read: int | None = None):
     Its shape is chosen by how many published claims have the value, which the facet totals
     know (public.facet_totals.CLAIMS.sizes), and how far into the ordered result the caller
     reads (`rows_read`; None: all of it). `pk IN (…)` reads every claim with the value first
-    and sorts them: on SQLite 37 ms a page for RCTs (40% of 100,000 claims). A correlated
-    EXISTS walks the order's index instead, checking each claim, and stops at the page: to
-    reach row r it walks about r * all / with_value claims (page 1 of the RCTs in 0.03 ms),
-    but every claim for a value few have (21 ms for a category's). So EXISTS where that walk
-    costs less than the IN, else IN as before (also with the shared cache off: no totals).
+    and sorts them: on SQLite 23 ms for RCTs (40% of 100,000 claims), twice on a page
+    (public.facets.rows_of_page's outer query keeps the filter). A correlated EXISTS walks
+    the order's index instead, checking each claim, and stops at the page: to reach row r it
+    walks about r * all / with_value claims (page 1 of the RCTs in 0.03 ms), but every claim
+    for a value few have (21 ms for a category's). So EXISTS where that walk costs less than
+    the IN (IN_COST_IN_STEPS), else IN as before (also with the shared cache off: no totals).
     PostgreSQL plans both as the same semi-join, by its statistics (the same plan for either at
     100,000 claims): IN there, which Django builds 0.2 ms faster."""
     rows = ClaimFacet.objects.filter(facet=name, value=value)
