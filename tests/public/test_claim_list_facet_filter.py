@@ -121,3 +121,19 @@ def test_filtered_lists_give_the_claims_a_python_filter_gives_with_the_totals_ke
 
 def test_filtered_lists_give_the_claims_a_python_filter_gives_with_the_cache_off(client, synthetic):
     check_lists(client, facets_by_hand())
+
+
+def test_a_list_sorted_by_certainty_with_words_states_the_total_of_its_rows(client, synthetic):
+    # Its total is the category facet's counts, counted over the rows when words are given.
+    found = facets_by_hand()
+    design = common_and_rare(found, "design")[0]
+    claim = Claim.objects.get(pk=min(found[("design", design)]))
+    word = max(claim.statement.split()[:-1], key=len)  # not its number: a word others have
+    slugs, total = every_page(client, {"q": word, "design": design, "sort": "certainty"})
+    expected = [
+        c.slug
+        for c in Claim.objects.published().filter(pk__in=found[("design", design)])
+        if word.lower() in c.statement.lower()
+    ]
+    assert total == len(slugs) == len(expected) > 1
+    assert sorted(slugs) == sorted(expected)
