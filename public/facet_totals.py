@@ -83,6 +83,8 @@ class FacetTotals:
     # (facet, value) -> cells, for a list with two multi facets.
     compute_pairs: Callable[[str, str], list[Cell]] | None = None
     compute_all_pairs: Callable[[], dict[tuple[str, str], list[Cell]]] | None = None
+    # (facet, value) -> (rows, rows with that value of a multi facet).
+    compute_size: Callable[[str, str], tuple[int, int]] | None = None
 
     @property
     def facets(self) -> tuple[str, ...]:
@@ -113,30 +115,28 @@ class FacetTotals:
             }
         )
 
-    def sizes(self) -> dict[str, int] | None:
-        """{"": rows, "facet:value": rows with that value of a multi facet}, from the totals,
-        kept as a small part of its own (a filter reads it on every request: the totals are
-        thousands of cells); None with the shared cache off, as `counts`, or while the totals
-        are not kept (a list filtered by two multi facets reads only pairs: it is not made to
-        compute the totals too, the worker's warm does after a publish)."""
-        if not _seconds():
+    def size(self, facet: str, value: str) -> tuple[int, int] | None:
+        """(rows, rows with this value of a multi facet), kept until the next publish: summed
+        from the totals where they are kept, else counted (`compute_size`: two counts, not the
+        totals' grouped ones, which a list filtered by two multi facets does not read). None
+        with the shared cache off, as `counts`."""
+        compute_size = self.compute_size
+        if not _seconds() or compute_size is None:
             return None
 
-        def compute() -> dict[str, int] | None:
+        def compute() -> tuple[int, int]:
             totals = kept(self.totals_name)
             if totals is None:
-                return None
+                return compute_size(facet, value)
             n = len(self.single)
-            out: Counter[str] = Counter({"": sum(cell[-1] for cell in totals["rows"])})
-            for cell in totals["values"]:
-                out[f"{cell[n]}:{cell[n + 1]}"] += cell[-1]
-            return dict(out)
+            rows = sum(cell[-1] for cell in totals["rows"])
+            cells = totals["values"]
+            return rows, sum(c[-1] for c in cells if c[n] == facet and c[n + 1] == value)
 
-        return versioned(self.sizes_name, compute)
+        return versioned(self.size_name(facet, value), compute)
 
-    @property
-    def sizes_name(self) -> str:
-        return f"{self.name}:sizes"
+    def size_name(self, facet: str, value: str) -> str:
+        return f"{self.name}:size:{facet}:{value}"
 
     def _other(self, facet: str) -> str:
         return self.multi[1] if facet == self.multi[0] else self.multi[0]
@@ -269,6 +269,11 @@ def _claim_all_pairs() -> dict[tuple[str, str], list[Cell]]:
     return out
 
 
+def _claim_size(facet: str, value: str) -> tuple[int, int]:
+    with_value = ClaimFacet.objects.filter(facet=facet, value=value, **_CLAIM_PUBLISHED)
+    return Claim.objects.published().count(), with_value.count()
+
+
 CLAIMS = FacetTotals(
     name="claim-facet-totals",
     single=("category", "certainty", "direction"),
@@ -276,6 +281,7 @@ CLAIMS = FacetTotals(
     compute_totals=_claim_totals,
     compute_pairs=_claim_pairs,
     compute_all_pairs=_claim_all_pairs,
+    compute_size=_claim_size,
 )
 
 

@@ -7,7 +7,13 @@ from django.utils.safestring import mark_safe
 from evidence.models import Claim, ClaimCategory
 from public import facet_totals
 from public.downloads import csv_download
-from public.facets import faceted_filters, filters_key, filterset_problems, page_of
+from public.facets import (
+    chosen_filters,
+    faceted_filters,
+    filters_key,
+    filterset_problems,
+    page_of,
+)
 from public.filters import CATEGORY_CHOICES, CLAIMS_PER_PAGE, CONDITION_CHOICES, ClaimFilter
 from public.page_cache import prefetch, versioned, versioned_rows_of
 from public.queries import ByCategory, Counted, with_link_tallies
@@ -71,7 +77,12 @@ def claim_list(request):
             f"{key}:selects:{sort}",
             CATEGORY_CHOICES,
             CONDITION_CHOICES,
-            facet_totals.CLAIMS.sizes_name,
+            # The size of each chosen design or condition, for its filter's shape.
+            *(
+                facet_totals.CLAIMS.size_name(name, value)
+                for name, value in chosen_filters(filterset).items()
+                if name in facet_totals.CLAIMS.multi
+            ),
         ]
     )
     facets = faceted_filters(filterset)
