@@ -156,7 +156,7 @@ def test_a_version_held_in_one_process_memory_lasts_only_as_long_as_a_page(setti
 def test_a_cached_claim_row_shows_a_new_grade_at_once_even_with_the_page_cache_off(
     client, settings
 ):
-    # The claim list's rows are kept per claim (versioned_rows), also for pages built afresh.
+    # The claim list's rows are kept per claim (versioned_rows_of), also for pages built afresh.
     settings.PAGE_CACHE_PAGES = False
     claim = ClaimFactory(statement="Rollers thicken hair.", certainty="low")
     assert "grade-phrase certainty certainty-low" in client.get(LIST).content.decode()
@@ -174,18 +174,33 @@ def test_a_claim_list_whose_rows_are_cached_does_not_read_the_claims_again(clien
     ClaimFactory(statement="Rollers thicken hair.")
     ClaimFactory(statement="Rollers raise blood flow.")
     first = client.get(LIST)
-
-    def rows_read() -> tuple[bytes, int]:
-        # Each request starts Django's query log afresh, so the capture starts from empty.
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            content = client.get(LIST).content
-        assert captured.captured_queries  # the capture sees the request's queries
-        return content, sum("tally_supports" in q["sql"] for q in captured.captured_queries)
-
-    assert rows_read() == (first.content, 0)
+    assert rows_read(client, LIST, "tally_supports") == (first.content, 0)
     cache.clear()
-    assert rows_read() == (first.content, 1)  # the rows, read once, then kept
+    assert rows_read(client, LIST, "tally_supports") == (first.content, 1)  # read, then kept
+
+
+def rows_read(client, url: str, marker: str) -> tuple[bytes, int]:
+    """The page at `url` and how many of its queries read the rows whole (name `marker`)."""
+    # Each request starts Django's query log afresh, so the capture starts from empty.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        content = client.get(url).content
+    assert captured.captured_queries  # the capture sees the request's queries
+    return content, sum(marker in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_study_list_whose_rows_are_cached_does_not_read_the_studies_again(client, settings):
+    # Like the claim list: the page is found by the studies' keys, and only the studies whose
+    # rendered row the cache lacks are read whole (with their count of published claims).
+    settings.PAGE_CACHE_PAGES = False
+    studies = reverse("studies:list")
+    StudyFactory(title="A trial of rollers")
+    StudyFactory(title="A trial of pens")
+    first = client.get(studies)
+    assert b"A trial of rollers" in first.content
+    assert rows_read(client, studies, "published_claim_count") == (first.content, 0)
+    cache.clear()
+    assert rows_read(client, studies, "published_claim_count") == (first.content, 1)
 
 
 def test_a_regrade_shows_its_new_grades_at_once_though_it_sends_no_post_save(client):
