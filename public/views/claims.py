@@ -14,6 +14,8 @@ from public.templatetags.evidence_tags import certainty_label, direction_label
 from studies.exporters import spreadsheet_cell
 
 PER_PAGE = 20
+# The categories in the list's order, in the shared cache (page_cache.versioned).
+CATEGORY_ORDER = "claim-list:category-order"
 
 
 def claim_filter(params) -> ClaimFilter:
@@ -39,11 +41,17 @@ def _in_category_order(filterset: ClaimFilter, facets, queryset):
     counts = {o.value: o.count for f in facets if f.name == "category" for o in f.options}
     chosen = cleaned.get("category")
     sizes = [
-        (pk, counts.get(slug, 0))
-        for pk, slug in ClaimCategory.objects.order_by("order", "name").values_list("pk", "slug")
-        if not chosen or slug == chosen
+        (pk, counts.get(slug, 0)) for pk, slug in _category_order() if not chosen or slug == chosen
     ]
     return ByCategory(queryset, sizes)
+
+
+def _category_order() -> list[tuple[int, str]]:
+    """The categories' (pk, slug) in the list's order: kept until the next publish."""
+    return versioned(
+        CATEGORY_ORDER,
+        lambda: list(ClaimCategory.objects.order_by("order", "name").values_list("pk", "slug")),
+    )
 
 
 def _list_rows(pks):
@@ -60,7 +68,7 @@ def claim_list(request):
     sort = filterset.form.cleaned_data.get("sort") or "category"
     key = filters_key(filterset)
     # The shared parts this page reads, in one round trip to the cache.
-    prefetch([key, f"{key}:selects:{sort}", CATEGORY_CHOICES, CONDITION_CHOICES])
+    prefetch([key, f"{key}:selects:{sort}", CATEGORY_CHOICES, CONDITION_CHOICES, CATEGORY_ORDER])
     facets = faceted_filters(filterset)
     # The page is found by its claims' keys alone; the rows are read only for the claims
     # whose rendered row the cache lacks.

@@ -175,8 +175,13 @@ def test_a_claim_list_whose_rows_are_cached_does_not_read_the_claims_again(clien
     ClaimFactory(statement="Rollers raise blood flow.")
     first = client.get(LIST)
     assert rows_read(client, LIST, "tally_supports") == (first.content, 0)
+    # Nor the categories' order, kept like the filters' options.
+    categories = '"id" AS "pk", "evidence_claimcategory"."slug" AS "slug" FROM'
+    assert rows_read(client, LIST, categories) == (first.content, 0)
     cache.clear()
     assert rows_read(client, LIST, "tally_supports") == (first.content, 1)  # read, then kept
+    cache.clear()
+    assert rows_read(client, LIST, categories)[1] > 0  # the marker names the query
 
 
 def rows_read(client, url: str, marker: str) -> tuple[bytes, int]:
