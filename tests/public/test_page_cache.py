@@ -11,7 +11,7 @@ from django.urls import reverse
 from evidence.models import PublicationStatus
 from evidence.workflow import claim_publish, claim_submit, claim_unpublish
 from public import page_cache
-from tests.factories import ClaimFactory, StudyFactory
+from tests.factories import ClaimFactory, SourceDocumentFactory, StudyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_cached")]
 
@@ -282,3 +282,34 @@ def test_a_cold_study_list_reads_its_shared_parts_in_one_round_trip(client, sett
     assert client.get(studies).content == first
     # The version, the parts, the rows.
     assert calls == ["get", "get_many", "get_many"]
+
+
+def test_a_cold_home_page_reads_its_parts_in_one_round_trip_and_no_rows(
+    client, settings, monkeypatch
+):
+    # The headline answers, the glance and the ways in (the counts, the published documents):
+    # kept per publish, read together, and no query at all once kept.
+    settings.PAGE_CACHE_PAGES = False
+    home = reverse("evidence:home")
+    ClaimFactory(statement="Rollers thicken hair.")
+    SourceDocumentFactory(title="An article on rollers")
+    first = client.get(home).content
+    assert b"The annotated article: An article on rollers" in first
+    calls = _count_cache_reads(monkeypatch)
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(home).content == first
+    assert calls == ["get", "get_many"]  # the version, the parts
+    assert not [q for q in captured.captured_queries if "SELECT" in q["sql"]]
+
+
+def test_the_home_page_documents_follow_a_change_with_the_page_cache_off(client, settings):
+    settings.PAGE_CACHE_PAGES = False
+    home = reverse("evidence:home")
+    document = SourceDocumentFactory(title="An article on rollers")
+    assert b"An article on rollers" in client.get(home).content
+    document.status = PublicationStatus.DRAFT
+    document.save()
+    assert b"An article on rollers" not in client.get(home).content
+    SourceDocumentFactory(title="An article on pens")
+    assert b"An article on pens" in client.get(home).content
