@@ -149,6 +149,11 @@ _request_parts: contextvars.ContextVar[dict[str, object] | None] = contextvars.C
 _MISSING = object()
 
 
+def parts_kept() -> bool:
+    """Whether the shared parts are kept at all (PAGE_CACHE_SECONDS is not 0)."""
+    return bool(_seconds())
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
