@@ -20,7 +20,6 @@ from evidence.models import EvidenceLink, LinkDirection, PublicationStatus
 from public.facets import rows_of_page
 from studies.models import Study, StudyStatus
 
-
 # A claim's long stored texts, which only its own page and the API read.
 CLAIM_GRADE_TEXT = ["rationale", "grade_detail", "grading_note", "override_justification"]
 
@@ -95,6 +94,23 @@ def with_link_tallies(claims: QuerySet) -> QuerySet:
         tally_neutral=count(LinkDirection.NEUTRAL),
         has_indirect=Coalesce(Subquery(indirect[:1], output_field=BooleanField()), Value(False)),
     )
+
+
+class Counted:
+    """An ordered queryset whose length is already known (a list's facet counts give it): a
+    paginator takes `len()` from it instead of a COUNT or the planner's estimate, and reads a
+    page by `rows_of_page`."""
+
+    def __init__(self, queryset, total: int):
+        self.queryset = queryset
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, part: slice) -> list:
+        start, stop = part.start or 0, part.stop if part.stop is not None else self.total
+        return rows_of_page(self.queryset, start, stop)
 
 
 class ByCategory:

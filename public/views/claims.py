@@ -9,7 +9,7 @@ from public.downloads import csv_download
 from public.facets import faceted_filters, filters_key, filterset_problems, page_of
 from public.filters import CATEGORY_CHOICES, CONDITION_CHOICES, ClaimFilter
 from public.page_cache import prefetch, versioned, versioned_rows_of
-from public.queries import ByCategory, with_link_tallies
+from public.queries import ByCategory, Counted, with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
 from studies.exporters import spreadsheet_cell
 
@@ -32,18 +32,20 @@ def _claim_filter(request) -> ClaimFilter:
     )
 
 
-def _in_category_order(filterset: ClaimFilter, facets, queryset):
-    """ByCategory over `queryset` (the filtered claims, or their keys) for the default sort,
-    else `queryset` as it is."""
+def _in_order(filterset: ClaimFilter, facets, queryset):
+    """The filtered claims (or their keys) as the page reads them, with their total from the
+    category facet's counts (every claim has one category; already counted, and cached), so no
+    COUNT or estimate runs: for the default sort ByCategory, one category at a time; for the
+    others `queryset` in its own order."""
     cleaned = filterset.form.cleaned_data
-    if (cleaned.get("sort") or "category") != "category":
-        return queryset
     counts = {o.value: o.count for f in facets if f.name == "category" for o in f.options}
     chosen = cleaned.get("category")
     sizes = [
         (pk, counts.get(slug, 0)) for pk, slug in _category_order() if not chosen or slug == chosen
     ]
-    return ByCategory(queryset, sizes)
+    if (cleaned.get("sort") or "category") == "category":
+        return ByCategory(queryset, sizes)
+    return Counted(queryset, sum(n for _, n in sizes))
 
 
 def _category_order() -> list[tuple[int, str]]:
@@ -72,7 +74,7 @@ def claim_list(request):
     facets = faceted_filters(filterset)
     # The page is found by its claims' keys alone; the rows are read only for the claims
     # whose rendered row the cache lacks.
-    keys = _in_category_order(filterset, facets, filterset.qs.values_list("pk", flat=True))
+    keys = _in_order(filterset, facets, filterset.qs.values_list("pk", flat=True))
     page_obj = page_of(request, keys, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
     active = {k: v for k, v in cleaned.items() if v and k != "sort"}
