@@ -20,10 +20,12 @@ from public.filters import ClaimFilter, StudyFilter
 from public.page_cache import (
     conditional,
     one_version,
+    parts_kept,
     shared_answer_get,
     shared_answer_key,
     shared_answer_set,
     signed_in,
+    versioned_rows_of,
 )
 from public.queries import with_published_claim_count
 from studies.models import Study, StudyStatus
@@ -51,6 +53,11 @@ class OpenViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     answer_key: str | None = None  # where this request's built answer is stored, if anywhere
     session_signed_in = False
+    # A listing whose records are each serialized once per publish (page_cache.versioned_rows_of,
+    # under this name and the origin its absolute links name), like the HTML lists' rows: the
+    # page is found by the records' keys alone (`key_queryset`), and only the records the cache
+    # lacks are read and serialized. None: every page read and serialized whole.
+    rows_name: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         # Before the framework's authentication sets request.user to its own (none here).
@@ -59,7 +66,25 @@ class OpenViewSet(viewsets.ReadOnlyModelViewSet):
             return super().dispatch(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        return self._shared(super().list, request, *args, **kwargs)
+        return self._shared(self._list, request, *args, **kwargs)
+
+    def key_queryset(self):
+        """The records a listing filters and pages through, without what only their
+        representation needs (annotations, prefetches)."""
+        return self.get_queryset()
+
+    def _list(self, request, *args, **kwargs):
+        if self.rows_name is None or not parts_kept():
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.key_queryset()).values("pk"))
+        serializer = self.get_serializer()  # one for the page: its fields built once
+        rows = versioned_rows_of(
+            f"api-{self.rows_name}:{request.build_absolute_uri('/')}",
+            [row["pk"] for row in page],
+            lambda pks: self.get_queryset().filter(pk__in=pks),
+            serializer.to_representation,
+        )
+        return self.get_paginated_response(rows)
 
     def retrieve(self, request, *args, **kwargs):
         return self._shared(super().retrieve, request, *args, **kwargs)
@@ -105,9 +130,13 @@ class ClaimViewSet(OpenViewSet):
     filterset_class = ApiClaimFilter
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
+    rows_name = "claim"
 
     def get_queryset(self):
         return Claim.objects.published().for_list()
+
+    def key_queryset(self):
+        return Claim.objects.published()
 
 
 @extend_schema_view(
@@ -117,11 +146,15 @@ class ClaimViewSet(OpenViewSet):
 class StudyViewSet(OpenViewSet):
     serializer_class = serializers.StudySerializer
     filterset_class = ApiStudyFilter
+    rows_name = "study"
 
     def get_queryset(self):
         return with_published_claim_count(Study.objects.published()).prefetch_related(
             _published_links()
         )
+
+    def key_queryset(self):
+        return Study.objects.published()
 
 
 def _published_links() -> Prefetch:
@@ -162,11 +195,16 @@ class DocumentViewSet(OpenViewSet):
             return serializers.DocumentDetailSerializer
         return serializers.DocumentSerializer
 
+    rows_name = "document"
+
     def get_queryset(self):
         documents = SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED)
         if self.action != "retrieve":
             documents = documents.defer("text")
         return documents.prefetch_related(_public_mentions())
+
+    def key_queryset(self):
+        return SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED)
 
 
 @extend_schema_view(
@@ -188,8 +226,12 @@ class CategoryViewSet(OpenViewSet):
 class EvidenceLinkViewSet(OpenViewSet):
     serializer_class = serializers.EvidenceLinkSerializer
     filter_backends: list = []
+    rows_name = "evidence-link"
 
     def get_queryset(self):
+        return self.key_queryset().select_related("claim")
+
+    def key_queryset(self):
         return EvidenceLink.objects.filter(
             claim__status=PublicationStatus.PUBLISHED, study__status=StudyStatus.PUBLISHED
-        ).select_related("claim")
+        )

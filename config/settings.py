@@ -258,6 +258,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 CACHES = {
     "default": env.cache("CACHE_URL", default=env.str("REDIS_URL", default="") or "locmemcache://")
 }
+# Django's Redis backend with one client per connection pool instead of one per command
+# (config/cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.SharedClientRedisCache"
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 
 # The read-only JSON API (api/, docs/api.md): anonymous reads, published records only, paged by

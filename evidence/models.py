@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Length, NullIf
 from django.db.models.lookups import Exact
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -16,6 +15,7 @@ from evidence import grading, matching, vocabulary
 from evidence.anchoring import CONTEXT_CHARS, normalize_text
 from evidence.grading import UNPUBLISHED_NOTE
 from studies.models import Outcome, ReviewedRecord, RiskOfBias, Study, StudyStatus, text_choices
+from studies.reversing import record_url
 
 PublicationStatus = text_choices(vocabulary.PublicationStatus, module=__name__)
 Certainty = text_choices(vocabulary.Certainty, module=__name__)
@@ -105,7 +105,7 @@ class SourceDocument(ReviewedRecord):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("evidence:document_detail", kwargs={"slug": self.slug})
+        return record_url("evidence:document_detail", slug=self.slug)
 
 
 class ClaimCategory(models.Model):
@@ -129,7 +129,7 @@ class ClaimCategory(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('evidence:claim_list')}?category={self.slug}"
+        return f"{record_url('evidence:claim_list')}?category={self.slug}"
 
     def keyword_list(self) -> list[str]:
         return [k.strip().lower() for k in self.keywords.split(",") if k.strip()]
@@ -458,7 +458,7 @@ class Claim(ReviewedRecord):
         return self.statement[:120]
 
     def get_absolute_url(self) -> str:
-        return reverse("evidence:claim_detail", kwargs={"slug": self.slug})
+        return record_url("evidence:claim_detail", slug=self.slug)
 
     @property
     def is_overridden(self) -> bool:

@@ -19,7 +19,7 @@ The cache is CACHES[PAGE_CACHE_ALIAS]: Redis when CACHE_URL is set (several app 
 share it, and the version), local memory otherwise. A process-local version cannot see another
 process's bump, so there it lasts PAGE_CACHE_SECONDS only: each worker's pages and 304s are at
 most that old. PAGE_CACHE_SECONDS=0 turns the whole thing off; PAGE_CACHE_PAGES=False keeps only
-the shared parts (`versioned`, and `versioned_rows` for a list's rows one record at a time), as
+the shared parts (`versioned`, and `versioned_rows_of` for a list's rows one record at a time), as
 the benchmark's cold pages measure. The parts hold published data only (what any reader may
 see), so a curator's freshly built page uses them too.
 
@@ -149,6 +149,11 @@ _request_parts: contextvars.ContextVar[dict[str, object] | None] = contextvars.C
 _MISSING = object()
 
 
+def parts_kept() -> bool:
+    """Whether the shared parts are kept at all (PAGE_CACHE_SECONDS is not 0)."""
+    return bool(_seconds())
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -224,17 +229,11 @@ def versioned_many(compute) -> None:
     _cache().set_many({_part_key(name, version): value for name, value in values.items()}, seconds)
 
 
-def versioned_rows(name: str, rows: list, render) -> list[str]:
-    """`render(row)` for each row (a model instance), each kept in the shared cache until the
-    next bump under (name, row pk): one round trip for a whole page of rows, and a row is
-    rendered once per publish however many lists, filters, sorts and pages show it. For rows
-    that depend on nothing but the published record. Rendered afresh when the cache is off."""
-    by_pk = {row.pk: row for row in rows}
-    return versioned_rows_of(name, list(by_pk), lambda pks: [by_pk[pk] for pk in pks], render)
-
-
 def versioned_rows_of(name: str, pks: list, fetch, render) -> list[str]:
-    """`versioned_rows` for a page known by its rows' primary keys: only the rows the cache
+    """`render(row)` for the rows of a page known by their primary keys, each kept in the
+    shared cache until the next bump under (name, row pk): one round trip for a whole page of
+    rows, and a row is rendered once per publish however many lists, filters, sorts and pages
+    show it. For rows that depend on nothing but the published record. Only the rows the cache
     lacks are read, `fetch(pks)` giving their instances in any order, so a page whose rows
     are all cached costs no read of them at all (a claim row's seven correlated subqueries and
     its model instance: about 8 ms of a 15 ms cold claim list at 1M claims)."""

@@ -20,6 +20,9 @@ from evidence.models import EvidenceLink, LinkDirection, PublicationStatus
 from public.facets import rows_of_page
 from studies.models import Study, StudyStatus
 
+# A claim's long stored texts, which only its own page and the API read.
+CLAIM_GRADE_TEXT = ["rationale", "grade_detail", "grading_note", "override_justification"]
+
 
 def with_published_claim_count(studies: QuerySet[Study]) -> QuerySet[Study]:
     """Annotates `published_claim_count`: the published claims each study bears on."""
@@ -35,10 +38,13 @@ def with_published_claim_count(studies: QuerySet[Study]) -> QuerySet[Study]:
 
 def with_published_links(studies: QuerySet[Study]) -> QuerySet[Study]:
     """Prefetches `published_links`: each study's links to published claims only, with the
-    claim, its category and the key outcome, in the claims' category order."""
+    claim, its category and the key outcome, in the claims' category order. The claims' stored
+    grades are left unread (the study page shows a claim's statement and certainty): a graded
+    claim's rationale and detail are kilobytes of JSON each."""
     links = (
         EvidenceLink.objects.filter(claim__status=PublicationStatus.PUBLISHED)
         .select_related("claim", "claim__category", "outcome")
+        .defer(*(f"claim__{name}" for name in CLAIM_GRADE_TEXT))
         .order_by("claim__category__order", "claim__slug")
     )
     return studies.prefetch_related(
@@ -91,8 +97,9 @@ def with_link_tallies(claims: QuerySet) -> QuerySet:
 
 
 class Counted:
-    """An ordered queryset with its total already known, as a sliceable sequence for the
-    paginator: the total is not counted again, and a page is read by `rows_of_page`."""
+    """An ordered queryset whose length is already known (a list's facet counts give it): a
+    paginator takes `len()` from it instead of a COUNT or the planner's estimate, and reads a
+    page by `rows_of_page`."""
 
     def __init__(self, queryset, total: int):
         self.queryset = queryset

@@ -44,7 +44,7 @@ def warm_public_parts() -> dict[str, float]:
     # Imported here: the views import this module's neighbours, not the other way round.
     from public.facet_totals import CLAIMS
     from public.views.claims import claim_filter
-    from public.views.documents import home_claims, map_sizes
+    from public.views.documents import home_claims, home_links, map_sizes
     from public.views.studies import study_filter
 
     parts = {
@@ -53,6 +53,7 @@ def warm_public_parts() -> dict[str, float]:
         "study list facets": lambda: faceted_filters(study_filter({})),
         "evidence map sizes": map_sizes,
         "home claims": home_claims,
+        "home links": home_links,
     }
     seconds = {}
     for name, compute in parts.items():

@@ -6,7 +6,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from studies import vocabulary
@@ -23,6 +22,7 @@ from studies.citations import (
     public_title,
     render_reference,
 )
+from studies.reversing import record_url
 from studies.vocabulary import Vocabulary
 
 YEAR_MIN = 1800
@@ -335,7 +335,7 @@ class Study(ReviewedRecord):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("studies:detail", kwargs={"pk": self.pk})
+        return record_url("studies:detail", pk=self.pk)
 
     @classmethod
     def from_db(cls, db, field_names, values):

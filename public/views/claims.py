@@ -21,6 +21,8 @@ from public.templatetags.evidence_tags import certainty_label, direction_label
 from studies.exporters import spreadsheet_cell
 
 PER_PAGE = CLAIMS_PER_PAGE
+# The categories in the list's order, in the shared cache (page_cache.versioned).
+CATEGORY_ORDER = "claim-list:category-order"
 
 
 def claim_filter(params) -> ClaimFilter:
@@ -39,22 +41,28 @@ def _claim_filter(request) -> ClaimFilter:
     return filterset
 
 
-def _in_category_order(filterset: ClaimFilter, facets, queryset):
-    """ByCategory over `queryset` (the filtered claims, or their keys) for the default sort,
-    else `queryset` with its total: either way the total is the category facet's counts
-    (already counted, and cached), so no COUNT runs (on SQLite, with a common design chosen, a
-    COUNT walks every published claim: public.filters.claims_with_facet)."""
+def _in_order(filterset: ClaimFilter, facets, queryset):
+    """The filtered claims (or their keys) as the page reads them, with their total from the
+    category facet's counts (every claim has one category; already counted, and cached), so no
+    COUNT or estimate runs: for the default sort ByCategory, one category at a time; for the
+    others `queryset` in its own order."""
     cleaned = filterset.form.cleaned_data
     counts = {o.value: o.count for f in facets if f.name == "category" for o in f.options}
     chosen = cleaned.get("category")
-    if (cleaned.get("sort") or "category") != "category":
-        return Counted(queryset, counts.get(chosen, 0) if chosen else sum(counts.values()))
     sizes = [
-        (pk, counts.get(slug, 0))
-        for pk, slug in ClaimCategory.objects.order_by("order", "name").values_list("pk", "slug")
-        if not chosen or slug == chosen
+        (pk, counts.get(slug, 0)) for pk, slug in _category_order() if not chosen or slug == chosen
     ]
-    return ByCategory(queryset, sizes)
+    if (cleaned.get("sort") or "category") == "category":
+        return ByCategory(queryset, sizes)
+    return Counted(queryset, sum(n for _, n in sizes))
+
+
+def _category_order() -> list[tuple[int, str]]:
+    """The categories' (pk, slug) in the list's order: kept until the next publish."""
+    return versioned(
+        CATEGORY_ORDER,
+        lambda: list(ClaimCategory.objects.order_by("order", "name").values_list("pk", "slug")),
+    )
 
 
 def _list_rows(pks):
@@ -77,6 +85,7 @@ def claim_list(request):
             f"{key}:selects:{sort}",
             CATEGORY_CHOICES,
             CONDITION_CHOICES,
+            CATEGORY_ORDER,
             # The size of each chosen design or condition, for its filter's shape.
             *(
                 facet_totals.CLAIMS.size_name(name, value)
@@ -88,7 +97,7 @@ def claim_list(request):
     facets = faceted_filters(filterset)
     # The page is found by its claims' keys alone; the rows are read only for the claims
     # whose rendered row the cache lacks.
-    keys = _in_category_order(filterset, facets, filterset.qs.values_list("pk", flat=True))
+    keys = _in_order(filterset, facets, filterset.qs.values_list("pk", flat=True))
     page_obj = page_of(request, keys, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
     active = {k: v for k, v in cleaned.items() if v and k != "sort"}

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from public.downloads import csv_download
 from public.facets import faceted_filters, filters_key, filterset_problems, page_of
 from public.filters import CATEGORY_CHOICES, CONDITION_CHOICES, StudyFilter
-from public.page_cache import prefetch, versioned, versioned_rows
+from public.page_cache import prefetch, versioned, versioned_rows_of
 from public.queries import studies_for_detail, studies_for_list
 from studies.exporters import (
     SPREADSHEET_HEADER,
@@ -39,9 +39,14 @@ def _published_study(pk: int, queryset=None) -> Study:
 
 
 def study_filter(params) -> StudyFilter:
-    """The study list's FilterSet for these parameters (a request's GET); public.tasks warms
-    the unfiltered one's facet counts after a publish."""
-    return StudyFilter(params, queryset=studies_for_list(Study.objects.published()))
+    """The study list's FilterSet for these parameters (a request's GET), on the bare
+    published studies: public.tasks warms the unfiltered one's facet counts after a publish."""
+    return StudyFilter(params, queryset=Study.objects.published())
+
+
+def _list_rows(pks):
+    """The studies of a page as their rows show them (with their claim counts), in any order."""
+    return studies_for_list(Study.objects.published()).filter(pk__in=pks)
 
 
 def study_list(request):
@@ -50,7 +55,10 @@ def study_list(request):
     key = filters_key(filterset)
     # The shared parts this page reads, in one round trip to the cache.
     prefetch([key, f"{key}:study-selects", CATEGORY_CHOICES, CONDITION_CHOICES])
-    page_obj = page_of(request, filterset.qs, per_page=PER_PAGE, problems=problems)
+    # Found by the studies' keys alone, like the claim list's page: only the rows the cache
+    # lacks are read whole (their claim counts are correlated subqueries).
+    keys = filterset.qs.values_list("pk", flat=True)
+    page_obj = page_of(request, keys, per_page=PER_PAGE, problems=problems)
     cleaned = filterset.form.cleaned_data
     numbers = [
         {
@@ -69,9 +77,10 @@ def study_list(request):
         f"{key}:study-selects",
         lambda: render_to_string("public/_study_filter_selects.html", {"facets": facets}),
     )
-    rows = versioned_rows(
+    rows = versioned_rows_of(
         "study-list-row",
         list(page_obj.object_list),
+        _list_rows,
         lambda study: render_to_string("public/_study_summary.html", {"study": study}),
     )
     return render(

@@ -141,3 +141,28 @@ def test_the_synthetic_pages_render():
         document.get_absolute_url(),
     ):
         assert client.get(url).status_code == 200, url
+
+
+def _has_statistics(table: str) -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db
+def test_the_planner_has_its_statistics_before_the_base_is_committed():
+    # What runs on the commit (the worker's warm, inline without a broker) plans its joins
+    # with them: inside the test's transaction, generate() alone must have run ANALYZE.
+    generate(Plan(claims=60, studies=40, links_per_claim=3, seed=3))
+    for table in [
+        "evidence_claim",
+        "evidence_evidencelink",
+        "studies_study",
+        "evidence_claimfacet",
+    ]:
+        assert _has_statistics(table), table

@@ -11,7 +11,7 @@ from django.urls import reverse
 from evidence.models import PublicationStatus
 from evidence.workflow import claim_publish, claim_submit, claim_unpublish
 from public import page_cache
-from tests.factories import ClaimFactory, StudyFactory
+from tests.factories import ClaimFactory, SourceDocumentFactory, StudyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_cached")]
 
@@ -156,7 +156,7 @@ def test_a_version_held_in_one_process_memory_lasts_only_as_long_as_a_page(setti
 def test_a_cached_claim_row_shows_a_new_grade_at_once_even_with_the_page_cache_off(
     client, settings
 ):
-    # The claim list's rows are kept per claim (versioned_rows), also for pages built afresh.
+    # The claim list's rows are kept per claim (versioned_rows_of), also for pages built afresh.
     settings.PAGE_CACHE_PAGES = False
     claim = ClaimFactory(statement="Rollers thicken hair.", certainty="low")
     assert "grade-phrase certainty certainty-low" in client.get(LIST).content.decode()
@@ -174,18 +174,38 @@ def test_a_claim_list_whose_rows_are_cached_does_not_read_the_claims_again(clien
     ClaimFactory(statement="Rollers thicken hair.")
     ClaimFactory(statement="Rollers raise blood flow.")
     first = client.get(LIST)
-
-    def rows_read() -> tuple[bytes, int]:
-        # Each request starts Django's query log afresh, so the capture starts from empty.
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            content = client.get(LIST).content
-        assert captured.captured_queries  # the capture sees the request's queries
-        return content, sum("tally_supports" in q["sql"] for q in captured.captured_queries)
-
-    assert rows_read() == (first.content, 0)
+    assert rows_read(client, LIST, "tally_supports") == (first.content, 0)
+    # Nor the categories' order, kept like the filters' options.
+    categories = '"id" AS "pk", "evidence_claimcategory"."slug" AS "slug" FROM'
+    assert rows_read(client, LIST, categories) == (first.content, 0)
     cache.clear()
-    assert rows_read() == (first.content, 1)  # the rows, read once, then kept
+    assert rows_read(client, LIST, "tally_supports") == (first.content, 1)  # read, then kept
+    cache.clear()
+    assert rows_read(client, LIST, categories)[1] > 0  # the marker names the query
+
+
+def rows_read(client, url: str, marker: str) -> tuple[bytes, int]:
+    """The page at `url` and how many of its queries read the rows whole (name `marker`)."""
+    # Each request starts Django's query log afresh, so the capture starts from empty.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        content = client.get(url).content
+    assert captured.captured_queries  # the capture sees the request's queries
+    return content, sum(marker in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_study_list_whose_rows_are_cached_does_not_read_the_studies_again(client, settings):
+    # Like the claim list: the page is found by the studies' keys, and only the studies whose
+    # rendered row the cache lacks are read whole (with their count of published claims).
+    settings.PAGE_CACHE_PAGES = False
+    studies = reverse("studies:list")
+    StudyFactory(title="A trial of rollers")
+    StudyFactory(title="A trial of pens")
+    first = client.get(studies)
+    assert b"A trial of rollers" in first.content
+    assert rows_read(client, studies, "published_claim_count") == (first.content, 0)
+    cache.clear()
+    assert rows_read(client, studies, "published_claim_count") == (first.content, 1)
 
 
 def test_a_regrade_shows_its_new_grades_at_once_though_it_sends_no_post_save(client):
@@ -262,3 +282,34 @@ def test_a_cold_study_list_reads_its_shared_parts_in_one_round_trip(client, sett
     assert client.get(studies).content == first
     # The version, the parts, the rows.
     assert calls == ["get", "get_many", "get_many"]
+
+
+def test_a_cold_home_page_reads_its_parts_in_one_round_trip_and_no_rows(
+    client, settings, monkeypatch
+):
+    # The headline answers, the glance and the ways in (the counts, the published documents):
+    # kept per publish, read together, and no query at all once kept.
+    settings.PAGE_CACHE_PAGES = False
+    home = reverse("evidence:home")
+    ClaimFactory(statement="Rollers thicken hair.")
+    SourceDocumentFactory(title="An article on rollers")
+    first = client.get(home).content
+    assert b"The annotated article: An article on rollers" in first
+    calls = _count_cache_reads(monkeypatch)
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(home).content == first
+    assert calls == ["get", "get_many"]  # the version, the parts
+    assert not [q for q in captured.captured_queries if "SELECT" in q["sql"]]
+
+
+def test_the_home_page_documents_follow_a_change_with_the_page_cache_off(client, settings):
+    settings.PAGE_CACHE_PAGES = False
+    home = reverse("evidence:home")
+    document = SourceDocumentFactory(title="An article on rollers")
+    assert b"An article on rollers" in client.get(home).content
+    document.status = PublicationStatus.DRAFT
+    document.save()
+    assert b"An article on rollers" not in client.get(home).content
+    SourceDocumentFactory(title="An article on pens")
+    assert b"An article on pens" in client.get(home).content

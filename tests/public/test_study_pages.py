@@ -385,3 +385,18 @@ def test_the_kept_study_rows_and_selects_follow_an_edit_and_a_publish(client, ba
     again = client.get(LIST, params)
     assert listed(again) == ["A second trial", "Randomised trial of scalp needling, corrected"]
     assert re.search(r"Randomised controlled trial \(2\)", again.content.decode())
+
+
+def test_the_study_page_reads_its_claims_without_their_stored_grades(client, db):
+    # A graded claim's rationale and grade detail are kilobytes of JSON each; the study page
+    # shows its claims' statements and certainties only.
+    from django.test.utils import CaptureQueriesContext
+
+    study = StudyFactory()
+    for _ in range(3):
+        EvidenceLinkFactory(study=study)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(detail(study)).content.decode()
+    assert page.count('class="claim-link"') == 3
+    links = [q["sql"] for q in captured.captured_queries if "evidence_evidencelink" in q["sql"]]
+    assert links and not [sql for sql in links if '"evidence_claim"."grade_detail"' in sql]

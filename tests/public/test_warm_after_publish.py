@@ -27,11 +27,12 @@ POSTGRESQL = connection.vendor == "postgresql"
 CLAIMS_WARM = 6
 CLAIMS_COLD = CLAIMS_WARM + 6 + (3 if POSTGRESQL else 0)
 # The study list: savepoint and release, its count (on PostgreSQL the planner's estimate
-# first), its page; without the cache the grouped counts of its facet totals and the
+# first), its page's keys, the rows whose rendered row the cache lacks (all, the first time);
+# without the cache the grouped counts of its facet totals and the
 # categories' slugs: on PostgreSQL two grouped counts, in a savepoint with more memory (three
 # more), on SQLite one grouped count, the studies and their claims' categories; its options are
 # the claim list's, already kept by the claim list's request before it.
-STUDIES_WARM = 5 if POSTGRESQL else 4
+STUDIES_WARM = 6 if POSTGRESQL else 5
 STUDIES_COLD = STUDIES_WARM + (6 if POSTGRESQL else 4)
 
 
