@@ -42,7 +42,7 @@ from evidence.models import (
     EvidenceLink,
     PublicationStatus,
 )
-from public.page_cache import _seconds, versioned, versioned_many
+from public.page_cache import _seconds, kept, versioned, versioned_many
 from studies.models import Study, StudyStatus
 
 # A cell: the rows' single values, then what else they are counted by, then how many.
@@ -83,13 +83,19 @@ class FacetTotals:
     # (facet, value) -> cells, for a list with two multi facets.
     compute_pairs: Callable[[str, str], list[Cell]] | None = None
     compute_all_pairs: Callable[[], dict[tuple[str, str], list[Cell]]] | None = None
+    # (facet, value) -> (rows, rows with that value of a multi facet).
+    compute_size: Callable[[str, str], tuple[int, int]] | None = None
 
     @property
     def facets(self) -> tuple[str, ...]:
         return self.single + self.multi
 
     def totals(self) -> dict[str, list[Cell]]:
-        return versioned(f"{self.name}:totals", self.compute_totals)
+        return versioned(self.totals_name, self.compute_totals)
+
+    @property
+    def totals_name(self) -> str:
+        return f"{self.name}:totals"
 
     def pairs(self, facet: str, value: str) -> list[Cell]:
         assert self.compute_pairs is not None  # noqa: S101 -- only a list with two multi facets
@@ -108,6 +114,29 @@ class FacetTotals:
                 for (facet, value), cells in compute().items()
             }
         )
+
+    def size(self, facet: str, value: str) -> tuple[int, int] | None:
+        """(rows, rows with this value of a multi facet), kept until the next publish: summed
+        from the totals where they are kept, else counted (`compute_size`: two counts, not the
+        totals' grouped ones, which a list filtered by two multi facets does not read). None
+        with the shared cache off, as `counts`."""
+        compute_size = self.compute_size
+        if not _seconds() or compute_size is None:
+            return None
+
+        def compute() -> tuple[int, int]:
+            totals = kept(self.totals_name)
+            if totals is None:
+                return compute_size(facet, value)
+            n = len(self.single)
+            rows = sum(cell[-1] for cell in totals["rows"])
+            cells = totals["values"]
+            return rows, sum(c[-1] for c in cells if c[n] == facet and c[n + 1] == value)
+
+        return versioned(self.size_name(facet, value), compute)
+
+    def size_name(self, facet: str, value: str) -> str:
+        return f"{self.name}:size:{facet}:{value}"
 
     def _other(self, facet: str) -> str:
         return self.multi[1] if facet == self.multi[0] else self.multi[0]
@@ -240,6 +269,11 @@ def _claim_all_pairs() -> dict[tuple[str, str], list[Cell]]:
     return out
 
 
+def _claim_size(facet: str, value: str) -> tuple[int, int]:
+    with_value = ClaimFacet.objects.filter(facet=facet, value=value, **_CLAIM_PUBLISHED)
+    return Claim.objects.published().count(), with_value.count()
+
+
 CLAIMS = FacetTotals(
     name="claim-facet-totals",
     single=("category", "certainty", "direction"),
@@ -247,6 +281,7 @@ CLAIMS = FacetTotals(
     compute_totals=_claim_totals,
     compute_pairs=_claim_pairs,
     compute_all_pairs=_claim_all_pairs,
+    compute_size=_claim_size,
 )
 
 

@@ -200,6 +200,23 @@ def versioned(name: str, compute):
     return value
 
 
+def kept(name: str):
+    """The shared part `name` if the cache holds it, else None (or with the cache off): for a
+    part worth reading but not computing where it is missing."""
+    if not _seconds():
+        return None
+    key = _part_key(name)
+    parts = _request_parts.get()
+    value = parts.get(key) if parts is not None else None
+    if value is _MISSING:
+        return None
+    if value is None:
+        value = _cache().get(key)
+        if parts is not None:
+            parts[key] = _MISSING if value is None else value
+    return value
+
+
 def versioned_many(compute) -> None:
     """Keeps each part of `compute()`'s {name: value} as `versioned` would, in one round trip,
     under the version read before it ran (the worker's warm, for parts one query gives

@@ -5,15 +5,22 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from evidence.models import Claim, ClaimCategory
+from public import facet_totals
 from public.downloads import csv_download
-from public.facets import faceted_filters, filters_key, filterset_problems, page_of
-from public.filters import CATEGORY_CHOICES, CONDITION_CHOICES, ClaimFilter
+from public.facets import (
+    chosen_filters,
+    faceted_filters,
+    filters_key,
+    filterset_problems,
+    page_of,
+)
+from public.filters import CATEGORY_CHOICES, CLAIMS_PER_PAGE, CONDITION_CHOICES, ClaimFilter
 from public.page_cache import prefetch, versioned, versioned_rows_of
 from public.queries import ByCategory, Counted, with_link_tallies
 from public.templatetags.evidence_tags import certainty_label, direction_label
 from studies.exporters import spreadsheet_cell
 
-PER_PAGE = 20
+PER_PAGE = CLAIMS_PER_PAGE
 # The categories in the list's order, in the shared cache (page_cache.versioned).
 CATEGORY_ORDER = "claim-list:category-order"
 
@@ -27,9 +34,11 @@ def claim_filter(params) -> ClaimFilter:
 
 def _claim_filter(request) -> ClaimFilter:
     """The same filters over the claims with their list annotations, for the CSV."""
-    return ClaimFilter(
+    filterset = ClaimFilter(
         request.GET, queryset=with_link_tallies(Claim.objects.published().for_list())
     )
+    filterset.reads_whole = True
+    return filterset
 
 
 def _in_order(filterset: ClaimFilter, facets, queryset):
@@ -70,7 +79,21 @@ def claim_list(request):
     sort = filterset.form.cleaned_data.get("sort") or "category"
     key = filters_key(filterset)
     # The shared parts this page reads, in one round trip to the cache.
-    prefetch([key, f"{key}:selects:{sort}", CATEGORY_CHOICES, CONDITION_CHOICES, CATEGORY_ORDER])
+    prefetch(
+        [
+            key,
+            f"{key}:selects:{sort}",
+            CATEGORY_CHOICES,
+            CONDITION_CHOICES,
+            CATEGORY_ORDER,
+            # The size of each chosen design or condition, for its filter's shape.
+            *(
+                facet_totals.CLAIMS.size_name(name, value)
+                for name, value in chosen_filters(filterset).items()
+                if name in facet_totals.CLAIMS.multi
+            ),
+        ]
+    )
     facets = faceted_filters(filterset)
     # The page is found by its claims' keys alone; the rows are read only for the claims
     # whose rendered row the cache lacks.

@@ -1,0 +1,147 @@
+"""The claim list filtered by a design or a condition lists exactly the published claims with a
+published linked study of it, in the list's order, whichever shape the filter takes (a
+correlated EXISTS on SQLite for a value many claims have, `pk IN` for one few have:
+public.filters.claims_with_facet), and with the shared cache off (no totals: always `pk IN`)."""
+
+import io
+import re
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Exists, Q
+from django.urls import reverse
+
+from evidence.models import Claim, EvidenceLink
+from public import facet_totals, page_cache
+from public.filters import CLAIMS_PER_PAGE, claims_with_facet
+from studies.models import StudyStatus
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("evidence:claim_list")
+RANK = {"high": 4, "moderate": 3, "low": 2, "very_low": 1}
+
+
+@pytest.fixture
+def synthetic():
+    call_command(
+        "generate_synthetic",
+        claims=400,
+        studies=120,
+        links_per_claim=3,
+        seed=5,
+        no_progress=True,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+
+def facets_by_hand() -> dict[tuple[str, str], set[int]]:
+    """(facet, value) -> the published claims with a published linked study of it, read from
+    the links and studies themselves (not the ClaimFacet summary the filter reads)."""
+    published = set(Claim.objects.published().values_list("pk", flat=True))
+    found: dict[tuple[str, str], set[int]] = {}
+    links = EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED).values_list(
+        "claim_id", "study__design", "study__condition"
+    )
+    for claim, design, condition in links:
+        if claim in published:
+            found.setdefault(("design", design), set()).add(claim)
+            if condition:
+                found.setdefault(("condition", condition), set()).add(claim)
+    return found
+
+
+def in_list_order(pks: set[int], sort: str) -> list[str]:
+    claims = Claim.objects.filter(pk__in=pks).select_related("category")
+
+    def key(claim):
+        if sort == "certainty":
+            return (-RANK.get(claim.certainty_override or claim.certainty, 0), claim.slug)
+        return (claim.category.order, claim.category.name, claim.slug)
+
+    return [claim.slug for claim in sorted(claims, key=key)]
+
+
+def every_page(client, params: dict) -> tuple[list[str], int]:
+    """The slugs of every page of the list, in order, and the total the page states."""
+    slugs: list[str] = []
+    page, total = 1, None
+    while True:
+        response = client.get(LIST, {**params, "page": page})
+        assert response.status_code == 200
+        assert response.context["problems"] == []
+        total = response.context["page_obj"].paginator.count
+        slugs += re.findall(
+            r'class="claim-link" href="/claims/([^/]+)/"', response.content.decode()
+        )
+        if not response.context["page_obj"].has_next():
+            return slugs, total
+        page += 1
+
+
+def common_and_rare(found: dict, facet: str) -> list[str]:
+    sizes = Counter({value: len(pks) for (name, value), pks in found.items() if name == facet})
+    ranked = sizes.most_common()
+    return [ranked[0][0], ranked[-1][0]]
+
+
+def check_lists(client, found: dict) -> None:
+    for facet in ("design", "condition"):
+        for value in common_and_rare(found, facet):
+            for sort in ("category", "certainty"):
+                slugs, total = every_page(client, {facet: value, "sort": sort})
+                expected = in_list_order(found[(facet, value)], sort)
+                assert slugs == expected, (facet, value, sort)
+                assert total == len(expected), (facet, value, sort)
+
+
+def test_with_the_shared_cache_on_a_common_value_is_an_exists_on_sqlite_and_a_rare_one_an_in(
+    client, synthetic, parts_kept
+):
+    found = facets_by_hand()
+    common, rare = common_and_rare(found, "design")
+    published = Claim.objects.published().count()
+    # Counted where the totals are not kept, summed from them where they are: the same.
+    assert page_cache.kept(facet_totals.CLAIMS.totals_name) is None
+    assert facet_totals.CLAIMS.size("design", rare) == (published, len(found[("design", rare)]))
+    page_cache.bump()
+    client.get(LIST)  # keeps the totals
+    assert page_cache.kept(facet_totals.CLAIMS.totals_name) is not None
+    assert facet_totals.CLAIMS.size("design", rare) == (published, len(found[("design", rare)]))
+    # PostgreSQL plans both shapes as one semi-join: the IN, always.
+    shape = Exists if connection.vendor == "sqlite" else Q
+    assert isinstance(claims_with_facet("design", common, rows_read=CLAIMS_PER_PAGE), shape)
+    assert isinstance(claims_with_facet("design", rare, rows_read=CLAIMS_PER_PAGE), Q)
+    # A deep enough page of the common value reads fewer claims by the IN.
+    assert isinstance(claims_with_facet("design", common, rows_read=400 * CLAIMS_PER_PAGE), Q)
+    # The whole result (the CSV) too.
+    assert isinstance(claims_with_facet("design", common), Q)
+
+
+def test_filtered_lists_give_the_claims_a_python_filter_gives_with_the_totals_kept(
+    client, synthetic, parts_kept
+):
+    check_lists(client, facets_by_hand())
+
+
+def test_filtered_lists_give_the_claims_a_python_filter_gives_with_the_cache_off(client, synthetic):
+    check_lists(client, facets_by_hand())
+
+
+def test_a_list_sorted_by_certainty_with_words_states_the_total_of_its_rows(client, synthetic):
+    # Its total is the category facet's counts, counted over the rows when words are given.
+    found = facets_by_hand()
+    design = common_and_rare(found, "design")[0]
+    claim = Claim.objects.get(pk=min(found[("design", design)]))
+    word = max(claim.statement.split()[:-1], key=len)  # not its number: a word others have
+    slugs, total = every_page(client, {"q": word, "design": design, "sort": "certainty"})
+    expected = [
+        c.slug
+        for c in Claim.objects.published().filter(pk__in=found[("design", design)])
+        if word.lower() in c.statement.lower()
+    ]
+    assert total == len(slugs) == len(expected) > 1
+    assert sorted(slugs) == sorted(expected)
