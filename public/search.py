@@ -28,6 +28,7 @@ PostgreSQL, both kept by triggers) is defined in evidence/search_index.py.
 
 import difflib
 import functools
+import json
 import operator
 import os
 import re
@@ -56,6 +57,13 @@ MAX_PER_KIND = 200
 # Index matches ranked per kind: past this, a very common word is not ranked in full (at 100k
 # claims on PostgreSQL, 1000 cost twice the time of 300 for a word in 5% of the rows).
 CANDIDATES = 300
+# PostgreSQL takes a kind's candidates one of two ways (`walks_key`): by a bitmap of the GIN
+# index's matches, read in the table's block order until CANDIDATES (its cost grows with the
+# matches: 0.2 µs each at 1M claims, 57 ms for a word in 69% of them), or by walking the primary
+# key and testing each row until CANDIDATES match (its cost grows with the rows walked, about
+# CANDIDATES × rows / matches: 2.5 µs each, 9 ms for a word in 10%). Walking is cheaper when
+# matches² > WALK_COST × CANDIDATES × rows, WALK_COST being the ratio of those two costs.
+WALK_COST = 12.5
 KINDS = ("claim", "mention", "study")
 KIND_LABELS = {"claim": "Claims", "mention": "Article passages", "study": "Studies"}
 
@@ -442,6 +450,12 @@ def _visible_sql(kind: str, vendor: str) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+def walks_key(matches: int, rows: int) -> bool:
+    """Whether walking the primary key finds CANDIDATES of `matches` among `rows` more cheaply
+    than the index's bitmap of all of them (see WALK_COST)."""
+    return matches * matches > WALK_COST * CANDIDATES * rows
+
+
 class _IndexBackend:
     """Shared by both databases: per kind, at most CANDIDATES index matches with their
     relevance, kept when the record is public (checked per candidate by primary key, with the
@@ -450,12 +464,19 @@ class _IndexBackend:
 
     name = ""
     greatest = "greatest"  # the SQL function of the larger of two values
-    # Statements sent with the ranking query, in the same round trip (settings local to it).
+    # Statements sent with the ranking query, in the same round trip (settings local to it),
+    # and after it (`ranking_suffix`, to put them back).
     ranking_prefix = ""
+    ranking_suffix = ""
 
-    def candidates_sql(self, source, query: ReaderQuery) -> tuple[str, list]:
-        """SQL selecting `(id, relevance)` of at most CANDIDATES matching rows."""
+    def candidates_sql(self, source, query: ReaderQuery, *, walk: bool) -> tuple[str, list]:
+        """SQL selecting `(id, relevance)` of at most CANDIDATES matching rows; `walk`: by
+        walking the primary key (see WALK_COST)."""
         raise NotImplementedError
+
+    def walks(self, query: ReaderQuery) -> dict[str, bool]:
+        """Per kind, whether its candidates are taken by walking the primary key."""
+        return dict.fromkeys(KINDS, False)
 
     def score_sql(self, kind: str, relevance: str) -> str:
         """KIND_BANDS[kind] + _squash(relevance), in SQL (the same double arithmetic)."""
@@ -464,9 +485,10 @@ class _IndexBackend:
 
     def rank(self, query: ReaderQuery) -> list[Hit]:
         parts, params = [], []
+        walks = self.walks(query)
         for kind in KINDS:
             source = search_index.SOURCES_BY_KIND[kind]
-            candidates, c_params = self.candidates_sql(source, query)
+            candidates, c_params = self.candidates_sql(source, query, walk=walks[kind])
             visible, v_params = _visible_sql(kind, connection.vendor)
             parts.append(
                 f"SELECT * FROM (SELECT '{kind}' AS kind, m.id, "  # noqa: S608
@@ -479,7 +501,10 @@ class _IndexBackend:
         sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS hits ORDER BY score DESC, id"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(self.ranking_prefix + sql, params)
-            return list(map(Hit._make, cursor.fetchall()))
+            hits = list(map(Hit._make, cursor.fetchall()))
+            if self.ranking_suffix:
+                cursor.execute(self.ranking_suffix)
+            return hits
 
 
 class _Fts5Backend(_IndexBackend):
@@ -488,7 +513,7 @@ class _Fts5Backend(_IndexBackend):
     name = "sqlite"
     greatest = "max"
 
-    def candidates_sql(self, source, query):
+    def candidates_sql(self, source, query, *, walk):
         fts = source.fts_table
         weights = ", ".join(str(BM25_WEIGHTS[t.weight]) for t in source.texts)
         return (
@@ -535,21 +560,54 @@ class _PostgresBackend(_IndexBackend):
     # and with them the results and their pages, moved from one request to the next (seen at
     # 100k claims). Off for the ranking's transaction (a multi-statement query is one implicit
     # transaction outside a request's), so the same search finds the same records.
-    ranking_prefix = "SELECT set_config('synchronize_seqscans', 'off', true); "
+    # Nor a sequential scan for the candidates at all: one that LIMIT stops reads the table
+    # from its first block, and after a regrade has rewritten every claim (the new rows at the
+    # end, the old ones vacuumed away) that is hundreds of megabytes of empty pages before the
+    # first match (103 ms for a word in 10% of 1M claims); the GIN index's bitmap or the primary
+    # key instead (`walks`). Both set back after the ranking query (`ranking_suffix`): they
+    # would last to the end of the request's transaction.
+    ranking_prefix = (
+        "SELECT set_config('synchronize_seqscans', 'off', true), "
+        "set_config('enable_seqscan', 'off', true); "
+    )
+    ranking_suffix = (
+        "SET LOCAL synchronize_seqscans TO DEFAULT; SET LOCAL enable_seqscan TO DEFAULT"
+    )
 
     @staticmethod
     def tsquery(query: ReaderQuery) -> tuple[str, list]:
         fragment = search_query.tsquery_sql(query, FTS_CONFIG)
         return fragment.sql, list(fragment.params)
 
-    def candidates_sql(self, source, query):
+    def candidates_sql(self, source, query, *, walk):
         tsquery, params = self.tsquery(query)
         column = search_index.VECTOR_COLUMN
+        order = "ORDER BY id " if walk else ""
         return (
             f"SELECT id, ts_rank({column}, {tsquery}) AS relevance FROM {source.table} "  # noqa: S608
-            f"WHERE {column} @@ {tsquery} LIMIT {CANDIDATES}",
+            f"WHERE {column} @@ {tsquery} {order}LIMIT {CANDIDATES}",
             params + params,
         )
+
+    def walks(self, query):
+        """From the planner's estimates of each kind's matches and rows, in one EXPLAIN (its
+        statistics know a common word's share; any other it takes for a rare one)."""
+        tsquery, params = self.tsquery(query)
+        column = search_index.VECTOR_COLUMN
+        parts = []
+        for kind in KINDS:
+            table = search_index.SOURCES_BY_KIND[kind].table
+            matching = f"SELECT 1 FROM {table} WHERE {column} @@ {tsquery}"  # noqa: S608
+            parts += [matching, f"SELECT 1 FROM {table}"]  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(parts), params * len(KINDS)
+            )
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        rows = [int(child["Plan Rows"]) for child in plan[0]["Plan"]["Plans"]]
+        return {kind: walks_key(*rows[2 * i : 2 * i + 2]) for i, kind in enumerate(KINDS)}
 
     # Typos: every word similar to a word of the statement, quote or title (GIN trigram).
 
