@@ -1,4 +1,5 @@
-"""A small hand-counted evidence base for the public list tests (claim and study lists).
+"""A small hand-counted evidence base for the public list tests (claim and study lists), and a
+synthetic one (`generated_base`) for the tests that compare with plain counts.
 
 Published claims (category, effective certainty, effective direction; published linked studies):
   c1  blood-flow   low        supported  rct (androgenetic alopecia, 2018, 40 people, low RoB)
@@ -139,3 +140,23 @@ def small_base() -> SmallBase:
     ClaimMentionFactory(claim=claims["c1"])
     ClaimMentionFactory(claim=claims["c2"], document__status=PublicationStatus.DRAFT)
     return SmallBase(claims=claims, studies=studies)
+
+
+def generated_base(*, claims: int, studies: int, seed: int, links_per_claim: int = 3) -> str:
+    """A synthetic base from `manage.py generate_synthetic` (quietly); its summary line."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "generate_synthetic",
+        claims=claims,
+        studies=studies,
+        links_per_claim=links_per_claim,
+        seed=seed,
+        no_progress=True,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return out.getvalue()

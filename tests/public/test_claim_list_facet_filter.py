@@ -3,12 +3,10 @@ published linked study of it, in the list's order, whichever shape the filter ta
 correlated EXISTS on SQLite for a value many claims have, `pk IN` for one few have:
 public.filters.claims_with_facet), and with the shared cache off (no totals: always `pk IN`)."""
 
-import io
 import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import Exists, Q
 from django.urls import reverse
@@ -17,6 +15,7 @@ from evidence.models import Claim, EvidenceLink
 from public import facet_totals, page_cache
 from public.filters import CLAIMS_PER_PAGE, claims_with_facet
 from studies.models import StudyStatus
+from tests.list_factories import generated_base
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +25,7 @@ RANK = {"high": 4, "moderate": 3, "low": 2, "very_low": 1}
 
 @pytest.fixture
 def synthetic():
-    call_command(
-        "generate_synthetic",
-        claims=400,
-        studies=120,
-        links_per_claim=3,
-        seed=5,
-        no_progress=True,
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    generated_base(claims=400, studies=120, seed=5)
 
 
 def facets_by_hand() -> dict[tuple[str, str], set[int]]:

@@ -2,12 +2,10 @@
 the rows themselves, for every choice of filters, and a filtered list's first request after a
 publish no longer counts the rows."""
 
-import io
 import itertools
 import random
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -19,22 +17,14 @@ from public.filters import ClaimFilter, StudyFilter
 from public.queries import studies_for_list
 from public.tasks import warm_public_parts
 from studies.models import RiskOfBias, Study, StudyDesign
+from tests.list_factories import generated_base
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def synthetic():
-    call_command(
-        "generate_synthetic",
-        claims=240,
-        studies=90,
-        links_per_claim=3,
-        seed=7,
-        no_progress=True,
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    generated_base(claims=240, studies=90, seed=7)
 
 
 def claims(params: dict) -> ClaimFilter:
