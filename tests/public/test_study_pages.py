@@ -279,8 +279,9 @@ def make_studies(n: int) -> None:
 
 
 # Savepoint and release (ATOMIC_REQUESTS), count (on PostgreSQL the planner's estimate first),
-# page, four facets, two choice lists.
-LIST_QUERIES = 11
+# the page's keys, the rows the cache lacks (all of them here: the shared parts are off), four
+# facets, two choice lists.
+LIST_QUERIES = 12
 # Savepoint and release, the study, its outcomes, their arms, its links with claims.
 DETAIL_QUERIES = 6
 
