@@ -187,11 +187,7 @@ def versioned(name: str, compute):
         return compute()
     key = _part_key(name)
     parts = _request_parts.get()
-    value = parts.get(key) if parts is not None else None
-    if value is None:  # not prefetched: ask the cache
-        value = _cache().get(key)
-    elif value is _MISSING:  # prefetched and not there
-        value = None
+    value = _stored(key, parts)
     if value is None:
         value = compute()
         _cache().set(key, value, seconds)
@@ -207,13 +203,20 @@ def kept(name: str):
         return None
     key = _part_key(name)
     parts = _request_parts.get()
+    value = _stored(key, parts)
+    if parts is not None:
+        parts[key] = _MISSING if value is None else value
+    return value
+
+
+def _stored(key: str, parts: dict[str, object] | None):
+    """The part under `key` from this request's prefetch (`parts`), else from the cache when
+    it was not prefetched; None when neither holds it."""
     value = parts.get(key) if parts is not None else None
-    if value is _MISSING:
+    if value is _MISSING:  # prefetched and not there
         return None
-    if value is None:
+    if value is None:  # not prefetched: ask the cache
         value = _cache().get(key)
-        if parts is not None:
-            parts[key] = _MISSING if value is None else value
     return value
 
 
