@@ -20,6 +20,7 @@ list (templates/_messages.html). django-filter already leaves an invalid field o
 filtering (it only applies `form.cleaned_data`), so a bad value falls back to "any".
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -166,14 +167,18 @@ def estimated_rows(queryset) -> int | None:
     if connection.vendor != "postgresql":
         return None
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return int(planned(connection, sql, params)["Plan Rows"])
+
+
+def planned(connection, sql: str, params) -> dict:
+    """PostgreSQL's plan for `sql` (its top node, as `EXPLAIN (FORMAT JSON)` gives it), without
+    running it: the planner's estimates."""
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
-        import json
-
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return plan[0]["Plan"]
 
 
 def about(n: int) -> str:

@@ -28,7 +28,6 @@ PostgreSQL, both kept by triggers) is defined in evidence/search_index.py.
 
 import difflib
 import functools
-import json
 import operator
 import os
 import re
@@ -47,6 +46,7 @@ from django.utils.safestring import SafeString, mark_safe
 from evidence import search_index
 from evidence.models import Claim, ClaimMention
 from public import search_query
+from public.facets import planned
 from public.search_query import ReaderQuery
 from studies.citations import is_placeholder_title
 from studies.models import Study
@@ -599,14 +599,8 @@ class _PostgresBackend(_IndexBackend):
             table = search_index.SOURCES_BY_KIND[kind].table
             matching = f"SELECT 1 FROM {table} WHERE {column} @@ {tsquery}"  # noqa: S608
             parts += [matching, f"SELECT 1 FROM {table}"]  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(parts), params * len(KINDS)
-            )
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        rows = [int(child["Plan Rows"]) for child in plan[0]["Plan"]["Plans"]]
+        plan = planned(connection, " UNION ALL ".join(parts), params * len(KINDS))
+        rows = [int(child["Plan Rows"]) for child in plan["Plans"]]
         return {kind: walks_key(*rows[2 * i : 2 * i + 2]) for i, kind in enumerate(KINDS)}
 
     # Typos: every word similar to a word of the statement, quote or title (GIN trigram).
