@@ -48,6 +48,7 @@ from evidence.models import (
     ClaimOutcome,
     EvidenceLink,
     PooledEstimate,
+    PublicationStatus,
     StudyResult,
 )
 from evidence.signals import grades_changed
@@ -98,12 +99,14 @@ class RegradeSummary:
 
     `checked` claims had their inputs' fingerprint compared, `recomputed` of them were graded
     again (their inputs changed since their last grade, or the regrade was forced), `changed`
-    of those got a new stored grade; `changes` lists the first CHANGES_LISTED of them."""
+    of those got a new stored grade, `published_changed` of them published claims (what a
+    reader can see change); `changes` lists the first CHANGES_LISTED of them."""
 
     checked: int = 0
     changes: list[GradeChange] = field(default_factory=list)
     recomputed: int = 0
     changed: int = 0
+    published_changed: int = 0
     seconds: float = 0.0
 
     @property
@@ -1061,6 +1064,7 @@ def _regrade(
                     refreshed[claim.pk] = fingerprint
                 continue
             summary.changed += 1
+            summary.published_changed += claim.shown["status"] == PublicationStatus.PUBLISHED
             if len(changes) < CHANGES_LISTED:
                 changes.append(
                     (
@@ -1196,8 +1200,11 @@ def claims_regrade(
         changed = _regrade(batches, summary, _pks(given), grader=grader, read_ahead=ahead)
     _refresh_given(given, changed)
     if summary.changed:
-        # A bulk write sends no post_save: the read side is told here (public bumps its cache).
-        grades_changed.send(sender=Claim, changed=summary.changed)
+        # A bulk write sends no post_save: the read side is told here (public bumps its cache
+        # when a published claim's grade changed).
+        grades_changed.send(
+            sender=Claim, changed=summary.changed, published=summary.published_changed
+        )
     summary.seconds = time.perf_counter() - began
     return summary
 

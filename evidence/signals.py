@@ -10,5 +10,6 @@ evidence never imports the read side.
 from django.dispatch import Signal
 
 grades_changed = Signal()
-"""Sent with sender=Claim and changed=N (how many stored grades changed) after a regrade wrote
-them, in the regrade's caller's transaction if it has one."""
+"""Sent with sender=Claim, changed=N (how many stored grades changed) and published=M (how many
+of them are published claims') after a regrade wrote them, in the regrade's caller's
+transaction if it has one."""

@@ -3,10 +3,12 @@
 A page is stored under the *version* of the public data and its full path (query string
 included). Every write that can change what a reader sees bumps the version, so a publish,
 an unpublish, a retraction or an edit makes every stored page unreachable at once: no page
-outlives the data it was built from. The version is bumped by any save, delete or many-to-many
-change of a studies or evidence model and by `studies_changed` (the literature's own hook), at
-once and again when the transaction commits (a request that read the old rows between the two
-stores them under a version nobody asks for any more). Bulk writes that send no signal (a
+outlives the data it was built from. The version is bumped by a save, delete or many-to-many
+change of a studies or evidence model and by `studies_changed` (the literature's own hook)
+and a regrade's `grades_changed`, unless public.visibility shows no reader could see it (a
+draft's save, a row of the admin's history), at once and again when the transaction commits
+(a request that read the old rows between the two stores them under a version nobody asks for
+any more). Bulk writes that send no signal (a
 `QuerySet.update`, a bulk regrade) are bounded by PAGE_CACHE_SECONDS, and can call `bump()`.
 
 Only anonymous GET and HEAD requests are served from or stored in the cache; a signed-in user
@@ -43,6 +45,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date, quote_etag
+
+from public import visibility
 
 VERSION_KEY = "public-pages:version"
 WATCHED_APPS = frozenset({"studies", "evidence"})
@@ -115,26 +119,15 @@ def conditional(
 
 
 def watched_change(sender, **kwargs) -> bool:
-    """Whether a post_save, post_delete or m2m_changed is a change of a watched app's model
-    (their history models included, which live in the same apps), done (an m2m's post_*)."""
+    """Whether a post_save, post_delete or m2m_changed (done: an m2m's post_*) of a watched
+    app's model could change what a reader sees (public.visibility: a draft's save cannot)."""
     meta = getattr(sender, "_meta", None)
     return (
         meta is not None
         and meta.app_label in WATCHED_APPS
         and kwargs.get("action", "post_").startswith("post_")
+        and visibility.change_seen(sender, **kwargs)
     )
-
-
-def bump_on_change(sender, **kwargs) -> None:
-    """Receiver for post_save, post_delete and m2m_changed: bumps for the watched changes."""
-    if watched_change(sender, **kwargs):
-        bump()
-
-
-def bump_on_bulk_change(sender, **kwargs) -> None:
-    """Receiver for the writes that send no model signal: studies' `studies_changed` and a
-    regrade's `grades_changed`."""
-    bump()
 
 
 def _seconds() -> int:

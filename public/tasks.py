@@ -28,7 +28,7 @@ import time
 from celery import shared_task
 from django.db import transaction
 
-from public import page_cache
+from public import page_cache, visibility
 from public.facets import faceted_filters
 
 logger = logging.getLogger(__name__)
@@ -98,11 +98,24 @@ def schedule_warm() -> None:
     transaction.on_commit(lambda: _run_if_last(token), robust=True)
 
 
-def warm_on_change(sender, **kwargs) -> None:
-    """Receiver beside page_cache.bump_on_change: the same writes schedule a warm."""
+def on_change(sender, **kwargs) -> None:
+    """Receiver for post_save, post_delete and m2m_changed: a change a reader could see bumps
+    the page cache's version and schedules the warm after it (decided once: a child row's
+    verdict may take a query, public.visibility)."""
     if page_cache.watched_change(sender, **kwargs):
+        page_cache.bump()
         schedule_warm()
 
 
-def warm_on_bulk_change(sender, **kwargs) -> None:
-    schedule_warm()
+def on_studies_changed(sender, **kwargs) -> None:
+    if visibility.studies_seen(**kwargs):
+        page_cache.bump()
+        schedule_warm()
+
+
+def on_grades_changed(sender, **kwargs) -> None:
+    """A regrade's bulk write sends no post_save: it says how many published claims' grades
+    it changed."""
+    if visibility.grades_seen(**kwargs):
+        page_cache.bump()
+        schedule_warm()
