@@ -294,14 +294,8 @@ def _study_category_rows() -> Iterable[tuple]:
     """(design, condition, risk of bias, category pk, studies) for the published studies and
     the categories of their published linked claims. A study linked to two claims of one
     category is one study of it."""
-    links = EvidenceLink.objects.filter(claim__status=PublicationStatus.PUBLISHED).order_by()
     if connection.vendor == "postgresql":
-        return (
-            links.filter(study__status=StudyStatus.PUBLISHED)
-            .values(*(f"study__{name}" for name in _STUDY_SINGLES), "claim__category_id")
-            .annotate(n=Count("study_id", distinct=True))
-            .values_list(*(f"study__{name}" for name in _STUDY_SINGLES), "claim__category_id", "n")
-        )
+        return _study_category_rows_postgresql()
     # SQLite, without ANALYZE's statistics, joins that three ways from the studies' and the
     # claims' status indexes, every published study with every published claim (over 5 minutes
     # at 100,000 claims): the distinct (study, category) pairs from the claims' side instead,
@@ -310,11 +304,32 @@ def _study_category_rows() -> Iterable[tuple]:
         row[0]: row[1:]
         for row in Study.objects.published().values_list("pk", *_STUDY_SINGLES).iterator()
     }
+    links = EvidenceLink.objects.filter(claim__status=PublicationStatus.PUBLISHED).order_by()
     cells: Counter[tuple] = Counter()
     for study, category in links.values_list("study_id", "claim__category_id").distinct():
         if study in singles:
             cells[(*singles[study], category)] += 1
     return [(*cell, n) for cell, n in cells.items()]
+
+
+def _study_category_rows_postgresql() -> list[tuple]:
+    """The same rows in one statement: each (study, category) pair once, by hashing the links
+    of the published claims, then the pairs of the published studies counted by their
+    values. A COUNT(DISTINCT study) over the three-way join sorted all 3M joined rows instead:
+    11.1-14.1 s against 5.3-5.5 s at 1,000,000 claims (1.07M pairs)."""
+    quote = connection.ops.quote_name
+    link, claim, study = (quote(model._meta.db_table) for model in (EvidenceLink, Claim, Study))
+    singles = ", ".join(f"s.{quote(name)}" for name in _STUDY_SINGLES)
+    sql = (
+        f"SELECT {singles}, p.category_id, COUNT(*) FROM ("  # noqa: S608 -- our own names
+        f"SELECT l.study_id, c.category_id FROM {link} l JOIN {claim} c ON c.id = l.claim_id "
+        f"WHERE c.status = %s GROUP BY l.study_id, c.category_id) p "
+        f"JOIN {study} s ON s.id = p.study_id WHERE s.status = %s "
+        f"GROUP BY {singles}, p.category_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PublicationStatus.PUBLISHED.value, StudyStatus.PUBLISHED.value])
+        return cursor.fetchall()
 
 
 def _study_totals() -> dict[str, list[Cell]]:
