@@ -102,20 +102,20 @@ def on_change(sender, **kwargs) -> None:
     """Receiver for post_save, post_delete and m2m_changed: a change a reader could see bumps
     the page cache's version and schedules the warm after it (decided once: a child row's
     verdict may take a query, public.visibility)."""
-    if page_cache.watched_change(sender, **kwargs):
-        page_cache.bump()
-        schedule_warm()
+    _seen(page_cache.watched_change(sender, **kwargs))
 
 
 def on_studies_changed(sender, **kwargs) -> None:
-    if visibility.studies_seen(**kwargs):
-        page_cache.bump()
-        schedule_warm()
+    _seen(visibility.studies_seen(**kwargs))
 
 
 def on_grades_changed(sender, **kwargs) -> None:
     """A regrade's bulk write sends no post_save: it says how many published claims' grades
     it changed."""
-    if visibility.grades_seen(**kwargs):
+    _seen(visibility.grades_seen(**kwargs))
+
+
+def _seen(seen: bool) -> None:
+    if seen:
         page_cache.bump()
         schedule_warm()
