@@ -409,7 +409,8 @@ class Claim(ReviewedRecord):
     overridden_at = models.DateTimeField("overridden", null=True, blank=True)
 
     # Kept by the regrade (evidence.services): a digest of everything the stored grade was
-    # computed from, so a full regrade recomputes only the claims whose inputs changed since.
+    # computed from, so a full regrade recomputes only the claims whose inputs changed since
+    # (and every claim when the grading rules changed: GradingRules).
     # NULL until first graded: adding a nullable column is instant on PostgreSQL, needs no
     # table rebuild on SQLite (whose full-text triggers a rebuild would break), and bulk loads
     # that do not name it (generate_synthetic's COPY) leave it NULL.
@@ -419,7 +420,7 @@ class Claim(ReviewedRecord):
         null=True,
         blank=True,
         editable=False,
-        help_text="Set by grading: an MD5 of the grade's inputs and the grading rules' version.",
+        help_text="Set by grading: an MD5 of the grade's inputs.",
     )
 
     history = HistoricalRecords(excluded_fields=["grade_input_hash"])
@@ -1222,3 +1223,20 @@ class ClaimFacet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id}: {self.facet} = {self.value}"
+
+
+class GradingRules(models.Model):
+    """The version of the grading rules (evidence.services.GRADING_RULES) that the last full
+    regrade graded every claim by: one row. A claim's fingerprint covers its inputs alone, so a
+    full regrade that finds another version here recomputes every claim and writes only the
+    grades that change: an edit of the rules that changes no grade rewrites no claim."""
+
+    version = models.CharField("rules version", max_length=100)
+    regraded_at = models.DateTimeField("every claim regraded")
+
+    class Meta:
+        verbose_name = "grading rules"
+        verbose_name_plural = "grading rules"
+
+    def __str__(self) -> str:
+        return self.version

@@ -7,11 +7,13 @@ pure (evidence.assessment); these functions fetch its inputs in a fixed number o
 batch of claims and save only the claims whose stored grade actually changes, with a history
 record for each, set-based (one statement per batch, not one per claim).
 
-Each claim stores, with its grade, a fingerprint of everything the grade was computed from and
-of the grading rules' version (`grade_input_hash`, computed in SQL by `_fingerprints_sql`). A
-full regrade (`claims_regrade()`, `manage.py regrade`, the worker's `evidence.regrade` task)
-compares it in a few set-based queries and grades again only the claims whose inputs changed,
-so it also catches a change no write path announced (a bulk load, a fix in SQL).
+Each claim stores, with its grade, a fingerprint of everything the grade was computed from
+(`grade_input_hash`, computed in SQL by `_fingerprints_sql`). A full regrade (`claims_regrade()`,
+`manage.py regrade`, the worker's `evidence.regrade` task) compares it in a few set-based
+queries and grades again only the claims whose inputs changed, so it also catches a change no
+write path announced (a bulk load, a fix in SQL); and every claim when the grading rules'
+version differs from the one the last full regrade stored (`GradingRules`), writing only the
+grades that change.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from evidence.models import (
     ClaimKind,
     ClaimOutcome,
     EvidenceLink,
+    GradingRules,
     PooledEstimate,
     PublicationStatus,
     StudyResult,
@@ -100,13 +103,16 @@ class RegradeSummary:
     `checked` claims had their inputs' fingerprint compared, `recomputed` of them were graded
     again (their inputs changed since their last grade, or the regrade was forced), `changed`
     of those got a new stored grade, `published_changed` of them published claims (what a
-    reader can see change); `changes` lists the first CHANGES_LISTED of them."""
+    reader can see change); `changes` lists the first CHANGES_LISTED of them. `rules_changed`:
+    the grading rules changed since the last full regrade stored them, so every claim was
+    recomputed."""
 
     checked: int = 0
     changes: list[GradeChange] = field(default_factory=list)
     recomputed: int = 0
     changed: int = 0
     published_changed: int = 0
+    rules_changed: bool = False
     seconds: float = 0.0
 
     @property
@@ -653,10 +659,11 @@ def _write_history(pks: list[int], now: Any) -> None:
 
 # --- The fingerprint of a grade's inputs -------------------------------------------------------
 
-# Part of every claim's fingerprint, so a change of the rules regrades every claim: this number
-# (bump it when the regrade reads its inputs differently: `_read_batch`, `_claim_input`,
-# `_compute`) and a digest of the pure modules that compute a grade, so an edit there cannot
-# be forgotten.
+# Stored once by a full regrade (GradingRules), so a change of the rules recomputes every claim:
+# this number (bump it when the regrade reads its inputs differently: `_read_batch`,
+# `_claim_input`, `_compute`) and a digest of the pure modules that compute a grade, so an edit
+# there cannot be forgotten. Not part of any claim's fingerprint: an edit that changes no grade
+# writes no claim.
 GRADING_RULES_VERSION = 1
 _RULES_MODULES = (assessment, certainty_engine, synthesis, grading, vocabulary, study_vocabulary)
 # How a study is named in a rationale: the functions, not their modules (which change often).
@@ -678,6 +685,24 @@ def _rules_version() -> str:
 
 
 GRADING_RULES = _rules_version()
+_RULES_ROW = 1  # GradingRules holds one row, this one
+
+
+def _stored_rules() -> str | None:
+    """The grading rules' version the last full regrade stored, if any (one query)."""
+    stored = GradingRules.objects.filter(pk=_RULES_ROW).values_list("version", flat=True)
+    return stored.first()
+
+
+def _store_rules(now: Any) -> None:
+    """The rules every claim was just graded by (one statement)."""
+    GradingRules.objects.bulk_create(
+        [GradingRules(pk=_RULES_ROW, version=GRADING_RULES, regraded_at=now)],
+        update_conflicts=True,
+        unique_fields=["pk"],
+        update_fields=["version", "regraded_at"],
+    )
+
 
 # A full regrade checks fingerprints for this many claims (by id) per query.
 FINGERPRINT_RANGE = 100_000
@@ -782,8 +807,9 @@ def _fingerprints_sql(scope: str, studies: str) -> str:
     each outcome row (order, importance) with its comparison and outcome, and for each of
     those questions the published results, the published reviews' pooled estimates with their
     inclusion lists, and the benchmark results of its outcome; the related claims' slug,
-    statement and stored certainty; and the grading rules' version (the one parameter).
-    Rows carry what orders them, so an order that changes a grade changes the fingerprint."""
+    statement and stored certainty. Not the grading rules' version: a full regrade compares it
+    once (`_stored_rules`). Rows carry what orders them, so an order that changes a grade
+    changes the fingerprint."""
     published = f"'{StudyStatus.PUBLISHED}'"
     links = _agg(
         ["l.claim_id"],
@@ -887,7 +913,7 @@ def _fingerprints_sql(scope: str, studies: str) -> str:
         f"FROM evidence_claimoutcome co WHERE {scope.format(id='co.claim_id')}), "
         f"lk AS ({links}), res AS ({results}), inc AS ({included}), pool AS ({pooled}), "
         f"bench AS ({benchmarks}), qs AS ({questions}), rel AS ({related}) "
-        f"SELECT c.id, c.kind, c.grade_input_hash, MD5(%s || '|' || {claim} || '|' || "
+        f"SELECT c.id, c.kind, c.grade_input_hash, MD5({claim} || '|' || "
         "COALESCE(lk.v, '') || '|' || COALESCE(qs.v, '') || '|' || COALESCE(rel.v, '')) "
         "FROM evidence_claim c LEFT JOIN lk ON lk.k0 = c.id LEFT JOIN qs ON qs.k0 = c.id "
         f"LEFT JOIN rel ON rel.k0 = c.id WHERE {scope.format(id='c.id')}"
@@ -910,7 +936,8 @@ def _fingerprints(scope: str, studies: str | None = None) -> list[tuple[int, str
     The studies' facts come from `studies` (a table), else are computed for the linked ones."""
     source = studies or f"({_study_facts_sql()}) s"
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprints_sql(scope, source), [GRADING_RULES])
+        # No parameter, but a list: both drivers then read "%%" as "%".
+        cursor.execute(_fingerprints_sql(scope, source), [])
         return cursor.fetchall()
 
 
@@ -1016,6 +1043,7 @@ def _regrade(
     studies: Collection[int] = (),
     grader: _Grader = _graded_here,
     read_ahead: bool = False,
+    store_rules: bool = False,
 ) -> dict[int, dict[str, Any]]:
     """Regrade the claims of each batch, batch by batch inside one transaction (the claims about
     the state of the evidence come last, so they read the others' new grades), and store with
@@ -1024,7 +1052,8 @@ def _regrade(
     off, for the public grade history's reason. With `read_ahead` (only when no claim reads
     another's grade but those about the state of the evidence) the next batch is read and
     handed to the `grader` before this one is written, until an empty batch says that what
-    follows reads what came before."""
+    follows reads what came before. With `store_rules` (a full regrade that recomputed every
+    claim) the grading rules' version is stored, in the same transaction."""
     watched: dict[int, dict[str, Any]] = {}
     changes: list[tuple[tuple[bool, int, str], GradeChange]] = []
     now = timezone.now()
@@ -1103,6 +1132,8 @@ def _regrade(
                 pending = None
         if pending:
             finish(*pending)
+        if store_rules:
+            _store_rules(now)
     changes.sort(key=lambda change: change[0])
     summary.changes = [change for _, change in changes]
     return watched
@@ -1167,8 +1198,9 @@ def claims_regrade(
     """Regrade claims from their published studies; None means every claim.
 
     Only the claims whose inputs changed since their last grade are graded again (every one
-    with `force`): each claim's fingerprint of its inputs and the grading rules' version
-    (`_fingerprints_sql`) is computed in SQL, FINGERPRINT_RANGE claims per query for a full
+    with `force`, or when the grading rules changed since the last full regrade, which then
+    stores the new version): each claim's fingerprint of its inputs (`_fingerprints_sql`) is
+    computed in SQL, FINGERPRINT_RANGE claims per query for a full
     regrade (one query per batch of given claims), and compared with the one stored with its
     grade, so an unchanged claim costs no Python work. The others are regraded in batches of
     REGRADE_BATCH_SIZE (the claims about the state of the evidence last), each read in a fixed
@@ -1182,7 +1214,11 @@ def claims_regrade(
     in that many worker processes (see `_grader`), with the same results.
     """
     began = time.perf_counter()
-    summary = RegradeSummary()
+    stored_rules = _stored_rules()
+    # None: no full regrade has stored a version yet (a new database, or one graded before the
+    # version was stored apart from the fingerprints): every claim is recomputed once.
+    summary = RegradeSummary(rules_changed=stored_rules not in (None, GRADING_RULES))
+    force = force or stored_rules != GRADING_RULES
     given: list[Any] = []
     if claims is None:
         batches = _stale_everywhere(summary, force=force)
@@ -1197,7 +1233,14 @@ def claims_regrade(
         batches = _stale_among(_ids_and_kinds(queryset), summary, force=force)
     with _grader(workers) as (grader, parallel):
         ahead = parallel and _only_states_read_grades()
-        changed = _regrade(batches, summary, _pks(given), grader=grader, read_ahead=ahead)
+        changed = _regrade(
+            batches,
+            summary,
+            _pks(given),
+            grader=grader,
+            read_ahead=ahead,
+            store_rules=claims is None and force,
+        )
     _refresh_given(given, changed)
     if summary.changed:
         # A bulk write sends no post_save: the read side is told here (public bumps its cache

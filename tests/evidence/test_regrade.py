@@ -100,3 +100,17 @@ def test_regrade_keeps_no_sql_text_with_debug_on_but_still_lets_a_test_count_que
     with CaptureQueriesContext(connection) as captured:
         call_command("regrade", "--force", stdout=StringIO())
     assert len(captured.captured_queries) > 0
+
+
+def test_regrade_says_when_the_grading_rules_changed_and_recomputes_every_claim(monkeypatch):
+    from evidence import services
+
+    EvidenceLinkFactory(claim=ClaimFactory(slug="density"), study=StudyFactory())
+    regrade()
+    monkeypatch.setattr(services, "GRADING_RULES", services.GRADING_RULES + "-next")
+    out = _without_seconds(regrade().splitlines())
+    assert out[0].startswith("The grading rules changed since the last full regrade")
+    assert out[-1] == "Checked 1, recomputed 1 (inputs changed or forced), changed 0"
+    assert _without_seconds(regrade().splitlines())[-1] == (
+        "Checked 1, recomputed 0 (inputs changed), changed 0"
+    )

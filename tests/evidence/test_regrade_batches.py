@@ -7,7 +7,13 @@ import pytest
 from evidence import services
 from evidence.models import Claim
 from evidence.services import GRADE_FIELDS, REGRADE_CHANGE_REASON, claims_regrade
-from tests.evidence.test_services import CHECKS, _claims_with_links, _claims_with_rows
+from tests.evidence.test_services import (
+    CHECKS,
+    RULES_READ,
+    RULES_STORED,
+    _claims_with_links,
+    _claims_with_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +39,7 @@ def test_a_first_regrade_in_three_batches_takes_the_same_queries_at_any_batch_si
     monkeypatch.setattr(services, "REGRADE_BATCH_SIZE", batch)
     make(3 * batch)
     expected = CHECKS + READS_ONCE + rows + SAVEPOINT + 3 * (READS_PER_BATCH + WRITES_PER_BATCH)
+    expected += RULES_STORED
     with django_assert_num_queries(expected):
         summary = claims_regrade()
     assert (summary.checked, summary.recomputed, summary.changed) == (3 * batch,) * 3
@@ -46,9 +53,10 @@ def test_a_regrade_that_changes_nothing_reads_and_writes_nothing_at_any_batch_si
     monkeypatch.setattr(services, "FINGERPRINT_RANGE", batch)
     _claims_with_rows(3 * batch)
     claims_regrade()
-    # The id bounds, the studies' facts, one fingerprint query per range of claims (three
-    # here), the temporary table dropped (no claim about the state of the evidence to compare).
-    with django_assert_num_queries(1 + 1 + 3 + 1 + SAVEPOINT):
+    # The rules' version, the id bounds, the studies' facts, one fingerprint query per range of
+    # claims (three here), the temporary table dropped (no claim about the state of the evidence
+    # to compare).
+    with django_assert_num_queries(RULES_READ + 1 + 1 + 3 + 1 + SAVEPOINT):
         summary = claims_regrade()
     assert (summary.checked, summary.recomputed, summary.changed) == (3 * batch, 0, 0)
 
@@ -62,8 +70,10 @@ def test_a_forced_regrade_that_changes_nothing_writes_nothing_at_any_batch_size(
     claims_regrade()
     history = Claim.history.count()
     expected = CHECKS + READS_ONCE + READS_OF_ROWS + SAVEPOINT + 3 * READS_PER_BATCH
-    with django_assert_num_queries(expected):
+    with django_assert_num_queries(expected + RULES_STORED) as captured:
         summary = claims_regrade(force=True)
+    writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("UPDATE", "INS"))]
+    assert all("evidence_gradingrules" in sql for sql in writes)  # no claim is written
     assert (summary.checked, summary.recomputed, summary.changed) == (3 * batch, 3 * batch, 0)
     assert Claim.history.count() == history
 

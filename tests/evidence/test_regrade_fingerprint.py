@@ -8,6 +8,8 @@ forgotten write path would), so only the fingerprint can notice it.
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from evidence import services
 from evidence.models import (
@@ -17,6 +19,7 @@ from evidence.models import (
     ClaimOutcome,
     Comparison,
     EvidenceLink,
+    GradingRules,
     OutcomeMeasure,
     PooledEstimate,
     StudyResult,
@@ -255,12 +258,53 @@ def test_a_state_claim_is_regraded_in_the_same_run_when_a_related_claims_certain
     assert claims_regrade(force=True).changed == 0
 
 
-def test_a_change_of_the_grading_rules_recomputes_every_claim(world, monkeypatch):
+def _claim_writes(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith(("UPDATE", "INSERT")) and "evidence_gradingrules" not in q["sql"]
+    ]
+
+
+def test_a_change_of_the_grading_rules_recomputes_every_claim_and_rewrites_none_it_leaves(
+    world, monkeypatch
+):
     n = Claim.objects.count()
+    stored = dict(Claim.objects.values_list("pk", "grade_input_hash"))
+    monkeypatch.setattr(services, "GRADING_RULES", services.GRADING_RULES + "-next")
+    with CaptureQueriesContext(connection) as captured:
+        summary = claims_regrade()
+    assert (summary.checked, summary.recomputed, summary.changed) == (n, n, 0)
+    assert summary.rules_changed
+    # No grade changed, so no claim row is written: the fingerprints cover the inputs alone.
+    assert _claim_writes(captured) == []
+    assert dict(Claim.objects.values_list("pk", "grade_input_hash")) == stored
+    assert GradingRules.objects.get().version == services.GRADING_RULES
+    # Stored once: the next regrade finds nothing to recompute.
+    summary = claims_regrade()
+    assert (summary.recomputed, summary.rules_changed) == (0, False)
+
+
+def test_after_a_change_of_the_rules_a_grade_they_change_is_written(world, monkeypatch):
+    graded = Claim.objects.get(pk=world.effect.pk).rationale
+    # A stored rationale the rules no longer give, its inputs unchanged (so its fingerprint too).
+    Claim.objects.filter(pk=world.effect.pk).update(rationale=["An older rule's wording."])
+    assert claims_regrade().recomputed == 0
     monkeypatch.setattr(services, "GRADING_RULES", services.GRADING_RULES + "-next")
     summary = claims_regrade()
-    assert (summary.checked, summary.recomputed, summary.changed) == (n, n, 0)
-    assert claims_regrade().recomputed == 0
+    assert (summary.changed, [c.slug for c in summary.changes]) == (1, [world.effect.slug])
+    assert Claim.objects.get(pk=world.effect.pk).rationale == graded
+
+
+def test_regrading_some_claims_after_a_change_of_the_rules_leaves_the_rest_for_a_full_regrade(
+    world, monkeypatch
+):
+    n = Claim.objects.count()
+    monkeypatch.setattr(services, "GRADING_RULES", services.GRADING_RULES + "-next")
+    some = claims_regrade(claims=Claim.objects.filter(pk=world.effect.pk))
+    assert (some.recomputed, some.rules_changed) == (1, True)
+    # Only a full regrade stores the version: every claim is still recomputed by the next one.
+    assert claims_regrade().recomputed == n
 
 
 def test_the_rules_version_covers_the_pure_grading_modules():

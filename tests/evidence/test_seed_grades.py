@@ -96,6 +96,7 @@ import pytest
 
 from evidence.models import Claim
 from evidence.services import claims_regrade
+from tests.evidence.test_services import CHECKS, SAVEPOINT, STATE_CHECK
 
 DENSITY = "improves-hair-density-thickness"
 ADD_ON = "Microneedling + topical minoxidil vs topical minoxidil alone"
@@ -244,7 +245,7 @@ def test_the_seeded_claims_are_already_up_to_date_and_regrade_in_a_fixed_number_
     # No claim's inputs changed since the seed was graded: the fingerprint checks alone (see
     # tests/evidence/test_services.py), in the savepoint; no claim is read or graded again.
     started = time.perf_counter()
-    with django_assert_num_queries(5 + 2):
+    with django_assert_num_queries(CHECKS + STATE_CHECK + SAVEPOINT):
         summary = claims_regrade()
     elapsed = time.perf_counter() - started
     assert (summary.checked, summary.recomputed, summary.changed) == (len(EXPECTED), 0, 0)

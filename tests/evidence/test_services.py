@@ -487,12 +487,17 @@ def test_regrade_affected_with_nothing_given_does_nothing(django_assert_num_quer
 # benchmark results: 3 SELECTs, or 4. The writes sit in a savepoint (SAVEPOINT and RELEASE),
 # with one bulk UPDATE and the history INSERT when something changed.
 
-# A full regrade first compares each claim's fingerprint of its inputs with the stored one: the
-# claims' id bounds, the studies' facts into a temporary table, one query per FINGERPRINT_RANGE
-# claims, the temporary table dropped; and one for the claims about the state of the evidence
-# when there are any (STATE_CHECK: the factories' claims here are all about effects).
-CHECKS = 4
+# A regrade first reads the grading rules' version the last full regrade stored; a full one then
+# compares each claim's fingerprint of its inputs with the stored one: the claims' id bounds,
+# the studies' facts into a temporary table, one query per FINGERPRINT_RANGE claims, the
+# temporary table dropped; and one for the claims about the state of the evidence when there
+# are any (STATE_CHECK: the factories' claims here are all about effects).
+RULES_READ = 1
+CHECKS = RULES_READ + 4
 STATE_CHECK = 1
+# A full regrade that recomputed every claim (forced, or the rules' version changed: a test
+# database starts with none) stores the version it graded by: one statement.
+RULES_STORED = 1
 # Then per batch of claims whose inputs changed: claims, links, linked studies, outcome rows,
 # related claims; with outcome rows, their results, pooled estimates, inclusion lists and
 # benchmarks.
@@ -567,10 +572,10 @@ def test_a_first_regrade_of_every_claim_reads_in_a_fixed_number_of_queries_at_an
 ):
     make(n)
     # One `UPDATE … FROM (VALUES …)` and one `INSERT … SELECT` of history rows, on both databases.
-    with django_assert_num_queries(CHECKS + reads + SAVEPOINT + 2) as captured:
+    with django_assert_num_queries(CHECKS + reads + SAVEPOINT + 2 + RULES_STORED) as captured:
         summary = claims_regrade()
     selects = [q for q in captured.captured_queries if q["sql"].startswith("SELECT")]
-    assert len(selects) == 1 + reads  # the id bounds, then the batch's reads
+    assert len(selects) == 2 + reads  # the rules' version, the id bounds, the batch's reads
     assert summary.changed == n
 
 

@@ -78,9 +78,14 @@ class Command(BaseCommand):
         with sql_not_kept():
             summary = claims_regrade(claims=claims, force=force, workers=options["workers"])
         style = self.style.SUCCESS if summary.changed else self.style.NOTICE
+        if summary.rules_changed:
+            self.stdout.write(
+                "The grading rules changed since the last full regrade: each claim is "
+                "recomputed, and only the grades that change are written."
+            )
         self.stdout.write(style(str(summary)))
         self.stdout.write(
             f"Checked {summary.checked}, recomputed {summary.recomputed} (inputs changed"
-            f"{' or forced' if force else ''}), changed {summary.changed}, "
-            f"in {summary.seconds:.1f} s."
+            f"{' or forced' if force or summary.rules_changed else ''}), "
+            f"changed {summary.changed}, in {summary.seconds:.1f} s."
         )
