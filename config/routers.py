@@ -28,6 +28,8 @@ REPLICA = "replica"
 PIN_COOKIE = "primary_pin"
 PIN_SECONDS_DEFAULT = 10
 SAFE_METHODS = ("GET", "HEAD")
+# Every PostgreSQL connection's default (libpq's startup options), but behind PgBouncer.
+SERIAL_PLANS = "-c max_parallel_workers_per_gather=0"
 
 _replica_allowed: ContextVar[bool] = ContextVar("replica_allowed", default=False)
 
@@ -35,12 +37,13 @@ _replica_allowed: ContextVar[bool] = ContextVar("replica_allowed", default=False
 def databases_from_environment(env: Any, default_url: str) -> dict[str, dict[str, Any]]:
     """`default` from DATABASE_URL, and `replica` from DATABASE_REPLICA_URL when it is set.
 
-    On PostgreSQL: persistent connections (CONN_MAX_AGE, default 60 s) with health checks and a
-    connect timeout. With PGBOUNCER=1 (PgBouncer in transaction mode in front of the database):
-    no server-side cursors (a cursor would outlive the transaction PgBouncer lends a server
-    connection for); the app keeps no other session state (no SET, no advisory lock, no
-    LISTEN, no prepared statement), and the database's timezone should be UTC so Django never
-    sends `SET TIME ZONE` (docs/deploy.md).
+    On PostgreSQL: persistent connections (CONN_MAX_AGE, default 60 s) with health checks, a
+    connect timeout and no parallel workers for a query unless it asks (SERIAL_PLANS). With
+    PGBOUNCER=1 (PgBouncer in transaction mode in front of the database): no server-side
+    cursors (a cursor would outlive the transaction PgBouncer lends a server connection for),
+    no startup options (PgBouncer refuses them); the app keeps no other session state (no SET
+    outside a transaction, no advisory lock, no LISTEN, no prepared statement), and the
+    database's timezone should be UTC so Django never sends `SET TIME ZONE` (docs/deploy.md).
     """
     databases = {PRIMARY: env.db("DATABASE_URL", default=default_url)}
     replica_url = env.str("DATABASE_REPLICA_URL", default="")
@@ -62,6 +65,15 @@ def databases_from_environment(env: Any, default_url: str) -> dict[str, dict[str
         )
         if pgbouncer:
             database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        else:
+            # A page's queries plan without parallel workers: at 1M claims the claim list's
+            # page 50 by design took 29 ms as a Gather of two workers against 9 ms in one
+            # process, and on a busy machine the workers wait for a core. The grouped counts
+            # over every row that gain from them ask for them in their own transaction
+            # (public.facets.counting_every_row, the regrade's fingerprints). PgBouncer passes
+            # no startup options: set it on the app's role there (docs/deploy.md).
+            options = database["OPTIONS"].get("options", "")
+            database["OPTIONS"]["options"] = f"{options} {SERIAL_PLANS}".strip()
     if REPLICA in databases:
         # The test runner makes no test database for the replica: it reads the primary's.
         databases[REPLICA]["TEST"] = {"MIRROR": PRIMARY}

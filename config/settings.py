@@ -103,6 +103,9 @@ if "replica" in DATABASES:
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "config.routers.ReplicaRoutingMiddleware",
     )
+# Parallel workers a grouped count over every row may use on PostgreSQL (the facet totals, the
+# regrade's fingerprints); every other query uses none (config/routers.py, SERIAL_PLANS).
+PARALLEL_WORKERS = env.int("PARALLEL_WORKERS", default=2)
 # Seconds a browser reads from the primary after it wrote: longer than the replica's lag.
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
 

@@ -959,10 +959,14 @@ def _stale_everywhere(summary: RegradeSummary, *, force: bool) -> Iterator[list[
         return
     create = f"CREATE TEMPORARY TABLE {_STUDY_FACTS_TABLE} AS {_study_facts_sql()}"
     if connection.vendor == "postgresql":
-        # A range's links are grouped by claim in memory, not spilled to disk (this
-        # transaction only); the planner is told the temporary table's size.
+        # A range's links are grouped by claim in memory, not spilled to disk, with the
+        # parallel workers a page's queries go without (config.routers.SERIAL_PLANS), for this
+        # transaction only; the planner is told the temporary table's size.
+        workers = int(settings.PARALLEL_WORKERS)
         create = (
-            f"SET LOCAL work_mem = '{FINGERPRINT_WORK_MEM}'; {create}; ANALYZE {_STUDY_FACTS_TABLE}"
+            f"SET LOCAL work_mem = '{FINGERPRINT_WORK_MEM}'; "
+            f"SET LOCAL max_parallel_workers_per_gather = {workers}; "
+            f"{create}; ANALYZE {_STUDY_FACTS_TABLE}"
         )
     with connection.cursor() as cursor:
         cursor.execute(create)

@@ -27,11 +27,10 @@ years, a claim) returns None: the caller counts over the rows as before.
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connections, router
 from django.db.models import Count, F
 
 from evidence.models import (
@@ -42,25 +41,12 @@ from evidence.models import (
     EvidenceLink,
     PublicationStatus,
 )
+from public.facets import counting_every_row
 from public.page_cache import _seconds, kept, versioned, versioned_many
 from studies.models import Study, StudyStatus
 
 # A cell: the rows' single values, then what else they are counted by, then how many.
 Cell = tuple
-
-
-@contextmanager
-def _hash_grouped() -> Iterator[None]:
-    """On PostgreSQL, room for the groups in memory (work_mem, for this transaction only): the
-    planner guesses ~6x more groups than there are (57,600 for 9,789 of the claims' pairs at
-    100,000 claims) and would sort every joined row on disk to group them (2.6 s against 0.8 s
-    there)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        yield
 
 
 def _sum(cells: Iterable[Cell], chosen: dict[int, str], by: int) -> dict[str, int]:
@@ -227,7 +213,7 @@ def _claim_totals() -> dict[str, list[Cell]]:
         .values(**_claim_singles("claim__"), f_name=F("facet"), f_value=F("value"))
         .annotate(n=Count("pk"))
     )
-    with _hash_grouped():
+    with counting_every_row(Claim):
         return {
             "rows": _claim_cells(by_claim),
             "values": _claim_cells(by_value, "f_name", "f_value"),
@@ -245,7 +231,7 @@ def _claim_pairs(facet: str, value: str) -> list[Cell]:
         .values(**_claim_singles("claim__"), f_value=F("value"))
         .annotate(n=Count("pk"))
     )
-    with _hash_grouped():
+    with counting_every_row(Claim):
         return _claim_cells(rows, "f_value")
 
 
@@ -261,7 +247,7 @@ def _claim_all_pairs() -> dict[tuple[str, str], list[Cell]]:
         .annotate(n=Count("pk"))
     )
     out: dict[tuple[str, str], list[Cell]] = {}
-    with _hash_grouped():
+    with counting_every_row(Claim):
         cells = _claim_cells(rows, "d", "c")
     for *single, d, c, n in cells:
         out.setdefault((_DESIGN, d), []).append((*single, c, n))
@@ -271,7 +257,8 @@ def _claim_all_pairs() -> dict[tuple[str, str], list[Cell]]:
 
 def _claim_size(facet: str, value: str) -> tuple[int, int]:
     with_value = ClaimFacet.objects.filter(facet=facet, value=value, **_CLAIM_PUBLISHED)
-    return Claim.objects.published().count(), with_value.count()
+    with counting_every_row(Claim):
+        return Claim.objects.published().count(), with_value.count()
 
 
 CLAIMS = FacetTotals(
@@ -294,7 +281,7 @@ def _study_category_rows() -> Iterable[tuple]:
     """(design, condition, risk of bias, category pk, studies) for the published studies and
     the categories of their published linked claims. A study linked to two claims of one
     category is one study of it."""
-    if connection.vendor == "postgresql":
+    if connections[router.db_for_read(Study)].vendor == "postgresql":
         return _study_category_rows_postgresql()
     # SQLite, without ANALYZE's statistics, joins that three ways from the studies' and the
     # claims' status indexes, every published study with every published claim (over 5 minutes
@@ -317,6 +304,7 @@ def _study_category_rows_postgresql() -> list[tuple]:
     of the published claims, then the pairs of the published studies counted by their
     values. A COUNT(DISTINCT study) over the three-way join sorted all 3M joined rows instead:
     11.1-14.1 s against 5.3-5.5 s at 1,000,000 claims (1.07M pairs)."""
+    connection = connections[router.db_for_read(Study)]
     quote = connection.ops.quote_name
     link, claim, study = (quote(model._meta.db_table) for model in (EvidenceLink, Claim, Study))
     singles = ", ".join(f"s.{quote(name)}" for name in _STUDY_SINGLES)
@@ -341,7 +329,7 @@ def _study_totals() -> dict[str, list[Cell]]:
         .values_list(*_STUDY_SINGLES, "n")
     )
     slugs = dict(ClaimCategory.objects.values_list("pk", "slug"))
-    with _hash_grouped():
+    with counting_every_row(Study):
         rows = [(*(str(v) for v in row[:-1]), row[-1]) for row in by_study]
         values = [
             (*(str(v) for v in row[:3]), "category", str(slugs.get(row[3])), row[4])

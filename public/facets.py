@@ -21,11 +21,13 @@ filtering (it only applies `form.cleaned_data`), so a bad value falls back to "a
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import connections
+from django.db import connections, router, transaction
 from django.db.models import Count, Expression, F, Q, QuerySet
 from django.utils.functional import cached_property
 from django_filters import FilterSet
@@ -75,6 +77,38 @@ def filtered_except(filterset: FilterSet, skip: str):
     return queryset
 
 
+@contextmanager
+def counting_every_row(model) -> Iterator[None]:
+    """Around a grouped count over (nearly) every row of `model`'s table, on PostgreSQL: room
+    for the groups in memory (work_mem) and parallel workers (PARALLEL_WORKERS), for the block
+    only, on the database the count reads. Every other query of a page runs without
+    parallel workers (config.routers: a short query's plan with a Gather took 29 ms against
+    9 ms at 1M claims); these grouped counts take twice as long without them. The planner
+    guesses ~6x more groups than there are (57,600 for 9,789 of the claims' pairs at 100,000
+    claims) and would sort every joined row on disk to group them (2.6 s against 0.8 s there)."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    # Inside a request's transaction the settings would last to its end: set back after.
+    nested = connection.in_atomic_block
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('work_mem', '64MB', true), "
+            "set_config('max_parallel_workers_per_gather', %s, true)",
+            [str(settings.PARALLEL_WORKERS)],
+        )
+        try:
+            yield
+        finally:
+            if nested:
+                cursor.execute(
+                    "SET LOCAL work_mem TO DEFAULT; "
+                    "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
+                )
+
+
 def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
     """{value: number of distinct results} for one faceted filter, other filters applied."""
     facet: Facet = type(filterset).facets[name]
@@ -88,7 +122,8 @@ def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
         .values(facet_value=group_by)
         .annotate(facet_count=Count("pk", distinct=facet.distinct))
     )
-    return {str(row["facet_value"]): row["facet_count"] for row in rows}
+    with counting_every_row(rows.model):
+        return {str(row["facet_value"]): row["facet_count"] for row in rows}
 
 
 def chosen_filters(filterset: FilterSet) -> dict[str, str]:

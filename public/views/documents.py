@@ -23,7 +23,7 @@ from evidence.models import (
     SourceDocument,
 )
 from public.annotate import Highlight, annotate, usable
-from public.facets import counted, page_of
+from public.facets import counted, counting_every_row, page_of
 from public.page_cache import prefetch, versioned
 from public.queries import ByCategory, with_link_tallies
 from public.summary import headline, passage_why
@@ -265,17 +265,20 @@ def _cells(claim_ids: list[int]) -> dict[tuple[int, str], Cell]:
 
 def map_sizes() -> dict[int, int]:
     """{category pk: published claims}, counted once per publish (a grouped count of every
-    published claim: 0.7 s at 1M)."""
-    return versioned(
-        "map-sizes",
-        lambda: dict(
+    published claim: 0.3 s at 1M with parallel workers, 0.5 s without)."""
+
+    def count() -> dict[int, int]:
+        rows = (
             Claim.objects.published()
             .order_by()
             .values_list("category_id")
             .annotate(n=Count("pk"))
             .values_list("category_id", "n")
-        ),
-    )
+        )
+        with counting_every_row(Claim):
+            return dict(rows)
+
+    return versioned("map-sizes", count)
 
 
 def home_claims() -> tuple[str, str]:

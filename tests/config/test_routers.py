@@ -112,6 +112,24 @@ def test_behind_pgbouncer_no_server_side_cursors(monkeypatch, alias):
     assert databases[alias]["CONN_HEALTH_CHECKS"] is True
 
 
+@pytest.mark.parametrize("alias", [PRIMARY, REPLICA])
+def test_postgresql_connections_plan_without_parallel_workers_unless_behind_pgbouncer(
+    monkeypatch, alias
+):
+    databases = _databases(monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_REPLICA_URL=REPLICA_URL)
+    assert databases[alias]["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0"
+    behind = _databases(
+        monkeypatch, DATABASE_URL=PRIMARY_URL, DATABASE_REPLICA_URL=REPLICA_URL, PGBOUNCER="1"
+    )
+    assert "options" not in behind[alias]["OPTIONS"]  # PgBouncer refuses startup options
+
+
+def test_startup_options_in_the_url_are_kept_beside_the_serial_plans(monkeypatch):
+    url = f"{PRIMARY_URL}?options=-c%20statement_timeout%3D5000"
+    options = _databases(monkeypatch, DATABASE_URL=url)[PRIMARY]["OPTIONS"]["options"]
+    assert options == "-c statement_timeout=5000 -c max_parallel_workers_per_gather=0"
+
+
 def test_sqlite_gets_no_postgresql_settings(monkeypatch):
     databases = _databases(monkeypatch, PGBOUNCER="1")
     assert databases[PRIMARY]["ENGINE"] == "django.db.backends.sqlite3"

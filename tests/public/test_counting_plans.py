@@ -1,0 +1,66 @@
+"""A page's queries plan without parallel workers; the grouped counts over every row get them
+back for their own block (public.facets.counting_every_row), on PostgreSQL."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from evidence.models import Claim
+from public import facet_totals
+from public.facets import counting_every_row
+from public.views.documents import map_sizes
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel plans are PostgreSQL's"),
+]
+
+
+def _show(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
+def test_a_connection_plans_without_parallel_workers():
+    assert _show("max_parallel_workers_per_gather") == "0"
+
+
+def test_a_count_over_every_row_gets_them_for_its_block_only(settings):
+    settings.PARALLEL_WORKERS = 3
+    before = _show("work_mem")
+    with counting_every_row(Claim):
+        assert _show("max_parallel_workers_per_gather") == "3"
+        assert _show("work_mem") == "64MB"
+    # Set back though the block was inside this test's transaction, as inside a request's.
+    assert (_show("max_parallel_workers_per_gather"), _show("work_mem")) == ("0", before)
+
+
+@pytest.mark.parametrize(
+    "compute",
+    [
+        facet_totals.CLAIMS.compute_totals,
+        facet_totals.CLAIMS.compute_all_pairs,
+        lambda: facet_totals.CLAIMS.compute_pairs("design", "rct"),
+        lambda: facet_totals.CLAIMS.compute_size("design", "rct"),
+        facet_totals.STUDIES.compute_totals,
+        map_sizes,
+    ],
+    ids=[
+        "claim totals",
+        "claim pairs",
+        "one value's pairs",
+        "a value's size",
+        "study totals",
+        "the map's sizes",
+    ],
+)
+def test_every_facet_total_counts_with_the_parallel_workers(seeded, compute, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # nothing kept: each is counted here
+    with CaptureQueriesContext(connection) as captured:
+        compute()
+    sqls = [q["sql"] for q in captured.captured_queries]
+    counts = [i for i, sql in enumerate(sqls) if "COUNT(" in sql.upper()]
+    assert counts
+    workers = [i for i, sql in enumerate(sqls) if "max_parallel_workers_per_gather'" in sql]
+    assert workers and workers[0] < counts[0]
