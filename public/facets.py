@@ -22,7 +22,8 @@ filtering (it only applies `form.cleaned_data`), so a bad value falls back to "a
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -77,36 +78,49 @@ def filtered_except(filterset: FilterSet, skip: str):
     return queryset
 
 
+# Set while a block of counting_every_row runs: a block inside it changes nothing.
+_counting: ContextVar[bool] = ContextVar("counting_every_row", default=False)
+
+
 @contextmanager
 def counting_every_row(model) -> Iterator[None]:
-    """Around a grouped count over (nearly) every row of `model`'s table, on PostgreSQL: room
+    """Around grouped counts over (nearly) every row of `model`'s table, on PostgreSQL: room
     for the groups in memory (work_mem) and parallel workers (PARALLEL_WORKERS), for the block
-    only, on the database the count reads. Every other query of a page runs without
-    parallel workers (config.routers: a short query's plan with a Gather took 29 ms against
-    9 ms at 1M claims); these grouped counts take twice as long without them. The planner
-    guesses ~6x more groups than there are (57,600 for 9,789 of the claims' pairs at 100,000
-    claims) and would sort every joined row on disk to group them (2.6 s against 0.8 s there)."""
+    only, on the database the counts read. Every other query of a page runs without parallel
+    workers (config.routers: a short query's plan with a Gather took 29 ms against 9 ms at 1M
+    claims); these grouped counts take twice as long without them. The planner guesses ~6x
+    more groups than there are (57,600 for 9,789 of the claims' pairs at 100,000 claims) and
+    would sort every joined row on disk to group them (2.6 s against 0.8 s there).
+
+    Inside a transaction (a request's) the settings are set back after the block, since they
+    would last to its end: two round trips in all; outside one (the worker, the replica), the
+    block is a transaction of its own."""
     alias = router.db_for_read(model)
     connection = connections[alias]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or _counting.get():
         yield
         return
-    # Inside a request's transaction the settings would last to its end: set back after.
+    token = _counting.set(True)
     nested = connection.in_atomic_block
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('work_mem', '64MB', true), "
-            "set_config('max_parallel_workers_per_gather', %s, true)",
-            [str(settings.PARALLEL_WORKERS)],
-        )
-        try:
-            yield
-        finally:
-            if nested:
+    try:
+        with transaction.atomic(using=alias) if not nested else nullcontext():
+            with connection.cursor() as cursor:
                 cursor.execute(
-                    "SET LOCAL work_mem TO DEFAULT; "
-                    "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
+                    "SELECT set_config('work_mem', '64MB', true), "
+                    "set_config('max_parallel_workers_per_gather', %s, true)",
+                    [str(settings.PARALLEL_WORKERS)],
                 )
+            try:
+                yield
+            finally:
+                if nested:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SET LOCAL work_mem TO DEFAULT; "
+                            "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
+                        )
+    finally:
+        _counting.reset(token)
 
 
 def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
@@ -122,8 +136,7 @@ def facet_counts(filterset: FilterSet, name: str) -> dict[str, int]:
         .values(facet_value=group_by)
         .annotate(facet_count=Count("pk", distinct=facet.distinct))
     )
-    with counting_every_row(rows.model):
-        return {str(row["facet_value"]): row["facet_count"] for row in rows}
+    return {str(row["facet_value"]): row["facet_count"] for row in rows}
 
 
 def chosen_filters(filterset: FilterSet) -> dict[str, str]:
@@ -156,7 +169,8 @@ def faceted_filters(filterset: FilterSet) -> list[FacetedFilter]:
         found = totals.counts(chosen_filters(filterset)) if totals is not None else None
         if found is not None:
             return found
-        return {name: facet_counts(filterset, name) for name in type(filterset).facets}
+        with counting_every_row(filterset.queryset.model):
+            return {name: facet_counts(filterset, name) for name in type(filterset).facets}
 
     all_counts = versioned(filters_key(filterset), compute)
     out = []

@@ -36,6 +36,25 @@ def test_a_count_over_every_row_gets_them_for_its_block_only(settings):
     assert (_show("max_parallel_workers_per_gather"), _show("work_mem")) == ("0", before)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_block_is_one_of_its_own(settings):
+    settings.PARALLEL_WORKERS = 3
+    assert not connection.in_atomic_block
+    with counting_every_row(Claim):
+        assert connection.in_atomic_block
+        assert _show("max_parallel_workers_per_gather") == "3"
+    assert _show("max_parallel_workers_per_gather") == "0"
+
+
+def test_a_block_inside_another_leaves_the_outer_ones_settings_alone(settings):
+    settings.PARALLEL_WORKERS = 3
+    with counting_every_row(Claim):
+        with counting_every_row(Claim):
+            pass
+        assert _show("max_parallel_workers_per_gather") == "3"
+    assert _show("max_parallel_workers_per_gather") == "0"
+
+
 @pytest.mark.parametrize(
     "compute",
     [

@@ -11,7 +11,7 @@ from evidence.models import PublicationStatus
 from evidence.workflow import claim_publish, claim_submit
 from public import page_cache, tasks
 from tests.factories import ClaimFactory, EvidenceLinkFactory
-from tests.list_factories import small_base
+from tests.list_factories import COUNTING, small_base
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("parts_kept")]
 
@@ -22,18 +22,18 @@ POSTGRESQL = connection.vendor == "postgresql"
 # savepoint and release, the categories, the page's keys one category at a time (two here),
 # the rows whose rendered row the cache lacks (all, the first time); without them the two
 # grouped counts of the facet totals (public.facet_totals) with the categories' slugs
-# for each (on PostgreSQL in a savepoint of their own with more memory to group in: three
-# queries more), and two option lists more.
+# for each (on PostgreSQL with more memory to group in and parallel workers, set and set back:
+# COUNTING more), and two option lists more.
 CLAIMS_WARM = 6
-CLAIMS_COLD = CLAIMS_WARM + 6 + (3 if POSTGRESQL else 0)
+CLAIMS_COLD = CLAIMS_WARM + 6 + COUNTING
 # The study list: savepoint and release, its count (on PostgreSQL the planner's estimate
 # first), its page's keys, the rows whose rendered row the cache lacks (all, the first time);
 # without the cache the grouped counts of its facet totals and the
-# categories' slugs: on PostgreSQL two grouped counts, in a savepoint with more memory (three
-# more), on SQLite one grouped count, the studies and their claims' categories; its options are
-# the claim list's, already kept by the claim list's request before it.
+# categories' slugs: on PostgreSQL two grouped counts, with more memory and parallel workers
+# (COUNTING more), on SQLite one grouped count, the studies and their claims' categories; its
+# options are the claim list's, already kept by the claim list's request before it.
 STUDIES_WARM = 6 if POSTGRESQL else 5
-STUDIES_COLD = STUDIES_WARM + (6 if POSTGRESQL else 4)
+STUDIES_COLD = STUDIES_WARM + (3 + COUNTING if POSTGRESQL else 4)
 
 
 @pytest.fixture
