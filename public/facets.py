@@ -110,15 +110,15 @@ def counting_every_row(model) -> Iterator[None]:
                     "set_config('max_parallel_workers_per_gather', %s, true)",
                     [str(settings.PARALLEL_WORKERS)],
                 )
-            try:
-                yield
-            finally:
-                if nested:
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SET LOCAL work_mem TO DEFAULT; "
-                            "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
-                        )
+            # Set back only after counts that ran: after an error the transaction is aborted
+            # or rolled back, and a query here would hide the error behind its own.
+            yield
+            if nested:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SET LOCAL work_mem TO DEFAULT; "
+                        "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
+                    )
     finally:
         _counting.reset(token)
 

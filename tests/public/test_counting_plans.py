@@ -2,7 +2,7 @@
 back for their own block (public.facets.counting_every_row), on PostgreSQL."""
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.test.utils import CaptureQueriesContext
 
 from evidence.models import Claim
@@ -34,6 +34,12 @@ def test_a_count_over_every_row_gets_them_for_its_block_only(settings):
         assert _show("work_mem") == "64MB"
     # Set back though the block was inside this test's transaction, as inside a request's.
     assert (_show("max_parallel_workers_per_gather"), _show("work_mem")) == ("0", before)
+
+
+def test_a_failing_count_raises_its_own_error():
+    with pytest.raises(ProgrammingError, match="no_such_table"):
+        with counting_every_row(Claim), connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM no_such_table")
 
 
 @pytest.mark.django_db(transaction=True)
