@@ -1,5 +1,6 @@
 import hashlib
 import math
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -279,6 +280,35 @@ class ClaimQuerySet(models.QuerySet):
             models.Prefetch("evidence_links", queryset=links, to_attr="published_links"),
             models.Prefetch("mentions", queryset=mentions, to_attr="published_mentions"),
         )
+
+    def one_for_detail(self, **lookup: Any) -> "Claim | None":
+        """The one claim `lookup` names, with `published_links` and `published_mentions` as
+        `for_detail(outcomes=False)` gives them, for one published claim's page: three queries,
+        each by the claim's key, without the prefetch machinery or a join back to the claim
+        (its status is already read). None when no such claim."""
+        try:
+            claim = self.select_related("category").get(**lookup)
+        except self.model.DoesNotExist:
+            return None
+        claim.published_links = list(
+            EvidenceLink.objects.filter(claim_id=claim.pk, study__status=StudyStatus.PUBLISHED)
+            .select_related("study")
+            .order_by()
+        )
+        mentions = ClaimMention.objects.filter(
+            claim_id=claim.pk,
+            status=PublicationStatus.PUBLISHED,
+            document__status=PublicationStatus.PUBLISHED,
+            needs_review=False,
+        )
+        if claim.status != PublicationStatus.PUBLISHED:
+            mentions = mentions.none()
+        claim.published_mentions = list(
+            mentions.select_related("document")
+            .defer("document__text")
+            .order_by("document__title", "document_id", "start")
+        )
+        return claim
 
 
 class Claim(ReviewedRecord):

@@ -7,7 +7,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from api.claimreview import claim_review
-from evidence.models import ClaimGradeChange
+from evidence.models import ClaimGradeChange, PublicationStatus
 
 register = template.Library()
 
@@ -31,5 +31,8 @@ def claimreview_jsonld(context, claim, mentions):
 
 @register.simple_tag
 def grade_history(claim):
-    """The claim's public grade changes, newest first (one query)."""
-    return list(ClaimGradeChange.objects.public().filter(claim=claim))
+    """The claim's public grade changes, newest first (one query; none for a claim that is not
+    published, whose changes are not public)."""
+    if claim.status != PublicationStatus.PUBLISHED:
+        return []
+    return list(ClaimGradeChange.objects.filter(claim_id=claim.pk, while_published=True))

@@ -7,8 +7,8 @@ the studies reported them.
 """
 
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from evidence import grading
 from evidence.models import Claim, ClaimQuerySet, EvidenceLink, LinkDirection
@@ -19,7 +19,9 @@ from studies.models import Study
 
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Drafts and claims in review are a 404 exactly like a missing slug.
-    claim = get_object_or_404(Claim.objects.published().for_detail(outcomes=False), slug=slug)
+    claim = Claim.objects.published().one_for_detail(slug=slug)
+    if claim is None:
+        raise Http404("No such published claim.")
     links = sorted(claim.published_links, key=_evidence_order)
     page = claim_page(claim.grade_detail)
     context = {
