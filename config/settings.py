@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% url %} with reverse() remembered (studies/templatetags/remembered_urls.py).
+            "builtins": ["studies.templatetags.remembered_urls"],
         },
     },
 ]

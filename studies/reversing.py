@@ -25,3 +25,35 @@ def record_url(viewname: str, **kwargs: object) -> str:
 @functools.lru_cache(maxsize=KEPT)
 def _reversed(prefix: str, urlconf: str, viewname: str, kwargs: tuple) -> str:
     return reverse(viewname, urlconf=urlconf, kwargs=dict(kwargs))
+
+
+def remembered_reverse(viewname: str, args: list, kwargs: dict, current_app: str | None) -> str:
+    """`reverse()` as the `{% url %}` tag calls it, from memory after the first time when every
+    argument is a string or a number (anything else, whose text could change, is reversed
+    each time)."""
+    values = [*args, *kwargs.values()]
+    if not all(type(value) in (str, int) for value in values):
+        return reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _reversed_tag(
+        get_script_prefix(),
+        urlconf,
+        viewname,
+        tuple(args),
+        tuple(sorted(kwargs.items())),
+        current_app,
+    )
+
+
+@functools.lru_cache(maxsize=KEPT)
+def _reversed_tag(
+    prefix: str,
+    urlconf: str,
+    viewname: str,
+    args: tuple,
+    kwargs: tuple,
+    current_app: str | None,
+) -> str:
+    return reverse(
+        viewname, urlconf=urlconf, args=list(args), kwargs=dict(kwargs), current_app=current_app
+    )
