@@ -4,7 +4,7 @@ Only published studies are public: a draft, in-review or retracted study is a 40
 page here, downloads included, exactly like a missing one.
 """
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -13,7 +13,7 @@ from public.downloads import csv_download
 from public.facets import faceted_filters, filters_key, filterset_problems, page_of
 from public.filters import CATEGORY_CHOICES, CONDITION_CHOICES, StudyFilter
 from public.page_cache import prefetch, versioned, versioned_rows_of
-from public.queries import studies_for_detail, studies_for_list
+from public.queries import studies_for_list, study_for_page
 from studies.exporters import (
     SPREADSHEET_HEADER,
     spreadsheet_study_rows,
@@ -104,7 +104,9 @@ def study_list(request):
 
 
 def study_detail(request, pk: int):
-    study = _published_study(pk, studies_for_detail(Study.objects.all()))
+    study = study_for_page(pk)
+    if study is None:
+        raise Http404("No such published study.")
     return render(request, "public/study_detail.html", {"nav": "studies", "study": study})
 
 
