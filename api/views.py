@@ -1,7 +1,7 @@
 """The read-only JSON API: published records only, filtered by the public pages' own
 FilterSets (public/filters.py), paged by a cursor, conditional, rate-limited."""
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
@@ -27,7 +27,7 @@ from public.page_cache import (
     signed_in,
     versioned_rows_of,
 )
-from public.queries import with_published_claim_count
+from public.queries import built_once, with_published_claim_count
 from studies.models import Study, StudyStatus
 
 
@@ -133,7 +133,7 @@ class ClaimViewSet(OpenViewSet):
     rows_name = "claim"
 
     def get_queryset(self):
-        return Claim.objects.published().for_list()
+        return _claims()
 
     def key_queryset(self):
         return Claim.objects.published()
@@ -149,36 +149,67 @@ class StudyViewSet(OpenViewSet):
     rows_name = "study"
 
     def get_queryset(self):
-        return with_published_claim_count(Study.objects.published()).prefetch_related(
-            _published_links()
-        )
+        return _studies().prefetch_related(_published_links())
 
     def key_queryset(self):
         return Study.objects.published()
 
 
-def _published_links() -> Prefetch:
-    """Each study's links to published claims, in the claims' category order (as the study
-    page lists them): only what the API shows of a link, its claim's slug and its direction."""
-    links = (
+@built_once
+def _claims() -> QuerySet[Claim]:
+    return Claim.objects.published().for_list()
+
+
+# The listings' querysets are built once per process (public.queries.built_once); each
+# request's prefetches are its own (Django writes hints into a prefetch's queryset as it runs).
+
+
+@built_once
+def _studies() -> QuerySet[Study]:
+    return with_published_claim_count(Study.objects.published())
+
+
+@built_once
+def _study_links() -> QuerySet[EvidenceLink]:
+    return (
         EvidenceLink.objects.filter(claim__status=PublicationStatus.PUBLISHED)
         .annotate(claim_slug=F("claim__slug"))
         .only("study", "direction")
         .order_by("claim__category__order", "claim__slug")
     )
-    return Prefetch("evidence_links", queryset=links, to_attr="published_links")
 
 
-def _public_mentions() -> Prefetch:
-    """A document's public mentions in reading order: only the columns the API shows, and the
-    claim's slug (not the whole claim, with its stored grade)."""
-    mentions = (
+def _published_links() -> Prefetch:
+    """Each study's links to published claims, in the claims' category order (as the study
+    page lists them): only what the API shows of a link, its claim's slug and its direction."""
+    return Prefetch("evidence_links", queryset=_study_links(), to_attr="published_links")
+
+
+@built_once
+def _document_mentions() -> QuerySet[ClaimMention]:
+    return (
         ClaimMention.objects.public()
         .annotate(claim_slug=F("claim__slug"))
         .only("document", "quote", "start", "end", "prefix", "suffix", "stance")
         .order_by("start", "pk")
     )
-    return Prefetch("mentions", queryset=mentions, to_attr="published_mentions")
+
+
+def _public_mentions() -> Prefetch:
+    """A document's public mentions in reading order: only the columns the API shows, and the
+    claim's slug (not the whole claim, with its stored grade)."""
+    return Prefetch("mentions", queryset=_document_mentions(), to_attr="published_mentions")
+
+
+@built_once
+def _document_whole() -> QuerySet[SourceDocument]:
+    return SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED)
+
+
+@built_once
+def _documents() -> QuerySet[SourceDocument]:
+    """Without their text, which only one document's record shows."""
+    return _document_whole().defer("text")
 
 
 @extend_schema_view(
@@ -198,9 +229,7 @@ class DocumentViewSet(OpenViewSet):
     rows_name = "document"
 
     def get_queryset(self):
-        documents = SourceDocument.objects.filter(status=PublicationStatus.PUBLISHED)
-        if self.action != "retrieve":
-            documents = documents.defer("text")
+        documents = _document_whole() if self.action == "retrieve" else _documents()
         return documents.prefetch_related(_public_mentions())
 
     def key_queryset(self):
@@ -219,6 +248,13 @@ class CategoryViewSet(OpenViewSet):
     queryset = ClaimCategory.objects.all()
 
 
+@built_once
+def _links() -> QuerySet[EvidenceLink]:
+    return EvidenceLink.objects.filter(
+        claim__status=PublicationStatus.PUBLISHED, study__status=StudyStatus.PUBLISHED
+    ).select_related("claim")
+
+
 @extend_schema_view(
     list=extend_schema(summary="Evidence links between published claims and studies"),
     retrieve=extend_schema(summary="One evidence link"),
@@ -229,7 +265,7 @@ class EvidenceLinkViewSet(OpenViewSet):
     rows_name = "evidence-link"
 
     def get_queryset(self):
-        return self.key_queryset().select_related("claim")
+        return _links()
 
     def key_queryset(self):
         return EvidenceLink.objects.filter(
