@@ -22,14 +22,13 @@ What it promises:
   wrapped in `<h3 class="article-heading">`, so the article's own headings are headings.
 """
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
 
-from public.templatetags.evidence_tags import certainty_label, certainty_symbols
+from public.templatetags.evidence_tags import certainty_label, certainty_symbols, escaped
 
 
 @dataclass(frozen=True)
@@ -60,11 +59,9 @@ def usable(highlights: Iterable[Highlight], text: str) -> list[Highlight]:
 STANCE_WORDS = {"denies": "denies this claim", "qualifies": "qualifies this claim"}
 
 
-def _e(value: object) -> str:
-    """`value` escaped for HTML text or a quoted attribute, as Django's `escape` does (this
-    module builds its marks with f-strings: a document marks hundreds of passages, and
-    `format_html` costs about twice as much)."""
-    return html.escape(str(value))
+# The marks are built with f-strings and `escaped` (as Django's `escape`): a document marks
+# hundreds of passages, and nested `format_html` cost four times as much.
+_e = escaped
 
 
 def _label(h: Highlight) -> str:

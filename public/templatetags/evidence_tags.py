@@ -78,8 +78,13 @@ def certainty_meaning(certainty: str) -> str:
 # between inline elements it is the space the pages are laid out with.
 
 
-def _e(value: object) -> str:
+def escaped(value: object) -> str:
+    """`value` escaped for HTML text or a quoted attribute, exactly as Django's `escape` and a
+    template's `{{ }}` do, as a plain string to build HTML with (public.annotate too)."""
     return html.escape(str(value))
+
+
+_e = escaped
 
 
 def _symbols_span(symbols: str) -> str:
