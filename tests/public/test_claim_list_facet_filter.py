@@ -15,6 +15,7 @@ from evidence.models import Claim, EvidenceLink
 from public import facet_totals, page_cache
 from public.filters import CLAIMS_PER_PAGE, claims_with_facet
 from studies.models import StudyStatus
+from tests.factories import ClaimCategoryFactory
 from tests.list_factories import generated_base
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,38 @@ def test_a_list_sorted_by_certainty_with_words_states_the_total_of_its_rows(clie
     ]
     assert total == len(slugs) == len(expected) > 1
     assert sorted(slugs) == sorted(expected)
+
+
+def test_a_list_by_design_and_condition_follows_claims_unpublished_moved_and_renamed(
+    client, synthetic, parts_kept
+):
+    # The default order reads the facet rows' own copy of each claim's place (published,
+    # category, slug: evidence.claim_facets); it must follow the claims.
+    found = facets_by_hand()
+    design = common_and_rare(found, "design")[0]
+    condition = common_and_rare(found, "condition")[0]
+    both = sorted(found[("design", design)] & found[("condition", condition)])
+    assert len(both) > CLAIMS_PER_PAGE, "more than a page, so the walk spans pages"
+    gone, moved, renamed = (Claim.objects.get(pk=pk) for pk in both[:3])
+    gone.status = "draft"
+    gone.save()
+    moved.category = ClaimCategoryFactory(name="Last of all", order=99)
+    moved.save()
+    renamed.slug = "aaa-first-in-its-category"
+    renamed.save()
+    page_cache.bump()  # as a publish does
+
+    found = facets_by_hand()
+    both = found[("design", design)] & found[("condition", condition)]
+    slugs, total = every_page(client, {"design": design, "condition": condition})
+    assert slugs == in_list_order(both, "category")
+    assert total == len(both)
+    assert gone.slug not in slugs and slugs[-1] == moved.slug
+    in_category = {
+        pk
+        for pk in found[("design", design)]
+        if pk in set(Claim.objects.filter(category=renamed.category).values_list("pk", flat=True))
+    }
+    slugs, _ = every_page(client, {"design": design, "category": renamed.category.slug})
+    assert slugs == in_list_order(in_category, "category")
+    assert slugs[0] == "aaa-first-in-its-category"
