@@ -307,13 +307,20 @@ class Study(ReviewedRecord):
         ]
         indexes = [
             models.Index(fields=["status", "-year"], name="studies_study_status_year"),
-            # The public list's default order, read from the index however deep the page.
-            models.Index(fields=["status", "-year", "title"], name="studies_study_list_order"),
+            # The public list's default order, read from the index however deep the page: on
+            # PostgreSQL with the key in each entry (INCLUDE), so a page's keys come from the
+            # index alone (SQLite's index entries hold the key anyway).
+            models.Index(
+                fields=["status", "-year", "title"],
+                name="studies_study_list_order",
+                include=["id"],
+            ),
             # The list filtered by design and condition (the evidence map's cells, a reader
             # narrowing the list): its exact count and its page, newest first, from one index.
             models.Index(
                 fields=["status", "design", "condition", "-year", "title"],
                 name="studies_study_list_design_cond",
+                include=["id"],
             ),
             models.Index(fields=["design"], name="studies_study_design"),
             models.Index(fields=["condition"], name="studies_study_condition"),
