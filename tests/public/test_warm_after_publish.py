@@ -26,13 +26,13 @@ POSTGRESQL = connection.vendor == "postgresql"
 # COUNTING more), and two option lists more.
 CLAIMS_WARM = 6
 CLAIMS_COLD = CLAIMS_WARM + 6 + COUNTING
-# The study list: savepoint and release, its count (on PostgreSQL the planner's estimate
-# first), its page's keys, the rows whose rendered row the cache lacks (all, the first time);
+# The study list: savepoint and release, its page's keys, the rows whose rendered row the cache
+# lacks (all, the first time), no count (its design facet's counts give the total);
 # without the cache the grouped counts of its facet totals and the
 # categories' slugs: on PostgreSQL two grouped counts, with more memory and parallel workers
 # (COUNTING more), on SQLite one grouped count, the studies and their claims' categories; its
 # options are the claim list's, already kept by the claim list's request before it.
-STUDIES_WARM = 6 if POSTGRESQL else 5
+STUDIES_WARM = 4
 STUDIES_COLD = STUDIES_WARM + (3 + COUNTING if POSTGRESQL else 4)
 
 
