@@ -1283,9 +1283,12 @@ class ClaimFacet(models.Model):
         ]
         indexes = [
             models.Index(fields=["facet", "value", "claim"], name="evidence_claimfacet_lookup"),
+            # A page's keys read from the index alone: with the row's own key on PostgreSQL
+            # (public.facets.rows_of_page selects it; SQLite's entries hold it anyway).
             models.Index(
                 fields=["facet", "value", "published", "category", "slug", "claim"],
                 name="evidence_claimfacet_walk",
+                include=["id"],
             ),
         ]
 

@@ -71,7 +71,10 @@ def _facet_walk(filterset: ClaimFilter, sort: str):
     if sort != "category" or not walked or set(chosen) - {*WALKED, "category"}:
         return filterset.qs.values_list("pk", flat=True)
     (facet, value), *others = walked
-    keys = ClaimFacet.objects.filter(facet=facet, value=value, published=True)
+    # `published__in`, not `published=True`: Django writes the latter as the bare column,
+    # which SQLite cannot match to the index's equality columns (it then sorts every row of
+    # the value: 3.8 ms against 0.06 ms at 100,000 claims).
+    keys = ClaimFacet.objects.filter(facet=facet, value=value, published__in=[True])
     for other, other_value in others:
         with_other = ClaimFacet.objects.filter(facet=other, value=other_value)
         keys = keys.filter(claim_id__in=with_other.values("claim_id"))
