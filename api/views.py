@@ -155,13 +155,13 @@ class StudyViewSet(OpenViewSet):
         return Study.objects.published()
 
 
+# The listings' querysets are built once per process (public.queries.built_once); each
+# request's prefetches are its own (Django writes hints into a prefetch's queryset as it runs).
+
+
 @built_once
 def _claims() -> QuerySet[Claim]:
     return Claim.objects.published().for_list()
-
-
-# The listings' querysets are built once per process (public.queries.built_once); each
-# request's prefetches are its own (Django writes hints into a prefetch's queryset as it runs).
 
 
 @built_once

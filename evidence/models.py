@@ -255,27 +255,36 @@ class ClaimQuerySet(models.QuerySet):
             models.Prefetch("study__outcomes", queryset=arms),
         )
 
+    @staticmethod
+    def _detail_links():
+        """Links to published studies, each with its study, in no order (the claim page orders
+        them by design; Meta.ordering would join claims)."""
+        return (
+            EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
+            .select_related("study")
+            .order_by()
+        )
+
+    @staticmethod
+    def _detail_mentions(mentions):
+        """`mentions` with their documents, without the documents' full text, in reading
+        order per document."""
+        return (
+            mentions.select_related("document")
+            .defer("document__text")
+            .order_by("document__title", "document_id", "start")
+        )
+
     def for_detail(self, *, outcomes: bool = True):
         """Everything the claim page shows, in a fixed number of queries however many rows:
         `published_links` (links to published studies, each with its study and, with
         `outcomes`, its key outcome and the study's outcomes with their arms: four queries a
         graded claim's page does not use) and `published_mentions` (mentions in published
         documents, without the documents' full text)."""
-        from studies.models import StudyStatus
-
-        links = (
-            EvidenceLink.objects.filter(study__status=StudyStatus.PUBLISHED)
-            .select_related("study")
-            .order_by()  # the view orders them by design; Meta.ordering would join claims
-        )
+        links = self._detail_links()
         if outcomes:
             links = links.prefetch_related(*self.link_outcomes())
-        mentions = (
-            ClaimMention.objects.public()
-            .select_related("document")
-            .defer("document__text")
-            .order_by("document__title", "document_id", "start")
-        )
+        mentions = self._detail_mentions(ClaimMention.objects.public())
         return self.select_related("category").prefetch_related(
             models.Prefetch("evidence_links", queryset=links, to_attr="published_links"),
             models.Prefetch("mentions", queryset=mentions, to_attr="published_mentions"),
@@ -290,24 +299,9 @@ class ClaimQuerySet(models.QuerySet):
             claim = self.select_related("category").get(**lookup)
         except self.model.DoesNotExist:
             return None
-        claim.published_links = list(
-            EvidenceLink.objects.filter(claim_id=claim.pk, study__status=StudyStatus.PUBLISHED)
-            .select_related("study")
-            .order_by()
-        )
-        mentions = ClaimMention.objects.filter(
-            claim_id=claim.pk,
-            status=PublicationStatus.PUBLISHED,
-            document__status=PublicationStatus.PUBLISHED,
-            needs_review=False,
-        )
-        if claim.status != PublicationStatus.PUBLISHED:
-            mentions = mentions.none()
-        claim.published_mentions = list(
-            mentions.select_related("document")
-            .defer("document__text")
-            .order_by("document__title", "document_id", "start")
-        )
+        claim.published_links = list(self._detail_links().filter(claim_id=claim.pk))
+        mentions = ClaimMention.objects.of_published_claim(claim).filter(claim_id=claim.pk)
+        claim.published_mentions = list(self._detail_mentions(mentions))
         return claim
 
 
@@ -551,9 +545,18 @@ class ClaimMentionQuerySet(models.QuerySet):
         """Mentions a reader may see: published themselves (reviewed by a second person), of a
         published claim, in a published document, not waiting for a curator to re-anchor them
         after the text changed."""
+        return self._shown().filter(claim__status=PublicationStatus.PUBLISHED)
+
+    def of_published_claim(self, claim: "Claim"):
+        """`public()` for the mentions of one claim whose status is already read: no join back
+        to it (none at all unless it is published)."""
+        if claim.status != PublicationStatus.PUBLISHED:
+            return self.none()
+        return self._shown()
+
+    def _shown(self):
         return self.filter(
             status=PublicationStatus.PUBLISHED,
-            claim__status=PublicationStatus.PUBLISHED,
             document__status=PublicationStatus.PUBLISHED,
             needs_review=False,
         )
@@ -1187,6 +1190,12 @@ class ClaimGradeChangeQuerySet(models.QuerySet):
     def public(self):
         """Changes a reader may see: of a published claim, made while it was published."""
         return self.filter(claim__status=PublicationStatus.PUBLISHED, while_published=True)
+
+    def public_of(self, claim: "Claim"):
+        """`public()` for one claim whose status is already read: no join back to it."""
+        if claim.status != PublicationStatus.PUBLISHED:
+            return self.none()
+        return self.filter(claim_id=claim.pk, while_published=True)
 
 
 class ClaimGradeChange(models.Model):

@@ -1,10 +1,10 @@
-"""`reverse()` remembered, for the records' own URLs.
+"""`reverse()` remembered, for the records' own URLs and every template's `{% url %}`.
 
 A page asks for many records' URLs (a claim page two dozen, an annotated article one per
 claim it mentions), and Django's `reverse()` takes about 22 µs each on this machine: it walks
 the resolver and quotes the arguments every time. A URL depends only on the URL
-configuration, the script prefix and the arguments, so it is kept under all three; a test
-that swaps ROOT_URLCONF gets its own.
+configuration, the script prefix, the arguments and (for the tag) the current application, so
+it is kept under all of them in one cache; a test that swaps ROOT_URLCONF gets its own.
 """
 
 import functools
@@ -18,13 +18,7 @@ KEPT = 100_000
 
 def record_url(viewname: str, **kwargs: object) -> str:
     """`reverse(viewname, kwargs=kwargs)`, from memory after the first time."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _reversed(get_script_prefix(), urlconf, viewname, tuple(sorted(kwargs.items())))
-
-
-@functools.lru_cache(maxsize=KEPT)
-def _reversed(prefix: str, urlconf: str, viewname: str, kwargs: tuple) -> str:
-    return reverse(viewname, urlconf=urlconf, kwargs=dict(kwargs))
+    return remembered_reverse(viewname, [], kwargs, None)
 
 
 def remembered_reverse(viewname: str, args: list, kwargs: dict, current_app: str | None) -> str:
@@ -35,7 +29,7 @@ def remembered_reverse(viewname: str, args: list, kwargs: dict, current_app: str
     if not all(type(value) in (str, int) for value in values):
         return reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _reversed_tag(
+    return _reversed(
         get_script_prefix(),
         urlconf,
         viewname,
@@ -46,7 +40,7 @@ def remembered_reverse(viewname: str, args: list, kwargs: dict, current_app: str
 
 
 @functools.lru_cache(maxsize=KEPT)
-def _reversed_tag(
+def _reversed(
     prefix: str,
     urlconf: str,
     viewname: str,

@@ -7,7 +7,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from api.claimreview import claim_review
-from evidence.models import ClaimGradeChange, PublicationStatus
+from evidence.models import ClaimGradeChange
 
 register = template.Library()
 
@@ -33,6 +33,4 @@ def claimreview_jsonld(context, claim, mentions):
 def grade_history(claim):
     """The claim's public grade changes, newest first (one query; none for a claim that is not
     published, whose changes are not public)."""
-    if claim.status != PublicationStatus.PUBLISHED:
-        return []
-    return list(ClaimGradeChange.objects.filter(claim_id=claim.pk, while_published=True))
+    return list(ClaimGradeChange.objects.public_of(claim))
